@@ -1,0 +1,163 @@
+/*-------------------------------------------------------------------------
+ *
+ * salesforce_fdw.h
+ *		  Internal declarations shared by the files of salesforce_fdw.
+ *
+ * Each .c file owns one concern (see the comment at its top); this header
+ * is the only place they meet.  Every PG_VERSION_NUM shim lives here too,
+ * so the sources themselves read as plain code for one PostgreSQL version.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SALESFORCE_FDW_H
+#define SALESFORCE_FDW_H
+
+#include "postgres.h"
+
+#include <json-c/json.h>
+
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#define SALESFORCE_FDW_VERSION "1.0"
+
+/* Defaults and ranges of the options (option.c validates against these). */
+#define SF_DEFAULT_API_VERSION		"66.0"	/* Spring '26 */
+#define SF_DEFAULT_FETCH_SIZE		2000
+#define SF_MIN_FETCH_SIZE			200
+#define SF_MAX_FETCH_SIZE			2000
+#define SF_DEFAULT_CONNECT_TIMEOUT	30		/* seconds */
+#define SF_DEFAULT_REQUEST_TIMEOUT	300		/* seconds */
+
+/* PostgreSQL version shims (13 through 18 build from the same sources) */
+#if PG_VERSION_NUM < 130000
+#error "salesforce_fdw requires PostgreSQL 13 or later"
+#endif
+
+/*
+ * Options that decide how to reach and authenticate with one org: the
+ * server's options, overridden by the user mapping's.  Strings are palloc'd
+ * in the context the caller chose.
+ */
+typedef struct SfConnOptions
+{
+	char	   *url;			/* My Domain URL, no trailing slash */
+	char	   *api_version;	/* "66.0" (a leading 'v' is stripped) */
+	char	   *client_id;
+	char	   *client_secret;
+	int			connect_timeout;	/* seconds */
+	int			request_timeout;	/* seconds, for one HTTP request */
+	int			fetch_size;		/* records per query page */
+} SfConnOptions;
+
+/* Options of one foreign table, resolved (defaults applied). */
+typedef struct SfTableOptions
+{
+	char	   *sobject;		/* API name of the sObject */
+	bool		query_all;		/* use queryAll: deleted and archived rows too */
+	int			fetch_size;		/* records per page (table, else server) */
+} SfTableOptions;
+
+/*
+ * One HTTP response, copied into palloc'd memory after the transfer ended.
+ */
+typedef struct SfHttpResponse
+{
+	long		status;			/* HTTP status, 0 if no response */
+	StringInfoData body;		/* raw body (decoded if it was gzip'd) */
+	char	   *limit_info;		/* Sforce-Limit-Info header or NULL */
+} SfHttpResponse;
+
+/* Opaque libcurl wrapper owned by a connection (http.c). */
+typedef struct SfHttp SfHttp;
+
+/*
+ * A per-backend connection to one org for one user mapping: the cached
+ * access token and instance URL, and a reusable HTTP handle.  Lives in
+ * CacheMemoryContext/malloc (connection.c); dropped when the server or the
+ * user mapping changes.
+ */
+typedef struct SfConnection
+{
+	Oid			umid;			/* user mapping this entry serves */
+	Oid			serverid;
+	char	   *server_name;	/* for error messages */
+	SfConnOptions opts;			/* resolved options (secret never printed) */
+	char	   *instance_url;	/* from the token response; NULL: no token */
+	char	   *access_token;	/* never printed anywhere */
+	char	   *api_path;		/* "/services/data/v66.0" */
+	SfHttp	   *http;
+	uint64		request_count;	/* API requests made by this backend */
+	uint64		token_requests; /* token requests made by this backend */
+	bool		invalidated;	/* options changed: re-read before use */
+} SfConnection;
+
+/* Flags for SalesforceRequest */
+#define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
+
+/*
+ * One REST request.  'path' is either a path on the instance
+ * ("/services/data/v66.0/query?q=...") or, if it starts with "http", a full
+ * URL.  'body' may be NULL.  'headers' is a NULL-terminated array of extra
+ * "Name: value" headers or NULL.
+ */
+typedef struct SfRequest
+{
+	const char *method;			/* "GET", "POST", "PATCH", "PUT", "DELETE" */
+	const char *path;
+	const char *body;
+	const char *content_type;	/* default "application/json" with a body */
+	const char *const *headers;
+} SfRequest;
+
+/* Opaque cursor over the pages of one SOQL query (connection.c). */
+typedef struct SfQueryCursor SfQueryCursor;
+
+/*
+ * in option.c
+ */
+extern void SfGetConnOptions(ForeignServer *server, UserMapping *user,
+							 SfConnOptions *opts);
+extern void SfGetTableOptions(Oid relid, SfTableOptions *opts);
+extern char *SfColumnField(Oid relid, AttrNumber attnum);
+extern bool SfUrlIsLoopback(const char *url);
+
+/*
+ * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
+ * callbacks.  Returns 0 on a completed exchange (any HTTP status) or a
+ * CURLcode; 'errbuf' (CURL_ERROR_SIZE bytes) receives curl's message.
+ * A pending cancel or termination aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+ */
+extern SfHttp *SfHttpCreate(void);
+extern void SfHttpDestroy(SfHttp *http);
+extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
+						  const char *const *headers, const char *body,
+						  long connect_timeout, long request_timeout,
+						  SfHttpResponse *resp, char *errbuf);
+
+/*
+ * in connection.c: authentication, the connection cache, requests with
+ * re-authentication, and the one place Salesforce errors become ereports.
+ */
+extern SfConnection *GetSalesforceConnection(UserMapping *user);
+extern int	SalesforceRequest(SfConnection *conn, const SfRequest *req,
+							  int flags, const char *action,
+							  json_object **json_out);
+extern char *SalesforceApiPath(SfConnection *conn, const char *resource);
+extern json_object *SfJsonParse(const char *text, size_t len);
+extern void SfReportError(SfConnection *conn, int status, json_object *body,
+						  const char *action) pg_attribute_noreturn();
+
+extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
+								  bool query_all, int fetch_size,
+								  const char *sobject);
+extern json_object *SfQueryNextPage(SfQueryCursor *cursor,
+									MemoryContext page_cxt);
+extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
+extern uint64 SfQueryRequests(SfQueryCursor *cursor);
+extern void SfQueryClose(SfQueryCursor *cursor);
+
+#endif							/* SALESFORCE_FDW_H */
