@@ -14,6 +14,17 @@
 
 #include "postgres.h"
 
+/*
+ * PostgreSQL's fmgrprotos.h (pulled in by utils/builtins.h) declares the SQL
+ * function json_object(), which collides with json-c's type of that name.
+ * Include it first with the function renamed; its include guard keeps later
+ * #includes of utils/builtins.h from declaring it again.  So every .c file
+ * includes this header right after postgres.h, before any other header.
+ */
+#define json_object pg_json_object_sqlfn
+#include "utils/builtins.h"
+#undef json_object
+
 #include <json-c/json.h>
 
 #include "foreign/foreign.h"

@@ -1,0 +1,671 @@
+/*-------------------------------------------------------------------------
+ *
+ * option.c
+ *		  Validation and resolution of salesforce_fdw's options.
+ *
+ * One table lists every option with the catalog it belongs to; the
+ * validator checks names against it (an option set at the wrong level gets
+ * a message saying where it belongs) and checks each value with the same
+ * parsers that later resolve it, so a value the validator accepted can never
+ * fail at use.  Numbers are parsed with strtol and a range that is repeated
+ * in the hint.  No message ever repeats the value of client_secret.
+ *
+ * The url must be the org's My Domain URL over https; plain http is
+ * accepted only for loopback hosts (the test emulator).  The generic login
+ * hosts are refused because the client credentials flow does not work there
+ * (reference section 1.1).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "salesforce_fdw.h"		/* first: see the json_object note there */
+
+#include <arpa/inet.h>
+#include <limits.h>
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_data_wrapper.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "catalog/pg_attribute.h"
+#include "commands/defrem.h"
+#include "foreign/foreign.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+/* Largest timeout in seconds (one day). */
+#define SF_MAX_TIMEOUT			86400
+
+/* SOQL allows five levels of child-to-parent relationships. */
+#define SF_MAX_FIELD_SEGMENTS	6
+
+/* One valid option: its name and the catalog of the object it belongs to. */
+typedef struct SfOption
+{
+	const char *name;
+	Oid			catalog;
+} SfOption;
+
+static const SfOption sf_options[] = {
+	/* foreign server */
+	{"url", ForeignServerRelationId},
+	{"api_version", ForeignServerRelationId},
+	{"client_id", ForeignServerRelationId},
+	{"client_secret", ForeignServerRelationId},
+	{"connect_timeout", ForeignServerRelationId},
+	{"request_timeout", ForeignServerRelationId},
+	{"fetch_size", ForeignServerRelationId},
+	/* user mapping: credentials override the server's */
+	{"client_id", UserMappingRelationId},
+	{"client_secret", UserMappingRelationId},
+	/* foreign table */
+	{"sobject", ForeignTableRelationId},
+	{"query_all", ForeignTableRelationId},
+	{"fetch_size", ForeignTableRelationId},
+	/* column */
+	{"field", AttributeRelationId},
+	{NULL, InvalidOid}
+};
+
+static bool option_is_valid(const char *name, Oid catalog);
+static const char *catalog_object_name(Oid catalog);
+static char *valid_options_list(Oid catalog);
+static void check_option_value(DefElem *def);
+static int	parse_int_option(DefElem *def, int min, int max);
+static char *parse_url(const char *value, bool report);
+static char *parse_api_version(const char *value);
+static bool is_api_name(const char *s, int len);
+static bool url_host(const char *url, const char **host, int *hostlen,
+					 bool *https, const char **rest);
+static bool host_is_loopback(const char *host, int len);
+
+PG_FUNCTION_INFO_V1(salesforce_fdw_validator);
+
+/*
+ * salesforce_fdw_validator
+ *		Check the options of a CREATE/ALTER of any salesforce_fdw object.
+ *
+ * Raises an error for an unknown option (listing the valid ones), for an
+ * option given at the wrong level, and for a bad value.
+ */
+Datum
+salesforce_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (!option_is_valid(def->defname, catalog))
+		{
+			const SfOption *opt;
+			Oid			elsewhere = InvalidOid;
+
+			for (opt = sf_options; opt->name; opt++)
+			{
+				if (strcmp(opt->name, def->defname) == 0)
+				{
+					elsewhere = opt->catalog;
+					break;
+				}
+			}
+
+			if (OidIsValid(elsewhere))
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("option \"%s\" cannot be set on a %s",
+								def->defname, catalog_object_name(catalog)),
+						 errhint("Set \"%s\" on the %s.",
+								 def->defname, catalog_object_name(elsewhere))));
+			else
+			{
+				char	   *valid = valid_options_list(catalog);
+
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("invalid option \"%s\"", def->defname),
+						 valid[0] != '\0'
+						 ? errhint("Valid options in this context are: %s",
+								   valid)
+						 : errhint("There are no valid options in this context.")));
+			}
+		}
+
+		check_option_value(def);
+	}
+
+	PG_RETURN_VOID();
+}
+
+/* Is 'name' an option of objects stored in 'catalog'? */
+static bool
+option_is_valid(const char *name, Oid catalog)
+{
+	const SfOption *opt;
+
+	for (opt = sf_options; opt->name; opt++)
+	{
+		if (opt->catalog == catalog && strcmp(opt->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The kind of object whose options live in 'catalog', for messages. */
+static const char *
+catalog_object_name(Oid catalog)
+{
+	switch (catalog)
+	{
+		case ForeignDataWrapperRelationId:
+			return "foreign-data wrapper";
+		case ForeignServerRelationId:
+			return "foreign server";
+		case UserMappingRelationId:
+			return "user mapping";
+		case ForeignTableRelationId:
+			return "foreign table";
+		case AttributeRelationId:
+			return "foreign table column";
+		default:
+			return "object";
+	}
+}
+
+/* Comma-separated names of the options valid for 'catalog' (may be ""). */
+static char *
+valid_options_list(Oid catalog)
+{
+	StringInfoData buf;
+	const SfOption *opt;
+
+	initStringInfo(&buf);
+	for (opt = sf_options; opt->name; opt++)
+	{
+		if (opt->catalog != catalog)
+			continue;
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, opt->name);
+	}
+	return buf.data;
+}
+
+/*
+ * check_option_value
+ *		Raise an error if the value of a (known) option is unusable.
+ */
+static void
+check_option_value(DefElem *def)
+{
+	const char *name = def->defname;
+	const char *value = defGetString(def);
+
+	if (strcmp(name, "url") == 0)
+		(void) parse_url(value, true);
+	else if (strcmp(name, "api_version") == 0)
+		(void) parse_api_version(value);
+	else if (strcmp(name, "connect_timeout") == 0 ||
+			 strcmp(name, "request_timeout") == 0)
+		(void) parse_int_option(def, 1, SF_MAX_TIMEOUT);
+	else if (strcmp(name, "fetch_size") == 0)
+		(void) parse_int_option(def, SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE);
+	else if (strcmp(name, "query_all") == 0)
+	{
+		bool		b;
+
+		if (!parse_bool(value, &b))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, value),
+					 errhint("Valid values are true and false.")));
+	}
+	else if (strcmp(name, "client_id") == 0 ||
+			 strcmp(name, "client_secret") == 0)
+	{
+		/* never echo the value: it may be a secret */
+		if (value[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("option \"%s\" must not be empty", name),
+					 errhint("Copy the consumer key and secret from the External Client App.")));
+	}
+	else if (strcmp(name, "sobject") == 0)
+	{
+		/* the name is written into SOQL unquoted: allow API names only */
+		if (!is_api_name(value, strlen(value)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, value),
+					 errhint("Give the sObject's API name, such as \"Account\" or \"Invoice__c\".")));
+	}
+	else if (strcmp(name, "field") == 0)
+	{
+		const char *p = value;
+		int			segments = 0;
+		bool		ok = true;
+
+		/* Field or Relationship.Field, each part an API name */
+		for (;;)
+		{
+			const char *dot = strchr(p, '.');
+			int			len = dot ? (int) (dot - p) : (int) strlen(p);
+
+			if (!is_api_name(p, len))
+			{
+				ok = false;
+				break;
+			}
+			segments++;
+			if (!dot)
+				break;
+			p = dot + 1;
+		}
+
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, value),
+					 errhint("Give the field's API name, such as \"Name\" or \"Amount__c\", or a relationship path such as \"Account.Owner.Email\".")));
+		if (segments > SF_MAX_FIELD_SEGMENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"%s\": \"%s\"",
+							name, value),
+					 errdetail("SOQL allows at most %d levels of child-to-parent relationships.",
+							   SF_MAX_FIELD_SEGMENTS - 1)));
+	}
+}
+
+/*
+ * is_api_name
+ *		Is s[0..len) a Salesforce API name (a letter, then letters, digits
+ *		and underscores)?
+ */
+static bool
+is_api_name(const char *s, int len)
+{
+	int			i;
+
+	if (len <= 0 || !((s[0] >= 'A' && s[0] <= 'Z') ||
+					  (s[0] >= 'a' && s[0] <= 'z')))
+		return false;
+	for (i = 1; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			  (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * parse_int_option
+ *		The integer value of 'def', which must lie in [min, max].
+ */
+static int
+parse_int_option(DefElem *def, int min, int max)
+{
+	const char *value = defGetString(def);
+	char	   *end;
+	long		n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	while (*end == ' ')
+		end++;
+	if (value[0] == '\0' || *end != '\0' || errno == ERANGE ||
+		n < min || n > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("Valid values are integers from %d to %d.",
+						 min, max)));
+	return (int) n;
+}
+
+/*
+ * url_host
+ *		Split an http(s) URL: scheme, host (without brackets for IPv6) and
+ *		the rest after the authority (port excluded).  False if the URL does
+ *		not start with http:// or https:// or has no host.
+ */
+static bool
+url_host(const char *url, const char **host, int *hostlen, bool *https,
+		 const char **rest)
+{
+	const char *p;
+	const char *h;
+
+	if (pg_strncasecmp(url, "https://", 8) == 0)
+	{
+		*https = true;
+		p = url + 8;
+	}
+	else if (pg_strncasecmp(url, "http://", 7) == 0)
+	{
+		*https = false;
+		p = url + 7;
+	}
+	else
+		return false;
+
+	if (*p == '[')
+	{
+		h = ++p;
+		while (*p && *p != ']')
+			p++;
+		if (*p != ']')
+			return false;
+		*host = h;
+		*hostlen = (int) (p - h);
+		p++;
+	}
+	else
+	{
+		h = p;
+		while (*p && *p != ':' && *p != '/' && *p != '?' && *p != '#' &&
+			   *p != '@')
+			p++;
+		*host = h;
+		*hostlen = (int) (p - h);
+	}
+	if (*hostlen == 0)
+		return false;
+
+	/* skip a port */
+	if (*p == ':')
+	{
+		p++;
+		if (!isdigit((unsigned char) *p))
+			return false;
+		while (isdigit((unsigned char) *p))
+			p++;
+	}
+	*rest = p;
+	return true;
+}
+
+/* Is the host name or address host[0..len) a loopback host? */
+static bool
+host_is_loopback(const char *host, int len)
+{
+	char		buf[64];
+	unsigned char addr[16];
+
+	if (len <= 0 || len >= (int) sizeof(buf))
+		return false;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+
+	if (pg_strcasecmp(buf, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		return addr[0] == 127;
+	if (inet_pton(AF_INET6, buf, addr) == 1)
+	{
+		static const unsigned char loopback6[16] =
+		{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+		return memcmp(addr, loopback6, 16) == 0;
+	}
+	return false;
+}
+
+/*
+ * SfUrlIsLoopback
+ *		Does the URL point to this machine (127.0.0.0/8, ::1, localhost)?
+ */
+bool
+SfUrlIsLoopback(const char *url)
+{
+	const char *host;
+	const char *rest;
+	int			hostlen;
+	bool		https;
+
+	if (url == NULL || !url_host(url, &host, &hostlen, &https, &rest))
+		return false;
+	return host_is_loopback(host, hostlen);
+}
+
+/*
+ * parse_url
+ *		Check a server url and return it normalized (palloc'd, without a
+ *		trailing slash).  With 'report' false nothing is checked beyond
+ *		normalization (the value was validated when it was stored).
+ */
+static char *
+parse_url(const char *value, bool report)
+{
+	const char *host;
+	const char *rest;
+	int			hostlen;
+	bool		https;
+	char	   *result;
+	int			len;
+
+	if (report)
+	{
+		if (!url_host(value, &host, &hostlen, &https, &rest))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"url\": \"%s\"", value),
+					 errhint("Give the org's My Domain URL, such as \"https://acme.my.salesforce.com\".")));
+
+		if (*rest != '\0' && strcmp(rest, "/") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"url\": \"%s\"", value),
+					 errdetail("The URL must not contain a path, query or user name."),
+					 errhint("Give only the scheme and host of the org's My Domain URL, such as \"https://acme.my.salesforce.com\".")));
+
+		if ((hostlen == 20 &&
+			 pg_strncasecmp(host, "login.salesforce.com", 20) == 0) ||
+			(hostlen == 19 &&
+			 pg_strncasecmp(host, "test.salesforce.com", 19) == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"url\": \"%s\"", value),
+					 errdetail("The OAuth 2.0 client credentials flow is not supported on the generic login hosts."),
+					 errhint("Use the org's My Domain URL, such as \"https://acme.my.salesforce.com\" (Setup, My Domain).")));
+
+		if (!https && !host_is_loopback(host, hostlen))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("invalid value for option \"url\": \"%s\"", value),
+					 errdetail("Plain http is allowed only for loopback hosts."),
+					 errhint("Use an https:// URL.")));
+	}
+
+	result = pstrdup(value);
+	len = strlen(result);
+	while (len > 0 && result[len - 1] == '/')
+		result[--len] = '\0';
+	return result;
+}
+
+/*
+ * parse_api_version
+ *		Check an api_version ("66.0" or "v66.0") and return it without the
+ *		'v' (palloc'd).
+ */
+static char *
+parse_api_version(const char *value)
+{
+	const char *v = value;
+
+	if (*v == 'v' || *v == 'V')
+		v++;
+	if (!(strlen(v) == 4 &&
+		  isdigit((unsigned char) v[0]) && isdigit((unsigned char) v[1]) &&
+		  v[2] == '.' && isdigit((unsigned char) v[3])) ||
+		v[0] == '0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"api_version\": \"%s\"",
+						value),
+				 errhint("Give a REST API version such as \"%s\" or \"v%s\".",
+						 SF_DEFAULT_API_VERSION, SF_DEFAULT_API_VERSION)));
+	return pstrdup(v);
+}
+
+/*
+ * SfGetConnOptions
+ *		Resolve the connection options of 'server' overridden by those of
+ *		'user' (which may be NULL), applying defaults, into 'opts'.
+ *
+ * Raises an error if the server has no url.  client_id and client_secret
+ * are left NULL when neither object sets them; connection.c reports that.
+ * Strings are allocated in CurrentMemoryContext.
+ */
+void
+SfGetConnOptions(ForeignServer *server, UserMapping *user,
+				 SfConnOptions *opts)
+{
+	ListCell   *lc;
+
+	memset(opts, 0, sizeof(SfConnOptions));
+	opts->api_version = pstrdup(SF_DEFAULT_API_VERSION);
+	opts->connect_timeout = SF_DEFAULT_CONNECT_TIMEOUT;
+	opts->request_timeout = SF_DEFAULT_REQUEST_TIMEOUT;
+	opts->fetch_size = SF_DEFAULT_FETCH_SIZE;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "url") == 0)
+			opts->url = parse_url(defGetString(def), false);
+		else if (strcmp(def->defname, "api_version") == 0)
+			opts->api_version = parse_api_version(defGetString(def));
+		else if (strcmp(def->defname, "client_id") == 0)
+			opts->client_id = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "client_secret") == 0)
+			opts->client_secret = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "connect_timeout") == 0)
+			opts->connect_timeout = parse_int_option(def, 1, SF_MAX_TIMEOUT);
+		else if (strcmp(def->defname, "request_timeout") == 0)
+			opts->request_timeout = parse_int_option(def, 1, SF_MAX_TIMEOUT);
+		else if (strcmp(def->defname, "fetch_size") == 0)
+			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
+												SF_MAX_FETCH_SIZE);
+	}
+
+	if (user != NULL)
+	{
+		foreach(lc, user->options)
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (strcmp(def->defname, "client_id") == 0)
+				opts->client_id = pstrdup(defGetString(def));
+			else if (strcmp(def->defname, "client_secret") == 0)
+				opts->client_secret = pstrdup(defGetString(def));
+		}
+	}
+
+	if (opts->url == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("foreign server \"%s\" has no option \"url\"",
+						server->servername),
+				 errhint("Set it with ALTER SERVER %s OPTIONS (ADD url 'https://MyDomain.my.salesforce.com').",
+						 quote_identifier(server->servername))));
+}
+
+/*
+ * SfGetTableOptions
+ *		Resolve the options of foreign table 'relid' into 'opts': sobject
+ *		defaults to the table's name, fetch_size to the server's.
+ */
+void
+SfGetTableOptions(Oid relid, SfTableOptions *opts)
+{
+	ForeignTable *table = GetForeignTable(relid);
+	ForeignServer *server = GetForeignServer(table->serverid);
+	ListCell   *lc;
+
+	opts->sobject = NULL;
+	opts->query_all = false;
+	opts->fetch_size = SF_DEFAULT_FETCH_SIZE;
+
+	foreach(lc, server->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "fetch_size") == 0)
+			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
+												SF_MAX_FETCH_SIZE);
+	}
+
+	foreach(lc, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "sobject") == 0)
+			opts->sobject = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "query_all") == 0)
+			opts->query_all = defGetBoolean(def);
+		else if (strcmp(def->defname, "fetch_size") == 0)
+			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
+												SF_MAX_FETCH_SIZE);
+	}
+
+	if (opts->sobject == NULL)
+	{
+		char	   *relname = get_rel_name(relid);
+
+		/* the table's name goes into SOQL unquoted: it must be an API name */
+		if (!is_api_name(relname, strlen(relname)))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("foreign table \"%s\" is not named like a Salesforce object",
+							relname),
+					 errhint("Set the sObject's API name with the table option \"sobject\".")));
+		opts->sobject = relname;
+	}
+}
+
+/*
+ * SfColumnField
+ *		The API field name (or relationship path) of column 'attnum' of
+ *		foreign table 'relid': its "field" option, else the column's name.
+ */
+char *
+SfColumnField(Oid relid, AttrNumber attnum)
+{
+	List	   *options = GetForeignColumnOptions(relid, attnum);
+	ListCell   *lc;
+	char	   *attname;
+
+	foreach(lc, options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc);
+
+		if (strcmp(def->defname, "field") == 0)
+			return pstrdup(defGetString(def));
+	}
+
+	attname = get_attname(relid, attnum, false);
+	/* the name goes into SOQL unquoted: it must be an API name */
+	if (!is_api_name(attname, strlen(attname)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("column \"%s\" of foreign table \"%s\" is not named like a Salesforce field",
+						attname, get_rel_name(relid)),
+				 errhint("Set the field's API name with the column option \"field\".")));
+	return attname;
+}
