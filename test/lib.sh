@@ -1,0 +1,79 @@
+# Shared steps of test/run-tests and demo/run-demo (sourced, not run).
+#
+# install_dependencies  Debian packages the build, the tests and the demo need
+# build_and_install     make (no warnings allowed) and make install
+# start_emulator ARGS   test/sfemu on a free loopback port; exports SFEMU_URL
+# stop_emulator
+# in_private_cluster CMD  runs CMD with PG* pointing at a throw-away cluster
+#                         (pg_virtualenv: the cluster runs as "postgres", so
+#                         this works as root, where initdb refuses to run)
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+DEB_PACKAGES="postgresql postgresql-contrib postgresql-server-dev-all libcurl4-openssl-dev
+libjson-c-dev pkg-config make gcc python3 curl ca-certificates"
+
+install_dependencies() {
+    local missing=() p
+    for p in $DEB_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    # Node.js and npm only run the jsforce cross-check; keep an existing install.
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "== installing ${missing[*]}"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+build_and_install() {
+    echo "== building salesforce_fdw"
+    (cd "$ROOT" && make -s clean >/dev/null 2>&1 || true)
+    local out
+    out=$(cd "$ROOT" && make -s 2>&1) || { echo "$out"; return 1; }
+    if echo "$out" | grep -qi 'warning'; then
+        echo "$out"
+        echo "build produced warnings: failing"
+        return 1
+    fi
+    (cd "$ROOT" && $SUDO make -s install >/dev/null)
+}
+
+SFEMU_PID=
+start_emulator() {
+    local fifo
+    fifo=$(mktemp -u)
+    mkfifo "$fifo"
+    "$ROOT/test/sfemu" --host 127.0.0.1 --port 0 "$@" >"$fifo" 2>"${SFEMU_LOG:-/dev/null}" &
+    SFEMU_PID=$!
+    local line
+    if ! read -r -t 30 line <"$fifo"; then
+        rm -f "$fifo"
+        echo "emulator did not start" >&2
+        return 1
+    fi
+    # keep draining stdout so the emulator never blocks on a full pipe
+    cat "$fifo" >/dev/null &
+    rm -f "$fifo"
+    export SFEMU_URL=${line#listening on }
+    echo "== emulator at $SFEMU_URL"
+}
+
+stop_emulator() {
+    if [ -n "$SFEMU_PID" ]; then
+        kill -TERM "$SFEMU_PID" 2>/dev/null || true
+        wait "$SFEMU_PID" 2>/dev/null || true
+        SFEMU_PID=
+    fi
+}
+
+in_private_cluster() {
+    # -t: temporary cluster directory even as root; logging_collector lets the
+    # scenario tests read the server log through pg_current_logfile().
+    pg_virtualenv -t -o logging_collector=on -o log_min_messages=debug1 \
+        -o "log_line_prefix=%m [%p] " "$@"
+}
