@@ -48,6 +48,26 @@
 #error "salesforce_fdw requires PostgreSQL 13 or later"
 #endif
 
+/* PostgreSQL 17 added the fdw_restrictinfo argument */
+#if PG_VERSION_NUM >= 170000
+#define sf_create_foreignscan_path(root, rel, target, rows, startup, total, \
+								   pathkeys, outer, outerpath, priv) \
+	create_foreignscan_path(root, rel, target, rows, startup, total, \
+							pathkeys, outer, outerpath, NIL, priv)
+#else
+#define sf_create_foreignscan_path(root, rel, target, rows, startup, total, \
+								   pathkeys, outer, outerpath, priv) \
+	create_foreignscan_path(root, rel, target, rows, startup, total, \
+							pathkeys, outer, outerpath, priv)
+#endif
+
+/* PostgreSQL 16 moved checkAsUser from the RTE to the ForeignScan */
+#if PG_VERSION_NUM >= 160000
+#define sf_scan_check_as_user(fsplan, rte)	((fsplan)->checkAsUser)
+#else
+#define sf_scan_check_as_user(fsplan, rte)	((rte)->checkAsUser)
+#endif
+
 /*
  * Options that decide how to reach and authenticate with one org: the
  * server's options, overridden by the user mapping's.  Strings are palloc'd
@@ -82,6 +102,9 @@ typedef struct SfHttpResponse
 	char	   *limit_info;		/* Sforce-Limit-Info header or NULL */
 } SfHttpResponse;
 
+/* Size of a curl error buffer (CURL_ERROR_SIZE; http.c checks it). */
+#define SF_CURL_ERROR_SIZE			256
+
 /* Opaque libcurl wrapper owned by a connection (http.c). */
 typedef struct SfHttp SfHttp;
 
@@ -104,6 +127,11 @@ typedef struct SfConnection
 	uint64		request_count;	/* API requests made by this backend */
 	uint64		token_requests; /* token requests made by this backend */
 	bool		invalidated;	/* options changed: re-read before use */
+	/* private to connection.c */
+	MemoryContext cxt;			/* holds the strings above; reset on re-read */
+	uint32		server_hashvalue;	/* syscache hash of the server's OID */
+	uint32		mapping_hashvalue;	/* syscache hash of the mapping's OID */
+	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last failure */
 } SfConnection;
 
 /* Flags for SalesforceRequest */
@@ -128,6 +156,53 @@ typedef struct SfRequest
 typedef struct SfQueryCursor SfQueryCursor;
 
 /*
+ * Planner information about one foreign table (baserel->fdw_private),
+ * filled by sfGetForeignRelSize.
+ */
+typedef struct SfFdwRelationInfo
+{
+	SfTableOptions table;		/* resolved table options */
+	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
+	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates */
+	Bitmapset  *attrs_used;		/* columns the query needs, offset by
+								 * FirstLowInvalidHeapAttributeNumber */
+} SfFdwRelationInfo;
+
+/*
+ * Items of a ForeignScan's fdw_private list, resolved once at plan time.
+ */
+enum SfScanPrivateIndex
+{
+	SfScanPrivateSoql,			/* SOQL text (String) */
+	SfScanPrivateSObject,		/* sObject API name (String) */
+	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
+	SfScanPrivateFetchSize,		/* records per page (Integer) */
+	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
+	SfScanPrivateFields			/* field path per retrieved attr (Strings) */
+};
+
+/*
+ * How one column is filled from a JSON value of a record (convert.c).  Set
+ * up once per scan; the names are for error messages.
+ */
+typedef struct SfColumnConv
+{
+	Oid			typid;
+	int32		typmod;
+	int			kind;			/* SF_CONV_* in convert.c */
+	FmgrInfo	infunc;			/* input function (of the element type for
+								 * arrays) */
+	Oid			ioparam;
+	Oid			elemtype;		/* arrays: element type */
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	const char *sobject;
+	const char *field;
+	const char *column;
+} SfColumnConv;
+
+/*
  * in option.c
  */
 extern void SfGetConnOptions(ForeignServer *server, UserMapping *user,
@@ -135,6 +210,27 @@ extern void SfGetConnOptions(ForeignServer *server, UserMapping *user,
 extern void SfGetTableOptions(Oid relid, SfTableOptions *opts);
 extern char *SfColumnField(Oid relid, AttrNumber attnum);
 extern bool SfUrlIsLoopback(const char *url);
+
+/*
+ * in deparse.c
+ */
+extern bool is_foreign_expr(PlannerInfo *root, RelOptInfo *baserel,
+							Expr *expr);
+extern void classifyConditions(PlannerInfo *root, RelOptInfo *baserel,
+							   List *input_conds, List **remote_conds,
+							   List **local_conds);
+extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
+							   List *fields);
+extern void deparseStringLiteral(StringInfo buf, const char *val);
+
+/*
+ * in convert.c
+ */
+extern void SfInitColumnConv(SfColumnConv *conv, Oid typid, int32 typmod,
+							 const char *sobject, const char *field,
+							 const char *column);
+extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
+						   bool *isnull);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
@@ -161,6 +257,7 @@ extern char *SalesforceApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
 extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
+extern int64 SfJsonLiveDocuments(void);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
