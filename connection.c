@@ -1,0 +1,1366 @@
+/*-------------------------------------------------------------------------
+ *
+ * connection.c
+ *		  Connection cache, OAuth 2.0 authentication and REST requests of
+ *		  salesforce_fdw.
+ *
+ * Design rules kept here:
+ *
+ * - One cached SfConnection per user mapping and backend, in a hash table
+ *   keyed by the user mapping's OID (as postgres_fdw does).  Syscache
+ *   invalidation of the server or the user mapping only marks an entry;
+ *   the next GetSalesforceConnection() drops its token and re-reads the
+ *   options, so a request in flight never loses the strings it uses.
+ * - The access token comes from the client credentials flow of an External
+ *   Client App, is requested lazily by the first API call and reused by
+ *   every later one.  A 401 INVALID_SESSION_ID ("Session expired or
+ *   invalid") gets one new token and one retry, never a loop.
+ * - Secrets (client_secret, access token) are never part of any message,
+ *   log line or error detail, and are zeroed before their memory is freed.
+ * - Every json-c document is owned by a memory context (SfJsonParse
+ *   registers a reset callback that frees it), so nothing leaks across
+ *   ereport(ERROR); a backend-wide counter of live documents lets tests
+ *   prove it.
+ * - This is the one place where Salesforce errors become ereports:
+ *   SfReportError maps errorCodes to SQLSTATEs and hints and shows
+ *   Salesforce's own codes and messages in the detail.  After an aborted
+ *   transfer, CHECK_FOR_INTERRUPTS() runs first so a cancel, a
+ *   statement_timeout or a termination reports itself.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "salesforce_fdw.h"
+
+#include <curl/curl.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+#include "utils/tuplestore.h"
+
+/* nesting allowed in a response (relationships and subqueries nest) */
+#define SF_JSON_MAX_DEPTH		128
+
+/* how much of a non-JSON error body (e.g. an HTML 503 page) to show */
+#define SF_MAX_RAW_DETAIL		200
+
+/* The connection cache: user mapping OID -> SfConnection. */
+static HTAB *ConnectionHash = NULL;
+
+/* json-c documents parsed and not yet freed, in this backend */
+static int64 live_json_documents = 0;
+
+/* A json-c document owned by a memory context. */
+typedef struct SfJsonOwner
+{
+	MemoryContextCallback callback;
+	json_object *doc;
+} SfJsonOwner;
+
+/* The cursor behind SfQueryOpen and friends. */
+struct SfQueryCursor
+{
+	SfConnection *conn;
+	MemoryContext cxt;			/* holds this struct and its strings */
+	char	   *soql;			/* for error context */
+	char	   *action;			/* "query Salesforce object \"Account\"" */
+	char	   *next_path;		/* the next page's path; NULL when done */
+	char	   *options_header; /* "Sforce-Query-Options: batchSize=N" */
+	int64		total_size;		/* -1 until the first page arrived */
+	uint64		requests;		/* API requests made for this query */
+	bool		done;
+};
+
+/* How a Salesforce errorCode becomes an ereport. */
+typedef struct SfErrorCodeMap
+{
+	const char *code;
+	int			sqlstate;
+	const char *hint;
+} SfErrorCodeMap;
+
+static const SfErrorCodeMap error_code_map[] =
+{
+	{"REQUEST_LIMIT_EXCEEDED", ERRCODE_CONFIGURATION_LIMIT_EXCEEDED, NULL},
+	{"INVALID_FIELD", ERRCODE_FDW_INVALID_COLUMN_NAME,
+	"Check the \"field\" options of the foreign table's columns against the fields of the sObject."},
+	{"INVALID_TYPE", ERRCODE_FDW_TABLE_NOT_FOUND,
+	"Check the foreign table's \"sobject\" option: it must be the API name of an sObject the Run As user can query."},
+	{"INVALID_SESSION_ID", ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+	"Check that the External Client App's OAuth scopes include API access (api)."},
+	{"INVALID_QUERY_LOCATOR", ERRCODE_FDW_INVALID_HANDLE,
+	"The query's cursor on Salesforce is gone; run the statement again."},
+	{"QUERY_TIMEOUT", ERRCODE_FDW_ERROR,
+	"Add more selective conditions to the query."},
+	{"MALFORMED_QUERY", ERRCODE_FDW_ERROR, NULL},
+	{"INVALID_QUERY_FILTER_OPERATOR", ERRCODE_FDW_ERROR, NULL},
+	{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, NULL},
+	{"EXCEEDED_ID_LIMIT", ERRCODE_PROGRAM_LIMIT_EXCEEDED, NULL},
+	{"REQUIRED_FIELD_MISSING", ERRCODE_NOT_NULL_VIOLATION, NULL},
+	{"DUPLICATE_VALUE", ERRCODE_UNIQUE_VIOLATION, NULL},
+	{"DUPLICATES_DETECTED", ERRCODE_UNIQUE_VIOLATION, NULL},
+	{"FIELD_CUSTOM_VALIDATION_EXCEPTION", ERRCODE_CHECK_VIOLATION, NULL},
+	{"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ERRCODE_CHECK_VIOLATION, NULL},
+	{"STRING_TOO_LONG", ERRCODE_STRING_DATA_RIGHT_TRUNCATION, NULL},
+	{"INVALID_CROSS_REFERENCE_KEY", ERRCODE_FOREIGN_KEY_VIOLATION, NULL},
+	{"MALFORMED_ID", ERRCODE_INVALID_TEXT_REPRESENTATION, NULL},
+	{"INVALID_TYPE_ON_FIELD_IN_RECORD", ERRCODE_INVALID_TEXT_REPRESENTATION, NULL},
+	{"ENTITY_IS_DELETED", ERRCODE_NO_DATA_FOUND, NULL},
+	{"INVALID_FIELD_FOR_INSERT_UPDATE", ERRCODE_INSUFFICIENT_PRIVILEGE,
+	"Check the field-level security of the Run As user."},
+	{"INSUFFICIENT_ACCESS_OR_READONLY", ERRCODE_INSUFFICIENT_PRIVILEGE, NULL},
+	{"INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", ERRCODE_INSUFFICIENT_PRIVILEGE, NULL},
+	{"UNABLE_TO_LOCK_ROW", ERRCODE_LOCK_NOT_AVAILABLE,
+	"Another transaction on Salesforce holds the record; retry the statement."},
+	{"SERVER_UNAVAILABLE", ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
+	"Salesforce is temporarily unavailable (for example during maintenance); retry later."},
+	{NULL, 0, NULL}
+};
+
+static void connection_inval_callback(Datum arg, int cacheid,
+									  uint32 hashvalue);
+static void drop_token(SfConnection *conn);
+static void authenticate(SfConnection *conn);
+static void report_auth_error(SfConnection *conn, long status,
+							  json_object *json) pg_attribute_noreturn();
+static void report_transport_error(SfConnection *conn, int rc,
+								   const char *what) pg_attribute_noreturn();
+static char *request_url(SfConnection *conn, const char *path,
+						 const char *action);
+static bool session_expired(json_object *json);
+static json_object *adopt_json(SfJsonOwner *owner, json_object *doc);
+static void release_json(void *arg);
+static json_object *raw_text_json(const char *text, size_t len);
+static void append_urlencoded(StringInfo buf, const char *s);
+static void append_raw_text(StringInfo buf, const char *s, size_t len);
+static const char *json_get_string(json_object *obj, const char *key);
+static void query_error_callback(void *arg);
+static SfConnection *connection_for_server(const char *server_name);
+static json_object *fetch_limits(SfConnection *conn);
+static void limit_values(json_object *entry, Datum *values, bool *nulls);
+static Tuplestorestate *begin_materialize(FunctionCallInfo fcinfo,
+										  TupleDesc *tupdesc);
+
+/*
+ * GetSalesforceConnection
+ *		The cached connection for a user mapping, created on first use and
+ *		refreshed (options re-read, token dropped) after the server or the
+ *		user mapping changed.  No network traffic happens here: the token is
+ *		requested by the first SalesforceRequest().
+ */
+SfConnection *
+GetSalesforceConnection(UserMapping *user)
+{
+	SfConnection *conn;
+	bool		found;
+	Oid			key = user->umid;
+
+	if (ConnectionHash == NULL)
+	{
+		HASHCTL		ctl;
+
+		MemSet(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(SfConnection);
+		ConnectionHash = hash_create("salesforce_fdw connections", 8, &ctl,
+									 HASH_ELEM | HASH_BLOBS);
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID,
+									  connection_inval_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID,
+									  connection_inval_callback, (Datum) 0);
+	}
+
+	conn = hash_search(ConnectionHash, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		/* make the entry consistent before anything can fail */
+		memset(conn, 0, sizeof(SfConnection));
+		conn->umid = key;
+		conn->invalidated = true;
+	}
+
+	if (conn->cxt == NULL)
+		conn->cxt = AllocSetContextCreate(CacheMemoryContext,
+										  "salesforce_fdw connection",
+										  ALLOCSET_SMALL_SIZES);
+	if (conn->http == NULL)
+	{
+		conn->http = SfHttpCreate();
+		if (conn->http == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not initialize libcurl.")));
+	}
+
+	if (conn->invalidated)
+	{
+		ForeignServer *server = GetForeignServer(user->serverid);
+		MemoryContext oldcxt;
+
+		drop_token(conn);
+		if (conn->opts.client_secret != NULL)
+			explicit_bzero(conn->opts.client_secret,
+						   strlen(conn->opts.client_secret));
+		MemoryContextReset(conn->cxt);
+		memset(&conn->opts, 0, sizeof(SfConnOptions));
+		conn->server_name = NULL;
+		conn->api_path = NULL;
+
+		conn->serverid = server->serverid;
+		conn->server_hashvalue =
+			GetSysCacheHashValue1(FOREIGNSERVEROID,
+								  ObjectIdGetDatum(server->serverid));
+		conn->mapping_hashvalue =
+			GetSysCacheHashValue1(USERMAPPINGOID,
+								  ObjectIdGetDatum(user->umid));
+
+		oldcxt = MemoryContextSwitchTo(conn->cxt);
+		conn->server_name = pstrdup(server->servername);
+		SfGetConnOptions(server, user, &conn->opts);
+		conn->api_path = psprintf("/services/data/v%s",
+								  conn->opts.api_version);
+		MemoryContextSwitchTo(oldcxt);
+
+		conn->invalidated = false;
+	}
+
+	return conn;
+}
+
+/*
+ * connection_inval_callback
+ *		Syscache callback for pg_foreign_server and pg_user_mapping: mark the
+ *		entries that depend on the changed object (all of them on a cache
+ *		reset).  Only marks: the entry may be in use right now.
+ */
+static void
+connection_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS scan;
+	SfConnection *conn;
+
+	if (ConnectionHash == NULL)
+		return;
+
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = (SfConnection *) hash_seq_search(&scan)) != NULL)
+	{
+		if (hashvalue == 0 ||
+			(cacheid == FOREIGNSERVEROID &&
+			 conn->server_hashvalue == hashvalue) ||
+			(cacheid == USERMAPPINGOID &&
+			 conn->mapping_hashvalue == hashvalue))
+			conn->invalidated = true;
+	}
+}
+
+/*
+ * drop_token
+ *		Forget the access token (zeroing it) and the instance URL.
+ */
+static void
+drop_token(SfConnection *conn)
+{
+	if (conn->access_token != NULL)
+	{
+		explicit_bzero(conn->access_token, strlen(conn->access_token));
+		pfree(conn->access_token);
+		conn->access_token = NULL;
+	}
+	if (conn->instance_url != NULL)
+	{
+		pfree(conn->instance_url);
+		conn->instance_url = NULL;
+	}
+}
+
+/*
+ * append_urlencoded
+ *		Append 's' percent-encoded: everything but RFC 3986's unreserved
+ *		characters is escaped, which is right both for a query string and for
+ *		an application/x-www-form-urlencoded body.
+ */
+static void
+append_urlencoded(StringInfo buf, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+			c == '~')
+			appendStringInfoChar(buf, (char) c);
+		else
+		{
+			appendStringInfoChar(buf, '%');
+			appendStringInfoChar(buf, hex[c >> 4]);
+			appendStringInfoChar(buf, hex[c & 15]);
+		}
+	}
+}
+
+/*
+ * authenticate
+ *		Get an access token with the OAuth 2.0 client credentials flow:
+ *		POST <url>/services/oauth2/token with a form body.  On success the
+ *		token and instance URL are kept in the connection; anything else
+ *		raises an error whose detail is Salesforce's error and
+ *		error_description.
+ */
+static void
+authenticate(SfConnection *conn)
+{
+	MemoryContext tmpcxt;
+	MemoryContext oldcxt;
+	StringInfoData body;
+	SfHttpResponse resp;
+	json_object *json;
+	const char *token;
+	const char *instance_url;
+	char	   *url;
+	char	   *what;
+	int			rc;
+	size_t		len;
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded",
+		"Accept: application/json",
+		NULL
+	};
+
+	if (conn->opts.client_id == NULL || conn->opts.client_secret == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				 errmsg("could not authenticate with Salesforce server \"%s\"",
+						conn->server_name),
+				 errdetail("Option \"%s\" is set neither on the server nor on the user mapping.",
+						   conn->opts.client_id == NULL ? "client_id" : "client_secret"),
+				 errhint("Set the External Client App's consumer key as option \"client_id\" and its consumer secret as option \"client_secret\" of the user mapping.")));
+
+	/* everything palloc'd here, the secret-bearing body included, dies here */
+	tmpcxt = AllocSetContextCreate(CurrentMemoryContext,
+								   "salesforce_fdw authentication",
+								   ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(tmpcxt);
+
+	what = psprintf("authenticate with Salesforce server \"%s\"",
+					conn->server_name);
+	url = psprintf("%s/services/oauth2/token", conn->opts.url);
+	initStringInfo(&body);
+	appendStringInfoString(&body, "grant_type=client_credentials&client_id=");
+	append_urlencoded(&body, conn->opts.client_id);
+	appendStringInfoString(&body, "&client_secret=");
+	append_urlencoded(&body, conn->opts.client_secret);
+
+	conn->token_requests++;
+	rc = SfHttpPerform(conn->http, "POST", url, headers, body.data,
+					   conn->opts.connect_timeout, conn->opts.request_timeout,
+					   &resp, conn->errbuf);
+	explicit_bzero(body.data, body.len);
+	if (rc != 0)
+		report_transport_error(conn, rc, what);
+
+	json = SfJsonParse(resp.body.data, resp.body.len);
+	if (resp.status != 200)
+	{
+		if (json == NULL && resp.body.len > 0)
+			json = raw_text_json(resp.body.data, resp.body.len);
+		report_auth_error(conn, resp.status, json);
+	}
+	explicit_bzero(resp.body.data, resp.body.len);
+
+	token = json_get_string(json, "access_token");
+	instance_url = json_get_string(json, "instance_url");
+	if (token == NULL || token[0] == '\0' ||
+		instance_url == NULL || instance_url[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not authenticate with Salesforce server \"%s\"",
+						conn->server_name),
+				 errdetail("The token response lacks \"access_token\" or \"instance_url\".")));
+
+	/* API calls carry the token: same rule as the url option */
+	if (pg_strncasecmp(instance_url, "https://", 8) != 0 &&
+		!(pg_strncasecmp(instance_url, "http://", 7) == 0 &&
+		  SfUrlIsLoopback(instance_url)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not authenticate with Salesforce server \"%s\"",
+						conn->server_name),
+				 errdetail("The token response names instance URL \"%s\", which does not use https.",
+						   instance_url)));
+
+	drop_token(conn);
+	conn->access_token = MemoryContextStrdup(conn->cxt, token);
+	conn->instance_url = MemoryContextStrdup(conn->cxt, instance_url);
+	len = strlen(conn->instance_url);
+	while (len > 0 && conn->instance_url[len - 1] == '/')
+		conn->instance_url[--len] = '\0';
+
+	/* frees the json-c tree through its reset callback */
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(tmpcxt);
+}
+
+/*
+ * report_auth_error
+ *		Raise the error for a failed token request, with a hint for each
+ *		known cause.  'json' is the parsed body, a raw-text string, or NULL.
+ */
+static void
+report_auth_error(SfConnection *conn, long status, json_object *json)
+{
+	const char *error = json_get_string(json, "error");
+	const char *description = json_get_string(json, "error_description");
+	const char *hint = NULL;
+
+	if (error == NULL)
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		appendStringInfo(&detail, "Salesforce returned HTTP status %ld", status);
+		if (json != NULL && json_object_is_type(json, json_type_string))
+		{
+			appendStringInfoString(&detail, ": ");
+			append_raw_text(&detail, json_object_get_string(json),
+							json_object_get_string_len(json));
+		}
+		else if (json != NULL)
+		{
+			const char *text = json_object_to_json_string(json);
+
+			appendStringInfoString(&detail, ": ");
+			append_raw_text(&detail, text, strlen(text));
+		}
+		ereport(ERROR,
+				(errcode(status >= 500 ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
+						 ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("could not authenticate with Salesforce server \"%s\"",
+						conn->server_name),
+				 errdetail_internal("%s", detail.data),
+				 errhint("Check that option \"url\" is the My Domain URL of the org.")));
+	}
+
+	if (strcmp(error, "invalid_client_id") == 0)
+		hint = "Check option \"client_id\": it must be the consumer key of the External Client App. A new or changed app can take a few minutes to become active.";
+	else if (strcmp(error, "invalid_client") == 0)
+		hint = "Check option \"client_secret\": it must be the consumer secret of the External Client App.";
+	else if (strcmp(error, "invalid_grant") == 0 && description != NULL &&
+			 strstr(description, "no client credentials user enabled") != NULL)
+		hint = "In the External Client App's OAuth policies, enable the client credentials flow and select a Run As user.";
+	else if (strcmp(error, "invalid_grant") == 0 && description != NULL &&
+			 strstr(description, "not supported on this domain") != NULL)
+		hint = "Set option \"url\" to the org's My Domain URL (https://MyDomain.my.salesforce.com), not login.salesforce.com or test.salesforce.com.";
+	else if (strcmp(error, "unsupported_grant_type") == 0)
+		hint = "Enable the client credentials flow in the External Client App's OAuth settings, and check that option \"url\" is the org's My Domain URL.";
+	else
+		hint = "Check options \"url\", \"client_id\" and \"client_secret\" and the External Client App's OAuth policies.";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+			 errmsg("could not authenticate with Salesforce server \"%s\"",
+					conn->server_name),
+			 errdetail_internal("%s: %s", error,
+								description ? description : ""),
+			 errhint("%s", hint)));
+}
+
+/*
+ * report_transport_error
+ *		Raise the error for a request that got no HTTP response.  An abort by
+ *		a pending interrupt lets CHECK_FOR_INTERRUPTS() report the cancel,
+ *		timeout or termination instead.  The http handle has already been
+ *		cleaned up by SfHttpPerform.
+ */
+static void
+report_transport_error(SfConnection *conn, int rc, const char *what)
+{
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		CHECK_FOR_INTERRUPTS();
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("could not %s", what),
+			 errdetail_internal("Connection to Salesforce server \"%s\" failed: %s",
+								conn->server_name, conn->errbuf),
+			 rc == CURLE_OPERATION_TIMEDOUT ?
+			 errhint("The request took longer than options \"connect_timeout\" (%d s) or \"request_timeout\" (%d s) allow.",
+					 conn->opts.connect_timeout, conn->opts.request_timeout) : 0));
+}
+
+/*
+ * request_url
+ *		The absolute URL of a request path on the instance.  A full URL (a
+ *		nextRecordsUrl may be one) must point to the same instance: the
+ *		token must never travel to another host.
+ */
+static char *
+request_url(SfConnection *conn, const char *path, const char *action)
+{
+	size_t		len = strlen(conn->instance_url);
+
+	if (pg_strncasecmp(path, "http://", 7) == 0 ||
+		pg_strncasecmp(path, "https://", 8) == 0)
+	{
+		if (pg_strncasecmp(path, conn->instance_url, len) != 0 ||
+			path[len] != '/')
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not %s", action),
+					 errdetail("URL \"%s\" is not on instance \"%s\".",
+							   path, conn->instance_url)));
+		return pstrdup(path);
+	}
+	return psprintf("%s%s%s", conn->instance_url, path[0] == '/' ? "" : "/",
+					path);
+}
+
+/*
+ * session_expired
+ *		Is this 401 body the "Session expired or invalid" that a new token
+ *		cures?  "This session is not valid for use with the REST API" (a
+ *		token without the api scope) would come back with any new token.
+ */
+static bool
+session_expired(json_object *json)
+{
+	json_object *first;
+	const char *code;
+	const char *message;
+
+	if (json == NULL || !json_object_is_type(json, json_type_array) ||
+		json_object_array_length(json) == 0)
+		return false;
+	first = json_object_array_get_idx(json, 0);
+	code = json_get_string(first, "errorCode");
+	message = json_get_string(first, "message");
+	if (code == NULL || strcmp(code, "INVALID_SESSION_ID") != 0)
+		return false;
+	return message == NULL ||
+		strstr(message, "not valid for use with the REST API") == NULL;
+}
+
+/*
+ * SalesforceRequest
+ *		Send one REST request with the cached token (getting one first if
+ *		needed) and return the HTTP status.
+ *
+ * '*json_out' (if not NULL) receives the parsed body, owned by
+ * CurrentMemoryContext, or NULL for an empty body; a non-JSON error body
+ * comes back as a json string holding its (truncated) text.  A 401
+ * INVALID_SESSION_ID gets a new token and one retry.  Statuses other than
+ * 2xx raise an error through SfReportError unless SF_REQ_RETURN_ERRORS is
+ * set.  'action' completes "could not ..." in error messages.
+ */
+int
+SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
+				  const char *action, json_object **json_out)
+{
+	SfHttpResponse resp;
+	json_object *json = NULL;
+	bool		retried = false;
+
+	if (json_out != NULL)
+		*json_out = NULL;
+	if (action == NULL)
+		action = "complete Salesforce request";
+
+	for (;;)
+	{
+		const char **headers;
+		char	   *url;
+		char	   *auth;
+		int			nextra = 0;
+		int			n = 0;
+		int			rc;
+
+		if (conn->access_token == NULL)
+			authenticate(conn);
+
+		url = request_url(conn, req->path, action);
+		if (req->headers != NULL)
+			while (req->headers[nextra] != NULL)
+				nextra++;
+		headers = palloc((nextra + 4) * sizeof(char *));
+		auth = psprintf("Authorization: Bearer %s", conn->access_token);
+		headers[n++] = auth;
+		headers[n++] = "Accept: application/json";
+		if (req->body != NULL)
+			headers[n++] = psprintf("Content-Type: %s",
+									req->content_type ? req->content_type :
+									"application/json");
+		for (int i = 0; i < nextra; i++)
+			headers[n++] = req->headers[i];
+		headers[n] = NULL;
+
+		conn->request_count++;
+		rc = SfHttpPerform(conn->http, req->method, url,
+						   (const char *const *) headers, req->body,
+						   conn->opts.connect_timeout,
+						   conn->opts.request_timeout, &resp, conn->errbuf);
+		explicit_bzero(auth, strlen(auth));
+		pfree(auth);
+		pfree(headers);
+		pfree(url);
+		if (rc != 0)
+			report_transport_error(conn, rc, action);
+
+		json = NULL;
+		if (resp.body.len > 0)
+		{
+			json = SfJsonParse(resp.body.data, resp.body.len);
+			if (json == NULL)
+			{
+				if (resp.status >= 200 && resp.status < 300)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_ERROR),
+							 errmsg("could not %s", action),
+							 errdetail("Salesforce returned a response that is not valid JSON (HTTP status %ld).",
+									   resp.status)));
+				json = raw_text_json(resp.body.data, resp.body.len);
+			}
+		}
+		pfree(resp.body.data);
+
+		if (resp.status == 401 && !retried && session_expired(json))
+		{
+			/* the token expired: one new token, one more try */
+			drop_token(conn);
+			retried = true;
+			continue;
+		}
+		break;
+	}
+
+	if ((resp.status < 200 || resp.status >= 300) &&
+		!(flags & SF_REQ_RETURN_ERRORS))
+		SfReportError(conn, (int) resp.status, json, action);
+
+	if (json_out != NULL)
+		*json_out = json;
+	return (int) resp.status;
+}
+
+/*
+ * SalesforceApiPath
+ *		"/services/data/vXX.X/<resource>" (palloc'd); the bare API path when
+ *		'resource' is NULL or empty.
+ */
+char *
+SalesforceApiPath(SfConnection *conn, const char *resource)
+{
+	if (resource == NULL || resource[0] == '\0')
+		return pstrdup(conn->api_path);
+	return psprintf("%s%s%s", conn->api_path, resource[0] == '/' ? "" : "/",
+					resource);
+}
+
+/*
+ * SfJsonParse
+ *		Parse one JSON document; NULL if the text is not exactly one JSON
+ *		value.  The tree is owned by CurrentMemoryContext: a reset callback
+ *		frees it, so it goes away with the context even after an error.
+ *		Borrowed pointers into it stay valid until then.  'text' must be
+ *		NUL-terminated at text[len] (a StringInfo is).
+ */
+json_object *
+SfJsonParse(const char *text, size_t len)
+{
+	SfJsonOwner *owner;
+	json_tokener *tok;
+	json_object *doc;
+	size_t		end;
+
+	if (text == NULL || len == 0 || len >= (size_t) INT_MAX)
+		return NULL;
+
+	/* allocate the owner first: after the parse nothing may throw */
+	owner = palloc0(sizeof(SfJsonOwner));
+	tok = json_tokener_new_ex(SF_JSON_MAX_DEPTH);
+	if (tok == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+
+	/* include the terminating NUL so a top-level number is complete */
+	doc = json_tokener_parse_ex(tok, text, (int) len + 1);
+	if (doc != NULL && json_tokener_get_error(tok) == json_tokener_success)
+	{
+#if defined(JSON_C_VERSION_NUM) && JSON_C_VERSION_NUM >= ((0 << 16) | (15 << 8))
+		end = json_tokener_get_parse_end(tok);
+#else
+		end = (size_t) tok->char_offset;
+#endif
+		while (end < len && (text[end] == ' ' || text[end] == '\t' ||
+							 text[end] == '\r' || text[end] == '\n'))
+			end++;
+		if (end < len)
+		{
+			json_object_put(doc);
+			doc = NULL;
+		}
+	}
+	else if (doc != NULL)
+	{
+		json_object_put(doc);
+		doc = NULL;
+	}
+	json_tokener_free(tok);
+
+	if (doc == NULL)
+	{
+		pfree(owner);
+		return NULL;
+	}
+	return adopt_json(owner, doc);
+}
+
+/*
+ * adopt_json
+ *		Make CurrentMemoryContext the owner of 'doc' (cannot fail).
+ */
+static json_object *
+adopt_json(SfJsonOwner *owner, json_object *doc)
+{
+	owner->doc = doc;
+	owner->callback.func = release_json;
+	owner->callback.arg = owner;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext,
+									   &owner->callback);
+	live_json_documents++;
+	return doc;
+}
+
+/* Memory context reset callback: free an owned json-c document. */
+static void
+release_json(void *arg)
+{
+	SfJsonOwner *owner = (SfJsonOwner *) arg;
+
+	if (owner->doc != NULL)
+	{
+		json_object_put(owner->doc);
+		owner->doc = NULL;
+		live_json_documents--;
+	}
+}
+
+/*
+ * raw_text_json
+ *		A json string holding a non-JSON body (an HTML error page, say),
+ *		owned like a parsed document, so errors can carry it.
+ */
+static json_object *
+raw_text_json(const char *text, size_t len)
+{
+	SfJsonOwner *owner = palloc0(sizeof(SfJsonOwner));
+	json_object *doc;
+
+	if (len > 4 * SF_MAX_RAW_DETAIL)
+		len = 4 * SF_MAX_RAW_DETAIL;
+	doc = json_object_new_string_len(text, (int) len);
+	if (doc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	return adopt_json(owner, doc);
+}
+
+/*
+ * SfJsonLiveDocuments
+ *		How many json-c documents this backend holds right now (for leak
+ *		tests: 0 between statements).
+ */
+int64
+SfJsonLiveDocuments(void)
+{
+	return live_json_documents;
+}
+
+/* The string member 'key' of a json object, or NULL. */
+static const char *
+json_get_string(json_object *obj, const char *key)
+{
+	json_object *val;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, key, &val) ||
+		!json_object_is_type(val, json_type_string))
+		return NULL;
+	return json_object_get_string(val);
+}
+
+/*
+ * append_raw_text
+ *		Append a short, printable excerpt of a body that is not ours to
+ *		trust: whitespace runs collapse to one space, other control and
+ *		non-ASCII bytes become '?', and the text stops after
+ *		SF_MAX_RAW_DETAIL characters.
+ */
+static void
+append_raw_text(StringInfo buf, const char *s, size_t len)
+{
+	size_t		shown = 0;
+	bool		space = false;
+
+	for (size_t i = 0; i < len && s[i] != '\0'; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		{
+			space = true;
+			continue;
+		}
+		if (shown >= SF_MAX_RAW_DETAIL)
+		{
+			appendStringInfoString(buf, "...");
+			return;
+		}
+		if (space && shown > 0)
+		{
+			appendStringInfoChar(buf, ' ');
+			shown++;
+		}
+		space = false;
+		appendStringInfoChar(buf, (c < 0x20 || c >= 0x7f) ? '?' : (char) c);
+		shown++;
+	}
+}
+
+/*
+ * SfReportError
+ *		Raise the error for a Salesforce error response: "could not
+ *		<action>", a SQLSTATE and hint chosen from the first errorCode (or
+ *		the HTTP status), and every error's errorCode and message in the
+ *		detail.  'body' is the parsed body (an array of {errorCode, message}
+ *		for REST errors), a json string with a non-JSON body's text, or NULL.
+ */
+void
+SfReportError(SfConnection *conn, int status, json_object *body,
+			  const char *action)
+{
+	StringInfoData detail;
+	const char *first_code = NULL;
+	const char *first_message = NULL;
+	int			sqlstate;
+	const char *hint = NULL;
+
+	initStringInfo(&detail);
+	if (action == NULL)
+		action = "complete Salesforce request";
+
+	if (body != NULL && json_object_is_type(body, json_type_array))
+	{
+		size_t		n = json_object_array_length(body);
+
+		for (size_t i = 0; i < n; i++)
+		{
+			json_object *err = json_object_array_get_idx(body, i);
+			const char *code = json_get_string(err, "errorCode");
+			const char *message = json_get_string(err, "message");
+			json_object *fields;
+
+			/* sObject Collections name it statusCode */
+			if (code == NULL)
+				code = json_get_string(err, "statusCode");
+			if (code == NULL && message == NULL)
+				continue;
+			if (first_code == NULL)
+			{
+				first_code = code;
+				first_message = message;
+			}
+			if (detail.len > 0)
+				appendStringInfoChar(&detail, '\n');
+			appendStringInfo(&detail, "%s: %s", code ? code : "(no errorCode)",
+							 message ? message : "");
+			if (json_object_object_get_ex(err, "fields", &fields) &&
+				json_object_is_type(fields, json_type_array) &&
+				json_object_array_length(fields) > 0)
+			{
+				appendStringInfoString(&detail, " (fields:");
+				for (size_t j = 0; j < json_object_array_length(fields); j++)
+					appendStringInfo(&detail, "%s %s", j > 0 ? "," : "",
+									 json_object_get_string(json_object_array_get_idx(fields, j)));
+				appendStringInfoChar(&detail, ')');
+			}
+		}
+	}
+	else if (body != NULL && json_object_is_type(body, json_type_object) &&
+			 json_get_string(body, "error") != NULL)
+	{
+		/* OAuth-style {"error", "error_description"} */
+		first_code = json_get_string(body, "error");
+		first_message = json_get_string(body, "error_description");
+		appendStringInfo(&detail, "%s: %s", first_code,
+						 first_message ? first_message : "");
+	}
+	else if (body != NULL && json_object_is_type(body, json_type_object) &&
+			 json_get_string(body, "errorCode") != NULL)
+	{
+		first_code = json_get_string(body, "errorCode");
+		first_message = json_get_string(body, "message");
+		appendStringInfo(&detail, "%s: %s", first_code,
+						 first_message ? first_message : "");
+	}
+
+	if (detail.len == 0)
+	{
+		appendStringInfo(&detail, "Salesforce returned HTTP status %d", status);
+		if (body != NULL && json_object_is_type(body, json_type_string))
+		{
+			appendStringInfoString(&detail, ": ");
+			append_raw_text(&detail, json_object_get_string(body),
+							json_object_get_string_len(body));
+		}
+		else if (body != NULL)
+		{
+			const char *text = json_object_to_json_string(body);
+
+			appendStringInfoString(&detail, ": ");
+			append_raw_text(&detail, text, strlen(text));
+		}
+		else
+			appendStringInfoString(&detail, " with an empty body");
+		appendStringInfoChar(&detail, '.');
+	}
+
+	/* the SQLSTATE and hint: by errorCode first, else by HTTP status */
+	if (status == 401)
+		sqlstate = ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION;
+	else if (status == 403)
+		sqlstate = ERRCODE_INSUFFICIENT_PRIVILEGE;
+	else if (status == 404)
+		sqlstate = ERRCODE_FDW_ERROR;
+	else if (status >= 500)
+	{
+		sqlstate = ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+		if (status == 502 || status == 503 || status == 504)
+			hint = "Salesforce is temporarily unavailable (for example during maintenance); retry later.";
+	}
+	else
+		sqlstate = ERRCODE_FDW_ERROR;
+
+	if (first_code != NULL)
+	{
+		for (const SfErrorCodeMap *m = error_code_map; m->code; m++)
+		{
+			if (strcmp(m->code, first_code) == 0)
+			{
+				sqlstate = m->sqlstate;
+				if (m->hint != NULL)
+					hint = m->hint;
+				break;
+			}
+		}
+		if (strcmp(first_code, "REQUEST_LIMIT_EXCEEDED") == 0)
+		{
+			if (first_message != NULL &&
+				strstr(first_message, "ConcurrentPerOrgLongTxn") != NULL)
+				hint = "Too many long-running requests are running in the org at once; retry when fewer run.";
+			else
+				hint = "The org's daily API request quota (DailyApiRequests, a rolling 24-hour window) is used up; wait for it to free up or ask Salesforce for a higher limit.";
+		}
+	}
+
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("could not %s", action),
+			 errdetail_internal("%s", detail.data),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/*
+ * SfQueryOpen
+ *		Prepare a cursor over the pages of a SOQL query (query, or queryAll
+ *		to include deleted and archived records).  Nothing is sent until the
+ *		first SfQueryNextPage().  The cursor lives in a child of
+ *		CurrentMemoryContext; 'sobject' (may be NULL) names the object in
+ *		error messages.
+ */
+SfQueryCursor *
+SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
+			int fetch_size, const char *sobject)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	SfQueryCursor *cursor;
+	StringInfoData path;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext,
+								"salesforce_fdw query cursor",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+
+	cursor = palloc0(sizeof(SfQueryCursor));
+	cursor->conn = conn;
+	cursor->cxt = cxt;
+	cursor->soql = pstrdup(soql);
+	cursor->action = sobject ?
+		psprintf("query Salesforce object \"%s\"", sobject) :
+		pstrdup("run SOQL query");
+	cursor->total_size = -1;
+
+	/* Salesforce clamps batchSize to 200..2000; so do we */
+	fetch_size = Max(SF_MIN_FETCH_SIZE, Min(SF_MAX_FETCH_SIZE, fetch_size));
+	cursor->options_header = psprintf("Sforce-Query-Options: batchSize=%d",
+									  fetch_size);
+
+	initStringInfo(&path);
+	appendStringInfo(&path, "%s/%s?q=", conn->api_path,
+					 query_all ? "queryAll" : "query");
+	append_urlencoded(&path, soql);
+	cursor->next_path = path.data;
+
+	MemoryContextSwitchTo(oldcxt);
+	return cursor;
+}
+
+/* Error context of a query's requests: the SOQL (never a token). */
+static void
+query_error_callback(void *arg)
+{
+	SfQueryCursor *cursor = (SfQueryCursor *) arg;
+
+	errcontext("SOQL query: %s", cursor->soql);
+}
+
+/*
+ * SfQueryNextPage
+ *		Fetch the next page and return its "records" array (possibly empty),
+ *		or NULL when the query has no more pages.  The whole response is
+ *		owned by 'page_cxt': the array is valid until that context is reset.
+ *		Numbers keep their original text (json_object_to_json_string of a
+ *		double returns the digits Salesforce sent, with json-c 0.13+).
+ */
+json_object *
+SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
+{
+	SfRequest	req;
+	const char *headers[2];
+	json_object *json = NULL;
+	json_object *records;
+	json_object *val;
+	MemoryContext oldcxt;
+	ErrorContextCallback errcallback;
+	uint64		before = cursor->conn->request_count;
+
+	if (cursor->done)
+		return NULL;
+
+	headers[0] = cursor->options_header;
+	headers[1] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = cursor->next_path;
+	req.headers = headers;
+
+	errcallback.callback = query_error_callback;
+	errcallback.arg = cursor;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	oldcxt = MemoryContextSwitchTo(page_cxt);
+	SalesforceRequest(cursor->conn, &req, 0, cursor->action, &json);
+	MemoryContextSwitchTo(oldcxt);
+	cursor->requests += cursor->conn->request_count - before;
+
+	if (json == NULL || !json_object_is_type(json, json_type_object) ||
+		!json_object_object_get_ex(json, "records", &records) ||
+		!json_object_is_type(records, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not %s", cursor->action),
+				 errdetail("The query response has no \"records\" array.")));
+
+	error_context_stack = errcallback.previous;
+
+	if (json_object_object_get_ex(json, "totalSize", &val))
+		cursor->total_size = json_object_get_int64(val);
+
+	pfree(cursor->next_path);
+	cursor->next_path = NULL;
+	if (json_object_object_get_ex(json, "done", &val) &&
+		!json_object_get_boolean(val) &&
+		json_object_object_get_ex(json, "nextRecordsUrl", &val) &&
+		json_object_is_type(val, json_type_string))
+		cursor->next_path = MemoryContextStrdup(cursor->cxt,
+												json_object_get_string(val));
+	else
+		cursor->done = true;
+
+	return records;
+}
+
+/*
+ * SfQueryTotalSize
+ *		The query's totalSize (all matching rows; for COUNT() the count), or
+ *		-1 before the first page was fetched.
+ */
+int64
+SfQueryTotalSize(SfQueryCursor *cursor)
+{
+	return cursor->total_size;
+}
+
+/*
+ * SfQueryRequests
+ *		API requests made for this query so far (re-authentication retries
+ *		included).
+ */
+uint64
+SfQueryRequests(SfQueryCursor *cursor)
+{
+	return cursor->requests;
+}
+
+/*
+ * SfQueryClose
+ *		Free the cursor.  REST query locators need no closing on Salesforce's
+ *		side (they expire by themselves).
+ */
+void
+SfQueryClose(SfQueryCursor *cursor)
+{
+	if (cursor != NULL)
+		MemoryContextDelete(cursor->cxt);
+}
+
+/* ---------------------------------------------------------------------
+ * SQL-callable functions
+ * ---------------------------------------------------------------------
+ */
+
+/* The connection of the current user for a server named in SQL. */
+static SfConnection *
+connection_for_server(const char *server_name)
+{
+	ForeignServer *server = GetForeignServerByName(server_name, false);
+	UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
+
+	return GetSalesforceConnection(user);
+}
+
+/* GET /limits: the org's limits as a json object (owned by the context). */
+static json_object *
+fetch_limits(SfConnection *conn)
+{
+	SfRequest	req;
+	json_object *json = NULL;
+	char	   *action;
+
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = SalesforceApiPath(conn, "limits");
+	action = psprintf("read the limits of Salesforce server \"%s\"",
+					  conn->server_name);
+	SalesforceRequest(conn, &req, 0, action, &json);
+	if (json == NULL || !json_object_is_type(json, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not %s", action),
+				 errdetail("The limits response is not a JSON object.")));
+	return json;
+}
+
+/* values[0..2] = max, remaining, used of one {Max, Remaining} entry */
+static void
+limit_values(json_object *entry, Datum *values, bool *nulls)
+{
+	json_object *max;
+	json_object *remaining;
+	bool		has_max = json_object_object_get_ex(entry, "Max", &max) &&
+		!json_object_is_type(max, json_type_null);
+	bool		has_remaining = json_object_object_get_ex(entry, "Remaining",
+														  &remaining) &&
+		!json_object_is_type(remaining, json_type_null);
+
+	nulls[0] = !has_max;
+	nulls[1] = !has_remaining;
+	nulls[2] = !(has_max && has_remaining);
+	values[0] = has_max ? Int64GetDatum(json_object_get_int64(max)) : (Datum) 0;
+	values[1] = has_remaining ?
+		Int64GetDatum(json_object_get_int64(remaining)) : (Datum) 0;
+	values[2] = (has_max && has_remaining) ?
+		Int64GetDatum(json_object_get_int64(max) -
+					  json_object_get_int64(remaining)) : (Datum) 0;
+}
+
+/* Set up a materialized set-returning function call (PostgreSQL 13..18). */
+static Tuplestorestate *
+begin_materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *tupstore;
+	TupleDesc	desc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	desc = CreateTupleDescCopy(desc);
+	tupstore = tuplestore_begin_heap(rsinfo->allowedModes & SFRM_Materialize_Random,
+									 false, work_mem);
+	MemoryContextSwitchTo(oldcxt);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tupstore;
+	rsinfo->setDesc = desc;
+	*tupdesc = desc;
+	return tupstore;
+}
+
+PG_FUNCTION_INFO_V1(salesforce_limits);
+PG_FUNCTION_INFO_V1(salesforce_api_usage);
+PG_FUNCTION_INFO_V1(salesforce_connection_stats);
+
+/*
+ * salesforce_limits(server_name text)
+ *		One row per entry of the org's /limits resource: name, max,
+ *		remaining, used.  Per-app sub-entries come as "Entry.App".
+ */
+Datum
+salesforce_limits(PG_FUNCTION_ARGS)
+{
+	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SfConnection *conn = connection_for_server(server_name);
+	TupleDesc	tupdesc;
+	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	json_object *limits = fetch_limits(conn);
+	struct json_object_iterator it = json_object_iter_begin(limits);
+	struct json_object_iterator end = json_object_iter_end(limits);
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+	{
+		const char *name = json_object_iter_peek_name(&it);
+		json_object *entry = json_object_iter_peek_value(&it);
+		struct json_object_iterator sub;
+		struct json_object_iterator subend;
+		Datum		values[4];
+		bool		nulls[4];
+
+		if (!json_object_is_type(entry, json_type_object))
+			continue;
+		values[0] = CStringGetTextDatum(name);
+		nulls[0] = false;
+		limit_values(entry, values + 1, nulls + 1);
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+
+		sub = json_object_iter_begin(entry);
+		subend = json_object_iter_end(entry);
+		for (; !json_object_iter_equal(&sub, &subend);
+			 json_object_iter_next(&sub))
+		{
+			json_object *app = json_object_iter_peek_value(&sub);
+
+			if (!json_object_is_type(app, json_type_object))
+				continue;
+			values[0] = CStringGetTextDatum(psprintf("%s.%s", name,
+													 json_object_iter_peek_name(&sub)));
+			limit_values(app, values + 1, nulls + 1);
+			tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+		}
+	}
+
+	return (Datum) 0;
+}
+
+/*
+ * salesforce_api_usage(server_name text)
+ *		The DailyApiRequests entry of /limits: used, max, remaining.
+ */
+Datum
+salesforce_api_usage(PG_FUNCTION_ARGS)
+{
+	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	SfConnection *conn = connection_for_server(server_name);
+	json_object *limits = fetch_limits(conn);
+	json_object *entry;
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3];
+	Datum		limit[3];
+	bool		limit_nulls[3];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	if (!json_object_object_get_ex(limits, "DailyApiRequests", &entry) ||
+		!json_object_is_type(entry, json_type_object))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not read the API usage of Salesforce server \"%s\"",
+						server_name),
+				 errdetail("The limits response has no \"DailyApiRequests\" entry.")));
+
+	/* limit_values gives max, remaining, used; the function returns used first */
+	limit_values(entry, limit, limit_nulls);
+	values[0] = limit[2];
+	nulls[0] = limit_nulls[2];
+	values[1] = limit[0];
+	nulls[1] = limit_nulls[0];
+	values[2] = limit[1];
+	nulls[2] = limit_nulls[1];
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * salesforce_connection_stats()
+ *		One row per cached connection of this backend: server_name,
+ *		user_mapping, has_token, api_requests, token_requests, and the
+ *		backend-wide count of live json-c documents (0 between statements
+ *		unless something leaks).
+ */
+Datum
+salesforce_connection_stats(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	HASH_SEQ_STATUS scan;
+	SfConnection *conn;
+
+	if (ConnectionHash == NULL)
+		return (Datum) 0;
+
+	hash_seq_init(&scan, ConnectionHash);
+	while ((conn = (SfConnection *) hash_seq_search(&scan)) != NULL)
+	{
+		Datum		values[6];
+		bool		nulls[6];
+
+		memset(nulls, 0, sizeof(nulls));
+		if (conn->server_name != NULL)
+			values[0] = CStringGetTextDatum(conn->server_name);
+		else
+			nulls[0] = true;
+		values[1] = ObjectIdGetDatum(conn->umid);
+		values[2] = BoolGetDatum(conn->access_token != NULL &&
+								 !conn->invalidated);
+		values[3] = Int64GetDatum((int64) conn->request_count);
+		values[4] = Int64GetDatum((int64) conn->token_requests);
+		values[5] = Int64GetDatum(live_json_documents);
+		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
+	}
+
+	return (Datum) 0;
+}
