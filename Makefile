@@ -7,7 +7,9 @@ OBJS = \
 	connection.o \
 	http.o \
 	convert.o \
-	deparse.o
+	deparse.o \
+	describe.o \
+	import.o
 
 EXTENSION = salesforce_fdw
 DATA = salesforce_fdw--1.0.sql

@@ -85,6 +85,7 @@ typedef struct SfScanState
 	bool		eof;			/* the last page has been consumed */
 	uint64		closed_requests;	/* requests of cursors closed by rescans */
 
+	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
 	MemoryContext temp_cxt;		/* one row's conversions, reset per row */
 } SfScanState;
@@ -127,6 +128,7 @@ salesforce_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = sfReScanForeignScan;
 	routine->EndForeignScan = sfEndForeignScan;
 	routine->ExplainForeignScan = sfExplainForeignScan;
+	routine->ImportForeignSchema = sfImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }
@@ -348,6 +350,7 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 						 pstrdup(NameStr(attr->attname)));
 	}
 
+	fsstate->scan_cxt = estate->es_query_cxt;
 	fsstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
 											   "salesforce_fdw page",
 											   ALLOCSET_DEFAULT_SIZES);
@@ -458,9 +461,12 @@ sfIterateForeignScan(ForeignScanState *node)
 
 	if (fsstate->cursor == NULL && !fsstate->eof)
 	{
+		/* the cursor lives as long as the scan, not the per-tuple context */
+		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 		fsstate->cursor = SfQueryOpen(fsstate->conn, fsstate->soql,
 									  fsstate->query_all,
 									  fsstate->fetch_size, fsstate->sobject);
+		MemoryContextSwitchTo(oldcxt);
 		fsstate->records = NULL;
 		fsstate->nrecords = 0;
 		fsstate->next_record = 0;

@@ -268,4 +268,89 @@ extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
 extern uint64 SfQueryRequests(SfQueryCursor *cursor);
 extern void SfQueryClose(SfQueryCursor *cursor);
 
+/*
+ * in describe.c: sObject describes, parsed into C structs and cached per
+ * backend and user mapping.  The structs are read-only and stay valid at
+ * least until the end of the current transaction.
+ */
+typedef struct SfFieldDesc
+{
+	char	   *name;			/* API name, canonical casing */
+	char	   *type;			/* describe type: "string", "reference", ... */
+	char	   *soap_type;		/* "xsd:string", "tns:ID", ... or NULL */
+	char	   *label;
+	int			length;			/* text types: maximum characters */
+	int			precision;		/* double, currency, percent */
+	int			scale;
+	int			digits;			/* int, long */
+	bool		nillable;
+	bool		createable;
+	bool		updateable;
+	bool		filterable;
+	bool		sortable;
+	bool		groupable;
+	bool		aggregatable;
+	bool		case_sensitive;
+	bool		calculated;		/* formula or roll-up */
+	bool		auto_number;
+	bool		external_id;
+	bool		id_lookup;
+	bool		unique;
+	bool		custom;
+	bool		defaulted_on_create;
+	char	   *relationship_name;	/* "Account", "Parent__r" or NULL */
+	char	  **reference_to;	/* target sObjects of a reference */
+	int			nreference_to;
+	char	   *compound_field_name;	/* component: its compound, else NULL */
+} SfFieldDesc;
+
+typedef struct SfSObjectDesc
+{
+	char	   *name;			/* API name, canonical casing */
+	char	   *label;
+	char	   *key_prefix;		/* NULL for objects without records */
+	bool		custom;
+	bool		queryable;
+	bool		createable;
+	bool		updateable;
+	bool		deletable;
+	int			nfields;
+	SfFieldDesc *fields;		/* in describe order */
+} SfSObjectDesc;
+
+/* One entry of the global describe. */
+typedef struct SfGlobalSObject
+{
+	char	   *name;
+	char	   *label;
+	char	   *key_prefix;
+	bool		custom;
+	bool		queryable;
+	bool		createable;
+	bool		updateable;
+	bool		deletable;
+	bool		deprecated_and_hidden;
+} SfGlobalSObject;
+
+typedef struct SfGlobalDesc
+{
+	int			nsobjects;
+	SfGlobalSObject *sobjects;	/* in the order Salesforce listed them */
+} SfGlobalDesc;
+
+extern const SfGlobalDesc *SfDescribeGlobal(SfConnection *conn);
+extern const SfSObjectDesc *SfDescribeSObject(SfConnection *conn,
+											  const char *name);
+extern const SfSObjectDesc **SfDescribeMany(SfConnection *conn,
+											const char *const *names, int n);
+extern const SfFieldDesc *SfDescribeField(const SfSObjectDesc *desc,
+										  const char *name);
+extern void SfDescribeForget(SfConnection *conn);
+
+/*
+ * in import.c
+ */
+extern List *sfImportForeignSchema(ImportForeignSchemaStmt *stmt,
+								   Oid serverOid);
+
 #endif							/* SALESFORCE_FDW_H */

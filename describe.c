@@ -1,0 +1,775 @@
+/*-------------------------------------------------------------------------
+ *
+ * describe.c
+ *		  Fetch, parse and cache the describe metadata of sObjects.
+ *
+ * Salesforce tells what an org holds through two resources: the global
+ * describe (GET <api>/sobjects: every sObject's name and capabilities) and
+ * one object describe per sObject (GET <api>/sobjects/X/describe: its
+ * fields and their types).  This file turns both into plain C structs
+ * (SfGlobalDesc, SfSObjectDesc) so that no caller walks json-c trees, and
+ * keeps them per backend, keyed by user mapping (field-level security makes
+ * what one user sees differ from another's).
+ *
+ * Rules kept here:
+ * - Many describes travel in one request: SfDescribeMany packs up to 25
+ *   object describes into one Composite/Batch call, so importing 200
+ *   sObjects costs about a tenth as many requests as objects.
+ * - A pointer handed out stays valid at least until the end of the current
+ *   transaction.  Invalidation (the server or a user mapping changed, or
+ *   SfDescribeForget) never frees memory at once: it retires the entries,
+ *   whose memory is released when the transaction ends.  Syscache callbacks
+ *   may run in the middle of our own functions, so they only raise a flag.
+ * - json-c trees are parsed in a short-lived memory context (SfJsonParse
+ *   ties them to it) that is deleted before returning, on error as well.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "salesforce_fdw.h"		/* first: see the json_object note there */
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+/* Salesforce allows at most 25 subrequests in one Composite/Batch call. */
+#define SF_BATCH_MAX_SUBREQUESTS	25
+
+/* API names are at most ~80 bytes (namespace, 40 characters, suffix). */
+#define SF_MAX_SOBJECT_NAME			128
+
+/* Key of a cached object describe: user mapping and lower-case name. */
+typedef struct DescribeKey
+{
+	Oid			umid;
+	char		name[SF_MAX_SOBJECT_NAME];
+} DescribeKey;
+
+typedef struct DescribeEntry
+{
+	DescribeKey key;			/* hash key: must be first */
+	MemoryContext cxt;			/* owns desc */
+	SfSObjectDesc *desc;
+} DescribeEntry;
+
+typedef struct GlobalEntry
+{
+	Oid			umid;			/* hash key: must be first */
+	MemoryContext cxt;			/* owns desc */
+	SfGlobalDesc *desc;
+} GlobalEntry;
+
+static MemoryContext DescribeCacheContext = NULL;	/* live entries */
+static MemoryContext DescribeRetiredContext = NULL;	/* freed at xact end */
+static HTAB *DescribeHash = NULL;
+static HTAB *GlobalHash = NULL;
+static bool describe_flush_pending = false;
+
+static void describe_cache_init(void);
+static void describe_inval_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void describe_xact_callback(XactEvent event, void *arg);
+static void describe_process_flush(void);
+static void retire_entries(Oid umid);
+static void make_key(DescribeKey *key, Oid umid, const char *name);
+static bool json_get_bool(json_object *obj, const char *key);
+static int	json_get_int(json_object *obj, const char *key);
+static char *json_get_string(json_object *obj, const char *key);
+static SfSObjectDesc *parse_sobject_describe(json_object *obj);
+static SfGlobalDesc *parse_global_describe(json_object *obj);
+static DescribeEntry *store_describe(Oid umid, json_object *obj,
+									 MemoryContext work_cxt);
+static void report_missing_sobject(SfConnection *conn, const char *name);
+static void fetch_one(SfConnection *conn, const char *name,
+					  MemoryContext work_cxt);
+static void fetch_batch(SfConnection *conn, const char *const *names, int n,
+						MemoryContext work_cxt);
+
+/*
+ * describe_cache_init
+ *		Create the cache and register the callbacks, once per backend.
+ */
+static void
+describe_cache_init(void)
+{
+	HASHCTL		ctl;
+
+	if (DescribeHash != NULL)
+		return;
+
+	if (DescribeCacheContext == NULL)
+	{
+		DescribeCacheContext = AllocSetContextCreate(CacheMemoryContext,
+													 "salesforce_fdw describe cache",
+													 ALLOCSET_DEFAULT_SIZES);
+		DescribeRetiredContext = AllocSetContextCreate(CacheMemoryContext,
+													   "salesforce_fdw retired describes",
+													   ALLOCSET_SMALL_SIZES);
+
+		/*
+		 * What a describe says depends on the org the server points at and
+		 * on the credentials of the user mapping: drop everything when
+		 * either catalog changes, as connection.c drops its connections.
+		 */
+		CacheRegisterSyscacheCallback(FOREIGNSERVEROID,
+									  describe_inval_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(USERMAPPINGOID,
+									  describe_inval_callback, (Datum) 0);
+		RegisterXactCallback(describe_xact_callback, NULL);
+	}
+
+	MemSet(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(DescribeKey);
+	ctl.entrysize = sizeof(DescribeEntry);
+	ctl.hcxt = DescribeCacheContext;
+	DescribeHash = hash_create("salesforce_fdw describes", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	MemSet(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(GlobalEntry);
+	ctl.hcxt = DescribeCacheContext;
+	GlobalHash = hash_create("salesforce_fdw global describes", 8, &ctl,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * describe_inval_callback
+ *		A foreign server or user mapping changed.  This can run in the middle
+ *		of any catalog access, including our own, so only raise a flag; the
+ *		next call into this file retires the entries.
+ */
+static void
+describe_inval_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	describe_flush_pending = true;
+}
+
+/*
+ * describe_xact_callback
+ *		At the end of every transaction, free what was retired during it.
+ */
+static void
+describe_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			if (DescribeRetiredContext != NULL)
+				MemoryContextReset(DescribeRetiredContext);
+			break;
+		default:
+			break;
+	}
+}
+
+/* Retire everything if an invalidation arrived since the last call. */
+static void
+describe_process_flush(void)
+{
+	describe_cache_init();
+	if (describe_flush_pending)
+	{
+		describe_flush_pending = false;
+		retire_entries(InvalidOid);
+	}
+}
+
+/*
+ * retire_entries
+ *		Remove the entries of user mapping 'umid' (all if InvalidOid) from
+ *		the cache.  Their memory moves to the retired context, so pointers
+ *		callers hold stay valid until the transaction ends.
+ */
+static void
+retire_entries(Oid umid)
+{
+	HASH_SEQ_STATUS status;
+	DescribeEntry *entry;
+	GlobalEntry *gentry;
+
+	hash_seq_init(&status, DescribeHash);
+	while ((entry = (DescribeEntry *) hash_seq_search(&status)) != NULL)
+	{
+		if (OidIsValid(umid) && entry->key.umid != umid)
+			continue;
+		MemoryContextSetParent(entry->cxt, DescribeRetiredContext);
+		/* removing the entry just returned is allowed during a scan */
+		hash_search(DescribeHash, &entry->key, HASH_REMOVE, NULL);
+	}
+
+	hash_seq_init(&status, GlobalHash);
+	while ((gentry = (GlobalEntry *) hash_seq_search(&status)) != NULL)
+	{
+		if (OidIsValid(umid) && gentry->umid != umid)
+			continue;
+		MemoryContextSetParent(gentry->cxt, DescribeRetiredContext);
+		hash_search(GlobalHash, &gentry->umid, HASH_REMOVE, NULL);
+	}
+}
+
+/*
+ * SfDescribeForget
+ *		Drop what is cached for the user mapping of 'conn', so the next call
+ *		asks Salesforce again (IMPORT FOREIGN SCHEMA wants today's metadata).
+ *		Pointers already handed out stay valid until the transaction ends.
+ */
+void
+SfDescribeForget(SfConnection *conn)
+{
+	describe_process_flush();
+	retire_entries(conn->umid);
+}
+
+/* The hash key for 'name' (matched case-insensitively, as Salesforce does). */
+static void
+make_key(DescribeKey *key, Oid umid, const char *name)
+{
+	size_t		len = strlen(name);
+	size_t		i;
+
+	MemSet(key, 0, sizeof(DescribeKey));
+	key->umid = umid;
+	if (len >= SF_MAX_SOBJECT_NAME)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid Salesforce object name \"%s\"", name),
+				 errdetail("API names are at most %d bytes long.",
+						   SF_MAX_SOBJECT_NAME - 1)));
+	for (i = 0; i < len; i++)
+		key->name[i] = pg_ascii_tolower((unsigned char) name[i]);
+}
+
+/* Boolean member 'key' of 'obj'; false when absent or not a boolean. */
+static bool
+json_get_bool(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
+		!json_object_is_type(v, json_type_boolean))
+		return false;
+	return json_object_get_boolean(v) != 0;
+}
+
+/* Integer member 'key' of 'obj'; 0 when absent or null. */
+static int
+json_get_int(json_object *obj, const char *key)
+{
+	json_object *v;
+	int64_t		n;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
+		!(json_object_is_type(v, json_type_int) ||
+		  json_object_is_type(v, json_type_double)))
+		return 0;
+	n = json_object_get_int64(v);
+	if (n < 0 || n > PG_INT32_MAX)
+		return 0;
+	return (int) n;
+}
+
+/* String member 'key' of 'obj', palloc'd; NULL when absent or null. */
+static char *
+json_get_string(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
+		!json_object_is_type(v, json_type_string))
+		return NULL;
+	return pstrdup(json_object_get_string(v));
+}
+
+/*
+ * parse_sobject_describe
+ *		Build an SfSObjectDesc (in CurrentMemoryContext) from the JSON of an
+ *		object describe.  Raises an error if it has no name or no fields.
+ */
+static SfSObjectDesc *
+parse_sobject_describe(json_object *obj)
+{
+	SfSObjectDesc *desc;
+	json_object *fields;
+	int			nfields;
+	int			i;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, "fields", &fields) ||
+		fields == NULL || !json_object_is_type(fields, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("invalid describe result from Salesforce"),
+				 errdetail("The object describe has no \"fields\" array.")));
+
+	desc = palloc0(sizeof(SfSObjectDesc));
+	desc->name = json_get_string(obj, "name");
+	if (desc->name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("invalid describe result from Salesforce"),
+				 errdetail("The object describe has no \"name\".")));
+	desc->label = json_get_string(obj, "label");
+	desc->key_prefix = json_get_string(obj, "keyPrefix");
+	desc->custom = json_get_bool(obj, "custom");
+	desc->queryable = json_get_bool(obj, "queryable");
+	desc->createable = json_get_bool(obj, "createable");
+	desc->updateable = json_get_bool(obj, "updateable");
+	desc->deletable = json_get_bool(obj, "deletable");
+
+	nfields = (int) json_object_array_length(fields);
+	desc->fields = palloc0(sizeof(SfFieldDesc) * Max(nfields, 1));
+	desc->nfields = 0;
+	for (i = 0; i < nfields; i++)
+	{
+		json_object *f = json_object_array_get_idx(fields, i);
+		SfFieldDesc *fd = &desc->fields[desc->nfields];
+		json_object *refs;
+
+		if (f == NULL || !json_object_is_type(f, json_type_object))
+			continue;
+		fd->name = json_get_string(f, "name");
+		fd->type = json_get_string(f, "type");
+		if (fd->name == NULL || fd->type == NULL)
+			continue;
+		fd->label = json_get_string(f, "label");
+		fd->soap_type = json_get_string(f, "soapType");
+		fd->length = json_get_int(f, "length");
+		fd->precision = json_get_int(f, "precision");
+		fd->scale = json_get_int(f, "scale");
+		fd->digits = json_get_int(f, "digits");
+		fd->nillable = json_get_bool(f, "nillable");
+		fd->createable = json_get_bool(f, "createable");
+		fd->updateable = json_get_bool(f, "updateable");
+		fd->filterable = json_get_bool(f, "filterable");
+		fd->sortable = json_get_bool(f, "sortable");
+		fd->groupable = json_get_bool(f, "groupable");
+		fd->aggregatable = json_get_bool(f, "aggregatable");
+		fd->case_sensitive = json_get_bool(f, "caseSensitive");
+		fd->calculated = json_get_bool(f, "calculated");
+		fd->auto_number = json_get_bool(f, "autoNumber");
+		fd->external_id = json_get_bool(f, "externalId");
+		fd->id_lookup = json_get_bool(f, "idLookup");
+		fd->unique = json_get_bool(f, "unique");
+		fd->custom = json_get_bool(f, "custom");
+		fd->defaulted_on_create = json_get_bool(f, "defaultedOnCreate");
+		fd->relationship_name = json_get_string(f, "relationshipName");
+		fd->compound_field_name = json_get_string(f, "compoundFieldName");
+
+		if (json_object_object_get_ex(f, "referenceTo", &refs) &&
+			refs != NULL && json_object_is_type(refs, json_type_array))
+		{
+			int			nrefs = (int) json_object_array_length(refs);
+			int			j;
+
+			fd->reference_to = palloc0(sizeof(char *) * Max(nrefs, 1));
+			for (j = 0; j < nrefs; j++)
+			{
+				json_object *r = json_object_array_get_idx(refs, j);
+
+				if (r != NULL && json_object_is_type(r, json_type_string))
+					fd->reference_to[fd->nreference_to++] =
+						pstrdup(json_object_get_string(r));
+			}
+		}
+		desc->nfields++;
+	}
+	return desc;
+}
+
+/*
+ * parse_global_describe
+ *		Build an SfGlobalDesc (in CurrentMemoryContext) from the JSON of the
+ *		global describe.
+ */
+static SfGlobalDesc *
+parse_global_describe(json_object *obj)
+{
+	SfGlobalDesc *desc;
+	json_object *list;
+	int			n;
+	int			i;
+
+	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
+		!json_object_object_get_ex(obj, "sobjects", &list) ||
+		list == NULL || !json_object_is_type(list, json_type_array))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("invalid describe result from Salesforce"),
+				 errdetail("The global describe has no \"sobjects\" array.")));
+
+	n = (int) json_object_array_length(list);
+	desc = palloc0(sizeof(SfGlobalDesc));
+	desc->sobjects = palloc0(sizeof(SfGlobalSObject) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		json_object *o = json_object_array_get_idx(list, i);
+		SfGlobalSObject *so = &desc->sobjects[desc->nsobjects];
+
+		if (o == NULL || !json_object_is_type(o, json_type_object))
+			continue;
+		so->name = json_get_string(o, "name");
+		if (so->name == NULL)
+			continue;
+		so->label = json_get_string(o, "label");
+		so->key_prefix = json_get_string(o, "keyPrefix");
+		so->custom = json_get_bool(o, "custom");
+		so->queryable = json_get_bool(o, "queryable");
+		so->createable = json_get_bool(o, "createable");
+		so->updateable = json_get_bool(o, "updateable");
+		so->deletable = json_get_bool(o, "deletable");
+		so->deprecated_and_hidden = json_get_bool(o, "deprecatedAndHidden");
+		desc->nsobjects++;
+	}
+	return desc;
+}
+
+/*
+ * store_describe
+ *		Parse an object describe and put it into the cache, replacing
+ *		(retiring) an older entry of the same name.
+ *
+ * The struct is built in a context that starts as a child of 'work_cxt',
+ * so an error while parsing leaves nothing behind in the cache; it moves
+ * under the cache context only once complete.
+ */
+static DescribeEntry *
+store_describe(Oid umid, json_object *obj, MemoryContext work_cxt)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	SfSObjectDesc *desc;
+	DescribeKey key;
+	DescribeEntry *entry;
+	bool		found;
+
+	cxt = AllocSetContextCreate(work_cxt, "salesforce_fdw sobject describe",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	desc = parse_sobject_describe(obj);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextSetIdentifier(cxt, desc->name);
+
+	make_key(&key, umid, desc->name);
+	entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_ENTER,
+										  &found);
+	if (found)
+		MemoryContextSetParent(entry->cxt, DescribeRetiredContext);
+	MemoryContextSetParent(cxt, DescribeCacheContext);
+	entry->cxt = cxt;
+	entry->desc = desc;
+	return entry;
+}
+
+/* Raise the error for an sObject the org does not have (or hides). */
+static void
+report_missing_sobject(SfConnection *conn, const char *name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
+			 errmsg("Salesforce object \"%s\" does not exist", name),
+			 errdetail("The describe of \"%s\" on foreign server \"%s\" answered NOT_FOUND.",
+					   name, conn->server_name),
+			 errhint("Check the sObject's API name (custom objects end in \"__c\") and that the integration user may see it.")));
+}
+
+/*
+ * fetch_one
+ *		GET <api>/sobjects/<name>/describe and cache the result.
+ */
+static void
+fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
+	StringInfoData resource;
+	SfRequest	req;
+	json_object *body = NULL;
+	char	   *action;
+	int			status;
+
+	initStringInfo(&resource);
+	appendStringInfo(&resource, "/sobjects/%s/describe", name);
+	MemSet(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = SalesforceApiPath(conn, resource.data);
+	action = psprintf("describe Salesforce object \"%s\"", name);
+
+	status = SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &body);
+	if (status == 404)
+		report_missing_sobject(conn, name);
+	if (status < 200 || status > 299)
+		SfReportError(conn, status, body, action);
+
+	MemoryContextSwitchTo(oldcxt);
+	store_describe(conn->umid, body, work_cxt);
+}
+
+/*
+ * fetch_batch
+ *		Describe 'n' (at most 25) sObjects with one Composite/Batch request
+ *		and cache the results.
+ *
+ * Each subrequest has its own status; the batch itself answers 200 even
+ * when some fail (reference section 8.2).
+ */
+static void
+fetch_batch(SfConnection *conn, const char *const *names, int n,
+			MemoryContext work_cxt)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
+	json_object *request;
+	json_object *list;
+	json_object *body = NULL;
+	json_object *results;
+	SfRequest	req;
+	char	   *payload;
+	char	   *action;
+	int			status;
+	int			i;
+
+	Assert(n > 0 && n <= SF_BATCH_MAX_SUBREQUESTS);
+
+	/*
+	 * The request body is built with json-c, which allocates with malloc:
+	 * take it over into a palloc'd string and free the tree at once, before
+	 * anything can throw.
+	 */
+	request = json_object_new_object();
+	list = json_object_new_array();
+	json_object_object_add(request, "haltOnError", json_object_new_boolean(0));
+	for (i = 0; i < n; i++)
+	{
+		json_object *sub = json_object_new_object();
+		char		url[SF_MAX_SOBJECT_NAME + 64];
+
+		snprintf(url, sizeof(url), "v%s/sobjects/%s/describe",
+				 conn->opts.api_version, names[i]);
+		json_object_object_add(sub, "method", json_object_new_string("GET"));
+		json_object_object_add(sub, "url", json_object_new_string(url));
+		json_object_array_add(list, sub);
+	}
+	json_object_object_add(request, "batchRequests", list);
+	payload = pstrdup(json_object_to_json_string_ext(request,
+													 JSON_C_TO_STRING_PLAIN));
+	json_object_put(request);
+
+	MemSet(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = SalesforceApiPath(conn, "/composite/batch");
+	req.body = payload;
+	req.content_type = "application/json";
+	action = psprintf("describe %d Salesforce objects", n);
+
+	status = SalesforceRequest(conn, &req, 0, action, &body);
+	if (status < 200 || status > 299)
+		SfReportError(conn, status, body, action);
+
+	if (body == NULL ||
+		!json_object_object_get_ex(body, "results", &results) ||
+		results == NULL || !json_object_is_type(results, json_type_array) ||
+		(int) json_object_array_length(results) != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("invalid Composite/Batch response from Salesforce"),
+				 errdetail("Expected a \"results\" array of %d items.", n)));
+
+	MemoryContextSwitchTo(oldcxt);
+	for (i = 0; i < n; i++)
+	{
+		json_object *item = json_object_array_get_idx(results, i);
+		json_object *v;
+		json_object *result = NULL;
+		int			substatus = 0;
+
+		if (item != NULL && json_object_object_get_ex(item, "statusCode", &v))
+			substatus = json_object_get_int(v);
+		if (item != NULL)
+			json_object_object_get_ex(item, "result", &result);
+
+		if (substatus == 404)
+			report_missing_sobject(conn, names[i]);
+		if (substatus < 200 || substatus > 299)
+		{
+			MemoryContextSwitchTo(work_cxt);
+			SfReportError(conn, substatus, result,
+						  psprintf("describe Salesforce object \"%s\"",
+								   names[i]));
+		}
+		store_describe(conn->umid, result, work_cxt);
+	}
+}
+
+/*
+ * SfDescribeMany
+ *		The describes of the sObjects 'names[0..n)', fetched through
+ *		Composite/Batch (25 per request) for those not cached yet.
+ *
+ * Returns a palloc'd array of n pointers into the cache, in the order of
+ * 'names' (names are matched case-insensitively; each result carries the
+ * canonical name).  An sObject the org does not have is an error naming it.
+ * The structs are valid at least until the end of the current transaction
+ * and must not be modified.
+ */
+const SfSObjectDesc **
+SfDescribeMany(SfConnection *conn, const char *const *names, int n)
+{
+	const SfSObjectDesc **result;
+	const char **missing;
+	int			nmissing = 0;
+	MemoryContext work_cxt;
+	int			i;
+
+	describe_process_flush();
+
+	result = palloc0(sizeof(SfSObjectDesc *) * Max(n, 1));
+	missing = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		DescribeKey key;
+		DescribeEntry *entry;
+		int			j;
+		bool		dup = false;
+
+		make_key(&key, conn->umid, names[i]);
+		entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_FIND,
+											  NULL);
+		if (entry != NULL)
+			continue;
+		for (j = 0; j < nmissing && !dup; j++)
+			dup = (pg_strcasecmp(missing[j], names[i]) == 0);
+		if (!dup)
+			missing[nmissing++] = names[i];
+	}
+
+	if (nmissing > 0)
+	{
+		/* json trees and request buffers die with this context */
+		work_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "salesforce_fdw describe",
+										 ALLOCSET_DEFAULT_SIZES);
+		for (i = 0; i < nmissing; i += SF_BATCH_MAX_SUBREQUESTS)
+		{
+			int			chunk = Min(nmissing - i, SF_BATCH_MAX_SUBREQUESTS);
+
+			/* a batch of one would only wrap a plain request */
+			if (chunk == 1)
+				fetch_one(conn, missing[i], work_cxt);
+			else
+				fetch_batch(conn, missing + i, chunk, work_cxt);
+			CHECK_FOR_INTERRUPTS();
+		}
+		MemoryContextDelete(work_cxt);
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		DescribeKey key;
+		DescribeEntry *entry;
+
+		make_key(&key, conn->umid, names[i]);
+		entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_FIND,
+											  NULL);
+		if (entry == NULL)
+		{
+			/* Salesforce answered with another object than we asked for */
+			report_missing_sobject(conn, names[i]);
+		}
+		result[i] = entry->desc;
+	}
+	pfree(missing);
+	return result;
+}
+
+/*
+ * SfDescribeSObject
+ *		The describe of one sObject (cached; see SfDescribeMany).
+ */
+const SfSObjectDesc *
+SfDescribeSObject(SfConnection *conn, const char *name)
+{
+	const SfSObjectDesc **one;
+	const SfSObjectDesc *desc;
+
+	one = SfDescribeMany(conn, &name, 1);
+	desc = one[0];
+	pfree(one);
+	return desc;
+}
+
+/*
+ * SfDescribeGlobal
+ *		The global describe (GET <api>/sobjects) of the org, cached like the
+ *		object describes.
+ */
+const SfGlobalDesc *
+SfDescribeGlobal(SfConnection *conn)
+{
+	GlobalEntry *entry;
+	bool		found;
+	MemoryContext work_cxt;
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	SfGlobalDesc *desc;
+	SfRequest	req;
+	json_object *body = NULL;
+	int			status;
+
+	describe_process_flush();
+
+	entry = (GlobalEntry *) hash_search(GlobalHash, &conn->umid, HASH_FIND,
+										NULL);
+	if (entry != NULL)
+		return entry->desc;
+
+	work_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "salesforce_fdw describe",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(work_cxt);
+	MemSet(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = SalesforceApiPath(conn, "/sobjects");
+	status = SalesforceRequest(conn, &req, 0, "list the Salesforce objects",
+							   &body);
+	if (status < 200 || status > 299)
+		SfReportError(conn, status, body, "list the Salesforce objects");
+
+	/* built under work_cxt, moved into the cache once complete */
+	cxt = AllocSetContextCreate(work_cxt, "salesforce_fdw global describe",
+								ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(cxt);
+	desc = parse_global_describe(body);
+	MemoryContextSwitchTo(oldcxt);
+
+	MemoryContextSetParent(cxt, DescribeCacheContext);
+	MemoryContextDelete(work_cxt);
+
+	entry = (GlobalEntry *) hash_search(GlobalHash, &conn->umid, HASH_ENTER,
+										&found);
+	entry->cxt = cxt;
+	entry->desc = desc;
+	return desc;
+}
+
+/*
+ * SfDescribeField
+ *		The field of 'desc' whose API name is 'name' (case-insensitively),
+ *		or NULL.
+ */
+const SfFieldDesc *
+SfDescribeField(const SfSObjectDesc *desc, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < desc->nfields; i++)
+	{
+		if (pg_strcasecmp(desc->fields[i].name, name) == 0)
+			return &desc->fields[i];
+	}
+	return NULL;
+}
