@@ -581,6 +581,18 @@ class TestErrors(SoqlCase):
         e = self.error("SELECT Id\nFROM Account\nWHERE Name = 5", "INVALID_FIELD")
         self.assertIn("\nWHERE Name = 5\n             ^\nERROR at Row:3:Column:14\n", e.message)
 
+    def test_alias_outside_aggregate(self):
+        e = self.error("SELECT Name n FROM Account", "MALFORMED_QUERY")
+        self.assertTrue(e.message.endswith("Only aggregate expressions use field aliasing"))
+
+    def test_too_long(self):
+        self.error("SELECT Id FROM Account WHERE Name IN (%s)" % ",".join(["'abcdefghij'"] * 9000),
+                   "MALFORMED_QUERY")
+
+    def test_unknown_child_relationship(self):
+        e = self.error("SELECT Id, (SELECT Id FROM Kids) FROM Account", "INVALID_TYPE")
+        self.assertIn("Didn't understand relationship 'Kids' in FROM part of query call", e.message)
+
     def test_offset_limit(self):
         e = self.error("SELECT Id FROM Account OFFSET 2001", "NUMBER_OUTSIDE_VALID_RANGE")
         self.assertTrue(e.message.endswith("ERROR at Row:1:Column:24\nMaximum SOQL offset allowed is 2000"))

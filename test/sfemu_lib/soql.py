@@ -39,6 +39,7 @@ __all__ = ["SoqlError", "Query", "Result", "parse", "execute", "record_json"]
 MAX_OFFSET = 2000
 MAX_AGGREGATE_ROWS = 2000
 MAX_FIELDS_LIMIT = 200
+MAX_SOQL_LENGTH = 100000            # reference 3.5 (Assumed wording of the error)
 
 STRING_TYPES = frozenset(["string", "textarea", "picklist", "multipicklist", "email", "phone",
                           "url", "combobox", "encryptedstring"])
@@ -627,6 +628,9 @@ class _Parser:
 
 def parse(text):
     """Parse SOQL text into a Query; raises SoqlError(MALFORMED_QUERY) on bad syntax."""
+    if isinstance(text, str) and len(text) > MAX_SOQL_LENGTH:
+        raise SoqlError("MALFORMED_QUERY", "SOQL statements cannot be longer than %s characters."
+                        % format(MAX_SOQL_LENGTH, ","))
     if not isinstance(text, str) or not text.strip():
         raise SoqlError("MALFORMED_QUERY", "\n%s\n^\nERROR at Row:1:Column:1\nunexpected token: '<EOF>'"
                         % (text or ""))
@@ -930,7 +934,9 @@ def _resolve(ctx, so, alias, path, pos):
     canon.append(fd["name"])
     name = fd["name"]
     if step is None:
-        getter = lambda rec: rec.get(name)
+        def getter(rec):
+            return rec.get(name)
+        getter.sf_field = name
     else:
         def getter(rec, step=step):
             parent = step(rec)
@@ -1062,12 +1068,8 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         cs = bool(fd.get("caseSensitive"))
         rx = _like_regex(pieces, cs).fullmatch
         if cs:
-            return lambda r: (lambda v: v is not None and rx(v) is not None)(getter(r))
-
-        def like(r):
-            v = getter(r)
-            return v is not None and rx(v.upper()) is not None
-        return like
+            return _null_aware(getter, lambda v: rx(v) is not None, False)
+        return _null_aware(getter, lambda v: rx(v.upper()) is not None, False)
 
     if op in ("INCLUDES", "EXCLUDES"):
         if ftype != "multipicklist":
@@ -1080,18 +1082,16 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
             if v is not None:
                 wanted.append(norm(v))
 
-        def includes(r):
-            v = getter(r)
-            if v is None:
-                return False
+        def includes(v):
             have = norm(v)
             for w in wanted:
                 if w <= have:
                     return True
             return False
         if op == "INCLUDES":
-            return includes
-        return lambda r: not includes(r)
+            return _null_aware(getter, includes, False)
+        # Two-valued logic: a null selection excludes everything.
+        return _null_aware(getter, lambda v: not includes(v), True)
 
     if ftype == "multipicklist" and op not in ("=", "!=", "IN", "NOT IN"):
         _fail("INVALID_QUERY_FILTER_OPERATOR", text, node.op_pos, "invalid operator on multipicklist field")
@@ -1118,18 +1118,22 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         if ftype == "boolean" and has_null:
             exact.add(False)        # boolean null means false
             has_null = False
-
-        def member(v):
-            if (norm(v) if norm else v) in exact:
-                return True
-            for lo, hi in ranges:
-                if lo <= v < hi:
+        if ranges:
+            def member(v):
+                if (norm(v) if norm else v) in exact:
                     return True
-            return False
+                for lo, hi in ranges:
+                    if lo <= v < hi:
+                        return True
+                return False
+        elif norm:
+            def member(v):
+                return norm(v) in exact
+        else:
+            member = exact.__contains__
         if op == "IN":
-            return lambda r: (lambda v: has_null if v is None else member(v))(getter(r))
-        null_result = (not has_null) and keep_null_ne
-        return lambda r: (lambda v: null_result if v is None else not member(v))(getter(r))
+            return _null_aware(getter, member, has_null)
+        return _null_aware(getter, lambda v: not member(v), (not has_null) and keep_null_ne)
 
     lit = node.value
     value = _lit_value(ctx, fd, lit, op)
@@ -1146,29 +1150,42 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
 
     if isinstance(value, tuple):     # date literal range [lo, hi)
         lo, hi = value[1], value[2]
-        if op == "=":
-            return lambda r: (lambda v: v is not None and lo <= v < hi)(getter(r))
-        if op == "!=":
-            return lambda r: (lambda v: keep_null_ne if v is None else not (lo <= v < hi))(getter(r))
-        bound, test = {"<": (lo, "lt"), "<=": (hi, "lt"), ">": (hi, "ge"), ">=": (lo, "ge")}[op]
-        if test == "lt":
-            return lambda r: (lambda v: v is not None and v < bound)(getter(r))
-        return lambda r: (lambda v: v is not None and v >= bound)(getter(r))
+        test = {"=": lambda v: lo <= v < hi, "!=": lambda v: not (lo <= v < hi),
+                "<": lambda v: v < lo, "<=": lambda v: v < hi,
+                ">": lambda v: v >= hi, ">=": lambda v: v >= lo}[op]
+        return _null_aware(getter, test, keep_null_ne if op == "!=" else False)
 
     key = norm(value) if norm else value
-    if op == "=":
-        if norm:
-            return lambda r: (lambda v: v is not None and norm(v) == key)(getter(r))
-        return lambda r: getter(r) == key
-    if op == "!=":
-        if norm:
-            return lambda r: (lambda v: keep_null_ne if v is None else norm(v) != key)(getter(r))
-        return lambda r: (lambda v: keep_null_ne if v is None else v != key)(getter(r))
-    cmpf = {"<": lambda a: a < key, "<=": lambda a: a <= key,
-            ">": lambda a: a > key, ">=": lambda a: a >= key}[op]
     if norm:
-        return lambda r: (lambda v: v is not None and cmpf(norm(v)))(getter(r))
-    return lambda r: (lambda v: v is not None and cmpf(v))(getter(r))
+        test = {"=": lambda v: norm(v) == key, "!=": lambda v: norm(v) != key,
+                "<": lambda v: norm(v) < key, "<=": lambda v: norm(v) <= key,
+                ">": lambda v: norm(v) > key, ">=": lambda v: norm(v) >= key}[op]
+    else:
+        test = {"=": key.__eq__, "!=": lambda v: v != key,
+                "<": lambda v: v < key, "<=": lambda v: v <= key,
+                ">": lambda v: v > key, ">=": lambda v: v >= key}[op]
+        if op == "=" and type(key) is not str:
+            test = lambda v: v == key
+    return _null_aware(getter, test, keep_null_ne if op == "!=" else False)
+
+
+def _null_aware(getter, test, null_result):
+    """record -> bool: `null_result` when the value is null, else test(value).
+    Plain fields read the record dict directly (the hot path of big scans)."""
+    name = getattr(getter, "sf_field", None)
+    if name is not None:
+        def pred(r):
+            v = r.get(name)
+            if v is None:
+                return null_result
+            return test(v)
+    else:
+        def pred(r):
+            v = getter(r)
+            if v is None:
+                return null_result
+            return test(v)
+    return pred
 
 
 def _semijoin_pred(ctx, getter, fd, node, lhs_pos):
@@ -1204,15 +1221,13 @@ def _compile_cond(ctx, node, leaf):
     """Compile a condition tree; `leaf(Cmp) -> predicate` handles comparisons."""
     if isinstance(node, Logic):
         preds = [_compile_cond(ctx, c, leaf) for c in node.children]
-        if node.op == "AND":
-            if len(preds) == 2:
-                a, b = preds
-                return lambda r: a(r) and b(r)
-            return lambda r: all(p(r) for p in preds)
-        if len(preds) == 2:
-            a, b = preds
-            return lambda r: a(r) or b(r)
-        return lambda r: any(p(r) for p in preds)
+        pred = preds[0]
+        for nxt in preds[1:]:
+            if node.op == "AND":
+                pred = (lambda a, b: lambda r: a(r) and b(r))(pred, nxt)
+            else:
+                pred = (lambda a, b: lambda r: a(r) or b(r))(pred, nxt)
+        return pred
     if isinstance(node, Not):
         inner = _compile_cond(ctx, node.child, leaf)
         return lambda r: not inner(r)
@@ -1362,8 +1377,7 @@ def _execute_rows(ctx, q, so, pred):
             columns.append(_add_subquery(ctx, so, tree, item))
             continue
         if item.alias is not None:
-            # Assumed: aliases are only for aggregate queries.
-            _fail("MALFORMED_QUERY", text, item.pos, "unexpected token: '%s'" % item.alias)
+            _fail("MALFORMED_QUERY", text, item.pos, "Only aggregate expressions use field aliasing")
         path = _resolve(ctx, so, q.alias, item.path, item.pos)
         low = path.canonical.lower()
         if low in seen:
@@ -1373,7 +1387,9 @@ def _execute_rows(ctx, q, so, pred):
         tree.add(ctx, path)
     url = "/services/data/v%s/sobjects/" % ctx.api_version
     by_id = ctx.store.by_id
-    records = [tree.build(r, so, url, by_id) for r in rows]
+    tree.finish(so)
+    build = tree.build
+    records = [build(r, so, url, by_id) for r in rows]
     return Result(so.name, records, len(records), columns=columns)
 
 
@@ -1381,8 +1397,9 @@ class _OutNode:
     """Output shape of one (parent) record: fields and nested relationships in select order."""
 
     def __init__(self):
-        self.entries = []           # ("f", key, getter) | ("r", key, ref field name, _OutNode) | ("s", ...)
+        self.entries = []           # ("f", key, getter) | ("r", key, ref field name, _OutNode) | ("s", key, fn)
         self.rels = {}
+        self.plain = []             # names of fields copied as stored (when every entry is one)
 
     def add(self, ctx, path, depth=0):
         if depth == len(path.refs):
@@ -1397,8 +1414,27 @@ class _OutNode:
             self.entries.append(("r", relname, ref["name"], child))
         child.add(ctx, path, depth + 1)
 
+    def add_entry(self, entry):
+        self.entries.append(entry)
+
+    def finish(self, so):
+        """Note whether every entry is a stored field, so build() can copy them in one go."""
+        simple = True
+        for e in self.entries:
+            if e[0] == "r":
+                e[3].finish(None)
+            if e[0] != "f" or (so is not None and (so.field(e[1]) or {}).get("type") in COMPOUND_TYPES
+                                                    | {"base64"}):
+                simple = False
+        self.plain = [e[1] for e in self.entries] if simple and so is not None else None
+        return self
+
     def build(self, rec, so, url, by_id):
         out = {"attributes": {"type": so.name, "url": url + so.name + "/" + rec["Id"]}}
+        plain = self.plain
+        if plain is not None:
+            out.update(zip(plain, map(rec.get, plain)))
+            return out
         for e in self.entries:
             kind = e[0]
             if kind == "f":
@@ -1422,7 +1458,7 @@ def _add_subquery(ctx, so, tree, item):
             rel = cr
             break
     if rel is None:
-        _fail("INVALID_TYPE", ctx.text, sub.sobject_pos, _bad_relationship(sub.sobject) if False else
+        _fail("INVALID_TYPE", ctx.text, sub.sobject_pos,
               "Didn't understand relationship '%s' in FROM part of query call. If you are attempting to use "
               "a custom relationship, be sure to append the '__r' after the custom relationship name. "
               "Please reference your WSDL or the describe call for the appropriate names." % sub.sobject)
@@ -1454,7 +1490,7 @@ def _add_subquery(ctx, so, tree, item):
         if limit is not None:
             recs = recs[:limit]
         return {"totalSize": len(recs), "done": True, "records": recs}
-    tree.entries.append(("s", rel["relationshipName"], value))
+    tree.add_entry(("s", rel["relationshipName"], value))
     return rel["relationshipName"]
 
 
