@@ -140,6 +140,7 @@ class Emu:
         return out
 
     def reset(self, dataset=None):
+        self._token = None          # the emulator forgets every token
         return self.control("POST", "reset", {"dataset": dataset} if dataset else None)
 
     def define(self, describe):
