@@ -157,9 +157,7 @@ def _tokenize(text):
         kind = m.lastgroup
         if kind in ("dt_d", "dt_t", "dt_f", "dt_z"):
             kind = "datetime"
-        if kind == "datetime":
-            pass
-        elif kind == "baddatetime":
+        if kind == "baddatetime":
             # a dateTime needs its zone (reference 4.4)
             end = m.end()
             _fail("MALFORMED_QUERY", text, end, "line %d:%d no viable alternative at character '%s'"
@@ -186,6 +184,7 @@ class Query:
         self.where = None
         self.group_by = []          # list of FieldItem
         self.having = None
+        self.having_pos = 0
         self.order_by = []          # list of OrderItem
         self.limit = None
         self.limit_pos = None
@@ -385,7 +384,8 @@ class _Parser:
                 if not self.is_op(","):
                     break
                 self.next()
-        if self.accept_kw("HAVING"):
+        if self.is_kw("HAVING"):
+            q.having_pos = self.next().pos
             q.having = self.condition(having=True)
         if self.is_kw("ORDER"):
             self.next()
@@ -947,10 +947,6 @@ def _resolve(ctx, so, alias, path, pos):
 # ----------------------------------------------------------------------------
 # Value normalisation for comparison and sorting
 
-def _is_text(fd):
-    return fd.get("type") in STRING_TYPES
-
-
 def _norm_func(fd):
     """The function that maps a stored value to its comparison key (None-free)."""
     ftype = fd.get("type")
@@ -1318,7 +1314,8 @@ def _check_clauses(ctx, q):
         _fail("MALFORMED_QUERY", text, q.limit_pos,
               "LIMIT is not allowed with an aggregate function unless the query has a GROUP BY clause")
     if q.having is not None and not q.group_by:
-        _fail("MALFORMED_QUERY", text, 0, "HAVING requires a GROUP BY clause")
+        # Assumed wording.
+        _fail("MALFORMED_QUERY", text, q.having_pos, "HAVING requires a GROUP BY clause")
 
 
 def _window_count(count, q):
@@ -1639,7 +1636,7 @@ def _execute_aggregate(ctx, q, so, pred):
         having = _compile_cond(ctx, q.having, leaf)
 
     order_specs = []
-    aliases = set(k.lower() for k, _, _ in out_cols if k)
+    aliases = set(i.alias.lower() for i in q.items if isinstance(i, (AggItem, FieldItem)) and i.alias)
     for ob in q.order_by:
         e = ob.expr
         if isinstance(e, AggItem):
