@@ -128,6 +128,21 @@ salesforce_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = sfReScanForeignScan;
 	routine->EndForeignScan = sfEndForeignScan;
 	routine->ExplainForeignScan = sfExplainForeignScan;
+	routine->AddForeignUpdateTargets = sfAddForeignUpdateTargets;
+	routine->PlanForeignModify = sfPlanForeignModify;
+	routine->BeginForeignModify = sfBeginForeignModify;
+	routine->ExecForeignInsert = sfExecForeignInsert;
+#if PG_VERSION_NUM >= 140000
+	routine->ExecForeignBatchInsert = sfExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = sfGetForeignModifyBatchSize;
+#endif
+	routine->ExecForeignUpdate = sfExecForeignUpdate;
+	routine->ExecForeignDelete = sfExecForeignDelete;
+	routine->EndForeignModify = sfEndForeignModify;
+	routine->BeginForeignInsert = sfBeginForeignInsert;
+	routine->EndForeignInsert = sfEndForeignInsert;
+	routine->IsForeignRelUpdatable = sfIsForeignRelUpdatable;
+	routine->ExplainForeignModify = sfExplainForeignModify;
 	routine->ImportForeignSchema = sfImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
