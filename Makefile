@@ -9,7 +9,8 @@ OBJS = \
 	convert.o \
 	deparse.o \
 	describe.o \
-	import.o
+	import.o \
+	modify.o
 
 EXTENSION = salesforce_fdw
 DATA = salesforce_fdw--1.0.sql

@@ -58,6 +58,8 @@ static const SfOption sf_options[] = {
 	{"connect_timeout", ForeignServerRelationId},
 	{"request_timeout", ForeignServerRelationId},
 	{"fetch_size", ForeignServerRelationId},
+	{"batch_size", ForeignServerRelationId},
+	{"all_or_none", ForeignServerRelationId},
 	/* user mapping: credentials override the server's */
 	{"client_id", UserMappingRelationId},
 	{"client_secret", UserMappingRelationId},
@@ -65,6 +67,9 @@ static const SfOption sf_options[] = {
 	{"sobject", ForeignTableRelationId},
 	{"query_all", ForeignTableRelationId},
 	{"fetch_size", ForeignTableRelationId},
+	{"batch_size", ForeignTableRelationId},
+	{"all_or_none", ForeignTableRelationId},
+	{"upsert_field", ForeignTableRelationId},
 	/* column */
 	{"field", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -216,7 +221,10 @@ check_option_value(DefElem *def)
 		(void) parse_int_option(def, 1, SF_MAX_TIMEOUT);
 	else if (strcmp(name, "fetch_size") == 0)
 		(void) parse_int_option(def, SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE);
-	else if (strcmp(name, "query_all") == 0)
+	else if (strcmp(name, "batch_size") == 0)
+		(void) parse_int_option(def, SF_MIN_BATCH_SIZE, SF_MAX_BATCH_SIZE);
+	else if (strcmp(name, "query_all") == 0 ||
+			 strcmp(name, "all_or_none") == 0)
 	{
 		bool		b;
 
@@ -237,7 +245,8 @@ check_option_value(DefElem *def)
 					 errmsg("option \"%s\" must not be empty", name),
 					 errhint("Copy the consumer key and secret from the External Client App.")));
 	}
-	else if (strcmp(name, "sobject") == 0)
+	else if (strcmp(name, "sobject") == 0 ||
+			 strcmp(name, "upsert_field") == 0)
 	{
 		/* the name is written into SOQL unquoted: allow API names only */
 		if (!is_api_name(value, strlen(value)))
@@ -245,7 +254,9 @@ check_option_value(DefElem *def)
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
 							name, value),
-					 errhint("Give the sObject's API name, such as \"Account\" or \"Invoice__c\".")));
+					 strcmp(name, "sobject") == 0
+					 ? errhint("Give the sObject's API name, such as \"Account\" or \"Invoice__c\".")
+					 : errhint("Give the API name of an external id field, such as \"ERP_Id__c\".")));
 	}
 	else if (strcmp(name, "field") == 0)
 	{
@@ -601,6 +612,9 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 	opts->sobject = NULL;
 	opts->query_all = false;
 	opts->fetch_size = SF_DEFAULT_FETCH_SIZE;
+	opts->batch_size = SF_DEFAULT_BATCH_SIZE;
+	opts->all_or_none = true;
+	opts->upsert_field = NULL;
 
 	foreach(lc, server->options)
 	{
@@ -609,6 +623,11 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 		if (strcmp(def->defname, "fetch_size") == 0)
 			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
 												SF_MAX_FETCH_SIZE);
+		else if (strcmp(def->defname, "batch_size") == 0)
+			opts->batch_size = parse_int_option(def, SF_MIN_BATCH_SIZE,
+												SF_MAX_BATCH_SIZE);
+		else if (strcmp(def->defname, "all_or_none") == 0)
+			opts->all_or_none = defGetBoolean(def);
 	}
 
 	foreach(lc, table->options)
@@ -622,6 +641,13 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 		else if (strcmp(def->defname, "fetch_size") == 0)
 			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
 												SF_MAX_FETCH_SIZE);
+		else if (strcmp(def->defname, "batch_size") == 0)
+			opts->batch_size = parse_int_option(def, SF_MIN_BATCH_SIZE,
+												SF_MAX_BATCH_SIZE);
+		else if (strcmp(def->defname, "all_or_none") == 0)
+			opts->all_or_none = defGetBoolean(def);
+		else if (strcmp(def->defname, "upsert_field") == 0)
+			opts->upsert_field = pstrdup(defGetString(def));
 	}
 
 	if (opts->sobject == NULL)

@@ -42,6 +42,9 @@
 #define SF_MAX_FETCH_SIZE			2000
 #define SF_DEFAULT_CONNECT_TIMEOUT	30		/* seconds */
 #define SF_DEFAULT_REQUEST_TIMEOUT	300		/* seconds */
+#define SF_DEFAULT_BATCH_SIZE		200		/* records per sObject Collections call */
+#define SF_MIN_BATCH_SIZE			1
+#define SF_MAX_BATCH_SIZE			200
 
 /* PostgreSQL version shims (13 through 18 build from the same sources) */
 #if PG_VERSION_NUM < 130000
@@ -68,6 +71,25 @@
 #define sf_scan_check_as_user(fsplan, rte)	((rte)->checkAsUser)
 #endif
 
+/* Columns of an UPDATE's SET list (modify.c), offset by
+ * FirstLowInvalidHeapAttributeNumber; PostgreSQL 16 moved them out of the RTE */
+#if PG_VERSION_NUM >= 160000
+#define sf_updated_columns(root, rti, rte) \
+	get_rel_all_updated_cols((root), find_base_rel((root), (rti)))
+#else
+#define sf_updated_columns(root, rti, rte) \
+	bms_union((rte)->updatedCols, (rte)->extraUpdatedCols)
+#endif
+
+/* The plan feeding a ModifyTable (one subplan since PostgreSQL 14) */
+#if PG_VERSION_NUM >= 140000
+#define sf_modify_subplan(mtstate, subplan_index) \
+	(outerPlanState(mtstate)->plan)
+#else
+#define sf_modify_subplan(mtstate, subplan_index) \
+	((mtstate)->mt_plans[(subplan_index)]->plan)
+#endif
+
 /*
  * Options that decide how to reach and authenticate with one org: the
  * server's options, overridden by the user mapping's.  Strings are palloc'd
@@ -90,6 +112,12 @@ typedef struct SfTableOptions
 	char	   *sobject;		/* API name of the sObject */
 	bool		query_all;		/* use queryAll: deleted and archived rows too */
 	int			fetch_size;		/* records per page (table, else server) */
+	int			batch_size;		/* records per write request (table, else
+								 * server), 1..200 */
+	bool		all_or_none;	/* send writes with allOrNone (table, else
+								 * server) */
+	char	   *upsert_field;	/* INSERT upserts by this external id field,
+								 * or NULL */
 } SfTableOptions;
 
 /*
@@ -346,6 +374,53 @@ extern const SfSObjectDesc **SfDescribeMany(SfConnection *conn,
 extern const SfFieldDesc *SfDescribeField(const SfSObjectDesc *desc,
 										  const char *name);
 extern void SfDescribeForget(SfConnection *conn);
+
+/*
+ * in modify.c: INSERT, UPDATE, DELETE, COPY FROM and upsert through sObject
+ * Collections (assigned in the handler)
+ */
+#if PG_VERSION_NUM >= 140000
+extern void sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+									  RangeTblEntry *target_rte,
+									  Relation target_relation);
+#else
+extern void sfAddForeignUpdateTargets(Query *parsetree,
+									  RangeTblEntry *target_rte,
+									  Relation target_relation);
+#endif
+extern List *sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+								 Index resultRelation, int subplan_index);
+extern void sfBeginForeignModify(ModifyTableState *mtstate,
+								 ResultRelInfo *rinfo, List *fdw_private,
+								 int subplan_index, int eflags);
+extern TupleTableSlot *sfExecForeignInsert(EState *estate,
+										   ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern TupleTableSlot **sfExecForeignBatchInsert(EState *estate,
+												 ResultRelInfo *rinfo,
+												 TupleTableSlot **slots,
+												 TupleTableSlot **planSlots,
+												 int *numSlots);
+extern int	sfGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *sfExecForeignUpdate(EState *estate,
+										   ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern TupleTableSlot *sfExecForeignDelete(EState *estate,
+										   ResultRelInfo *rinfo,
+										   TupleTableSlot *slot,
+										   TupleTableSlot *planSlot);
+extern void sfEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void sfBeginForeignInsert(ModifyTableState *mtstate,
+								 ResultRelInfo *rinfo);
+extern void sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	sfIsForeignRelUpdatable(Relation rel);
+struct ExplainState;
+extern void sfExplainForeignModify(ModifyTableState *mtstate,
+								   ResultRelInfo *rinfo, List *fdw_private,
+								   int subplan_index,
+								   struct ExplainState *es);
 
 /*
  * in import.c

@@ -1,0 +1,1604 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *		  INSERT, UPDATE, DELETE, COPY FROM and upsert on Salesforce objects.
+ *
+ * Every write goes through sObject Collections: POST (insert), PATCH
+ * (update), PATCH .../{sobject}/{field} (upsert by an external id) and
+ * DELETE ?ids=..., each carrying up to batch_size (at most 200) records and
+ * the allOrNone flag of the option all_or_none.  Rows are buffered and sent
+ * when a batch fills and at the end of the statement, so 1,000 rows cost 5
+ * API requests; an INSERT whose rows must come back at once (RETURNING, row
+ * triggers, WITH CHECK OPTION) sends each row as it comes.
+ *
+ * Rules kept here:
+ *	- rows are found by the column mapped to the field Id, which travels as
+ *	  a junk column of the scan; a table without one cannot be updated or
+ *	  deleted from, and says so;
+ *	- an UPDATE sends only the columns of its SET list (NULL clears the
+ *	  field); an INSERT sends the non-null values, so Salesforce applies
+ *	  its defaults to the rest;
+ *	- writes Salesforce would surely refuse (a field that is not createable
+ *	  or updateable, a relationship path) are refused from the cached
+ *	  describe before any request;
+ *	- values are written exactly: numbers from their text, datetimes in UTC
+ *	  with milliseconds, arrays as multi-select picklists ("a;b");
+ *	- Salesforce commits each request on its own, so every error says how
+ *	  many records of the statement were already written and stay written.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "salesforce_fdw.h"		/* first: see the json_object note there */
+
+#include "access/htup_details.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/appendinfo.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+/* Name of the junk column that carries the Id of each row to change. */
+#define SF_ID_JUNK_NAME		"salesforce_id"
+
+/* Longest accepted record id (18 characters; 15 is the short form). */
+#define SF_MAX_ID_LEN		18
+
+/* Items of the fdw_private list of a ModifyTable (PlanForeignModify). */
+enum SfModifyPrivateIndex
+{
+	SfModifyPrivateTargetAttrs, /* columns written (IntList) */
+	SfModifyPrivateGivenAttrs	/* INSERT: columns given a non-null
+								 * expression (IntList) */
+};
+
+/* How one column's value becomes JSON */
+typedef enum SfWriteKind
+{
+	SF_WRITE_STRING,			/* output function, JSON string */
+	SF_WRITE_BOOL,
+	SF_WRITE_NUMBER,			/* int2/4/8, numeric, float4/8: JSON number */
+	SF_WRITE_DATE,
+	SF_WRITE_TIME,
+	SF_WRITE_TIMETZ,
+	SF_WRITE_TIMESTAMP,			/* without time zone: the UTC wall time */
+	SF_WRITE_TIMESTAMPTZ,
+	SF_WRITE_JSON,				/* json, jsonb: the value itself */
+	SF_WRITE_ARRAY				/* multi-select picklist: "a;b" */
+} SfWriteKind;
+
+/* One column the statement writes */
+typedef struct SfWriteColumn
+{
+	AttrNumber	attnum;
+	char	   *column;			/* column name, for messages */
+	char	   *field;			/* API name of the field */
+	SfWriteKind kind;
+	Oid			typid;			/* base type (of the elements for arrays) */
+	FmgrInfo	outfunc;		/* output function of typid */
+	int16		elmlen;			/* arrays: element storage */
+	bool		elmbyval;
+	char		elmalign;
+	bool		writable;		/* createable (INSERT) / updateable (UPDATE) */
+} SfWriteColumn;
+
+/*
+ * State of one foreign table being written by one statement: the columns,
+ * the pending batch and the progress counters the error messages report.
+ */
+typedef struct SfModifyState
+{
+	CmdType		operation;		/* CMD_INSERT, CMD_UPDATE or CMD_DELETE */
+	Relation	rel;
+	SfConnection *conn;
+	char	   *sobject;
+	char	   *upsert_field;	/* INSERT by external id, or NULL */
+	int			batch_size;		/* records per request, 1..200 */
+	bool		all_or_none;
+
+	int			ncolumns;
+	SfWriteColumn *columns;
+
+	AttrNumber	id_attnum;		/* table column mapped to Id, or 0 */
+	Oid			id_typinput;	/* its input function, to return new Ids */
+	Oid			id_typioparam;
+	int32		id_typmod;
+	AttrNumber	id_junk;		/* UPDATE/DELETE: junk column with the Id */
+	AttrNumber	wholerow_junk;	/* DELETE RETURNING: the old row */
+	bool		need_result;	/* INSERT: each row's Id is needed at once */
+
+	/* the pending batch, all in batch_cxt */
+	MemoryContext batch_cxt;
+	MemoryContext row_cxt;		/* reset for every row */
+	StringInfoData records;		/* JSON records (DELETE: comma-separated ids) */
+	int			nrecords;
+	int64	   *positions;		/* row number in the statement, per record */
+	char	  **ids;			/* Id per record (UPDATE/DELETE) */
+	char		last_id[SF_MAX_ID_LEN + 1]; /* Id of the last record sent */
+
+	/* progress of the statement */
+	int64		rows_seen;		/* rows handed to us so far */
+	int64		written;		/* records Salesforce committed */
+	int64		requests;		/* sObject Collections requests sent */
+} SfModifyState;
+
+/* What an error context callback reports about the statement's progress */
+typedef struct SfProgressInfo
+{
+	SfModifyState *fm;
+	int64		first;			/* first and last row of the batch, or -1 */
+	int64		last;
+} SfProgressInfo;
+
+static SfModifyState *create_modify_state(EState *estate,
+										  ResultRelInfo *rinfo,
+										  CmdType operation,
+										  List *target_attrs,
+										  List *given_attrs,
+										  Plan *subplan, bool explain_only);
+static Oid	modify_user_id(EState *estate, ResultRelInfo *rinfo);
+static AttrNumber find_id_column(Relation rel, bool missing_ok,
+								 const char *what);
+static void init_write_column(SfWriteColumn *col, Relation rel,
+							  AttrNumber attnum);
+static void check_columns_writable(SfModifyState *fm, List *given_attrs);
+static bool insert_needs_result(ResultRelInfo *rinfo);
+static void queue_row(SfModifyState *fm, TupleTableSlot *slot,
+					  const char *id);
+static void flush_batch(SfModifyState *fm);
+static void check_results(SfModifyState *fm, json_object *results);
+static void report_record_failure(SfModifyState *fm, int index,
+								  json_object *error, int64 committed)
+			pg_attribute_noreturn();
+static void report_request_failure(SfModifyState *fm, int status,
+								   json_object *body)
+			pg_attribute_noreturn();
+static int	sqlstate_for_status(const char *code);
+static char *written_phrase(int64 written);
+static const char *operation_verb(SfModifyState *fm);
+static void progress_error_callback(void *arg);
+static char *slot_id(SfModifyState *fm, TupleTableSlot *planSlot);
+static void store_new_id(SfModifyState *fm, TupleTableSlot *slot,
+						 const char *id);
+static void append_json_value(StringInfo buf, SfWriteColumn *col,
+							  Datum value);
+static void append_json_timestamp(StringInfo buf, SfWriteColumn *col,
+								  Timestamp ts);
+static void append_json_time(StringInfo buf, TimeADT t);
+static void append_json_array(StringInfo buf, SfWriteColumn *col,
+							  Datum value);
+static void append_json_number(StringInfo buf, SfWriteColumn *col,
+							   const char *text);
+static void value_error(SfWriteColumn *col, const char *why)
+			pg_attribute_noreturn();
+
+/*
+ * sfAddForeignUpdateTargets
+ *		Add the column mapped to Id as the row identity of UPDATE and DELETE
+ *		(and, for DELETE ... RETURNING, the whole old row).
+ */
+#if PG_VERSION_NUM >= 140000
+void
+sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+						  RangeTblEntry *target_rte, Relation target_relation)
+{
+	AttrNumber	attnum;
+	Form_pg_attribute att;
+	Var		   *var;
+
+	attnum = find_id_column(target_relation, false,
+							root->parse->commandType == CMD_DELETE
+							? "delete from" : "update");
+	att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
+	var = makeVar(rtindex, attnum, att->atttypid, att->atttypmod,
+				  att->attcollation, 0);
+	add_row_identity_var(root, var, rtindex, SF_ID_JUNK_NAME);
+
+	/*
+	 * DELETE ... RETURNING needs the deleted row, which Salesforce does not
+	 * send back: have the scan deliver it.  (UPDATE always has it.)
+	 */
+	if (root->parse->commandType == CMD_DELETE &&
+		root->parse->returningList != NIL)
+	{
+		var = makeVar(rtindex, InvalidAttrNumber, RECORDOID, -1, InvalidOid, 0);
+		add_row_identity_var(root, var, rtindex, "wholerow");
+	}
+}
+#else
+void
+sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
+						  Relation target_relation)
+{
+	AttrNumber	attnum;
+	Form_pg_attribute att;
+	Var		   *var;
+	TargetEntry *tle;
+
+	attnum = find_id_column(target_relation, false,
+							parsetree->commandType == CMD_DELETE
+							? "delete from" : "update");
+	att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
+	var = makeVar(parsetree->resultRelation, attnum, att->atttypid,
+				  att->atttypmod, att->attcollation, 0);
+	tle = makeTargetEntry((Expr *) var,
+						  list_length(parsetree->targetList) + 1,
+						  pstrdup(SF_ID_JUNK_NAME), true);
+	parsetree->targetList = lappend(parsetree->targetList, tle);
+
+	if (parsetree->commandType == CMD_DELETE &&
+		parsetree->returningList != NIL)
+	{
+		var = makeWholeRowVar(target_rte, parsetree->resultRelation, 0, false);
+		tle = makeTargetEntry((Expr *) var,
+							  list_length(parsetree->targetList) + 1,
+							  pstrdup("wholerow"), true);
+		parsetree->targetList = lappend(parsetree->targetList, tle);
+	}
+}
+#endif
+
+/*
+ * sfPlanForeignModify
+ *		Decide which columns the statement writes.
+ *
+ * INSERT writes every column (nulls are left out per row); it also records
+ * which columns the statement gives a value other than a constant NULL, so
+ * that writing a read-only field is refused before any request.  UPDATE
+ * writes exactly the columns of its SET list.
+ */
+List *
+sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+					Index resultRelation, int subplan_index)
+{
+	CmdType		operation = plan->operation;
+	RangeTblEntry *rte = planner_rt_fetch(resultRelation, root);
+	Relation	rel;
+	TupleDesc	tupdesc;
+	List	   *target_attrs = NIL;
+	List	   *given_attrs = NIL;
+	int			attnum;
+
+	rel = table_open(rte->relid, NoLock);
+	tupdesc = RelationGetDescr(rel);
+
+	if (operation == CMD_INSERT)
+	{
+		for (attnum = 1; attnum <= tupdesc->natts; attnum++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
+			ListCell   *lc;
+			bool		given = false;
+
+			if (attr->attisdropped || attr->attgenerated)
+				continue;
+			target_attrs = lappend_int(target_attrs, attnum);
+
+			/* the planner filled every column in; NULL means "not given" */
+			foreach(lc, root->parse->targetList)
+			{
+				TargetEntry *tle = (TargetEntry *) lfirst(lc);
+				Node	   *expr;
+
+				if (tle->resjunk || tle->resno != attnum)
+					continue;
+				expr = strip_implicit_coercions((Node *) tle->expr);
+				given = !(IsA(expr, Const) && ((Const *) expr)->constisnull);
+				break;
+			}
+			if (given)
+				given_attrs = lappend_int(given_attrs, attnum);
+		}
+	}
+	else if (operation == CMD_UPDATE)
+	{
+		Bitmapset  *cols = sf_updated_columns(root, resultRelation, rte);
+		int			col = -1;
+
+		while ((col = bms_next_member(cols, col)) >= 0)
+		{
+			attnum = col + FirstLowInvalidHeapAttributeNumber;
+			if (attnum <= InvalidAttrNumber)
+				elog(ERROR, "system-column update is not supported");
+			if (TupleDescAttr(tupdesc, attnum - 1)->attgenerated)
+				continue;
+			target_attrs = lappend_int(target_attrs, attnum);
+		}
+	}
+
+	table_close(rel, NoLock);
+
+	return list_make2(target_attrs, given_attrs);
+}
+
+/*
+ * sfBeginForeignModify
+ *		Set up the write state of one result relation; refuse writes of
+ *		read-only fields before anything is sent.
+ */
+void
+sfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					 List *fdw_private, int subplan_index, int eflags)
+{
+	Plan	   *subplan = sf_modify_subplan(mtstate, subplan_index);
+
+	rinfo->ri_FdwState =
+		create_modify_state(mtstate->ps.state, rinfo,
+							mtstate->operation,
+							(List *) list_nth(fdw_private,
+											  SfModifyPrivateTargetAttrs),
+							(List *) list_nth(fdw_private,
+											  SfModifyPrivateGivenAttrs),
+							subplan,
+							(eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0);
+}
+
+/*
+ * sfBeginForeignInsert
+ *		Set up a COPY FROM or a row routed into a partition that is this
+ *		foreign table.  Every column is a target; values of read-only
+ *		fields are refused row by row (there is no plan to inspect).
+ */
+void
+sfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	List	   *target_attrs = NIL;
+	EState	   *estate;
+	int			attnum;
+
+	for (attnum = 1; attnum <= tupdesc->natts; attnum++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
+
+		if (!attr->attisdropped && !attr->attgenerated)
+			target_attrs = lappend_int(target_attrs, attnum);
+	}
+
+	estate = mtstate ? mtstate->ps.state : NULL;
+	if (estate == NULL)
+		elog(ERROR, "salesforce_fdw: BeginForeignInsert without an executor state");
+
+	rinfo->ri_FdwState = create_modify_state(estate, rinfo, CMD_INSERT,
+											 target_attrs, NIL, NULL, false);
+}
+
+/*
+ * sfGetForeignModifyBatchSize
+ *		Rows PostgreSQL may hand to sfExecForeignBatchInsert at once: the
+ *		batch_size option, or 1 when each row must come back with its Id
+ *		at once.
+ */
+int
+sfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	SfTableOptions opts;
+
+	if (insert_needs_result(rinfo))
+		return 1;
+	if (fm != NULL)
+		return fm->batch_size;
+	SfGetTableOptions(RelationGetRelid(rinfo->ri_RelationDesc), &opts);
+	return opts.batch_size;
+}
+
+/*
+ * sfExecForeignInsert
+ *		Insert (or upsert) one row.  When nothing needs the row back it
+ *		joins the pending batch (COPY FROM goes this way); otherwise it is
+ *		sent at once and its new Id stored into the returned slot.
+ */
+TupleTableSlot *
+sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+					TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+
+	queue_row(fm, slot, NULL);
+	if (fm->need_result)
+	{
+		flush_batch(fm);
+		store_new_id(fm, slot, fm->last_id);
+	}
+	return slot;
+}
+
+/*
+ * sfExecForeignBatchInsert
+ *		Insert the rows PostgreSQL collected (at most batch_size): one
+ *		sObject Collections request.
+ */
+TupleTableSlot **
+sfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+						 TupleTableSlot **slots, TupleTableSlot **planSlots,
+						 int *numSlots)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	int			i;
+
+	for (i = 0; i < *numSlots; i++)
+		queue_row(fm, slots[i], NULL);
+	flush_batch(fm);
+	return slots;
+}
+
+/*
+ * sfExecForeignUpdate
+ *		Queue the changed columns of one row, found by its Id.
+ *
+ * The row counts as updated at once; a failure when its batch is sent
+ * fails the statement.
+ */
+TupleTableSlot *
+sfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+					TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+
+	queue_row(fm, slot, slot_id(fm, planSlot));
+	return slot;
+}
+
+/*
+ * sfExecForeignDelete
+ *		Queue the Id of one row; for RETURNING, the deleted row is the one
+ *		the scan delivered.
+ */
+TupleTableSlot *
+sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+					TupleTableSlot *slot, TupleTableSlot *planSlot)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+
+	queue_row(fm, NULL, slot_id(fm, planSlot));
+
+	if (fm->wholerow_junk != InvalidAttrNumber &&
+		rinfo->ri_projectReturning != NULL)
+	{
+		bool		isnull;
+		Datum		datum;
+
+		datum = ExecGetJunkAttribute(planSlot, fm->wholerow_junk, &isnull);
+		if (!isnull)
+		{
+			HeapTupleHeader td = DatumGetHeapTupleHeader(datum);
+			HeapTupleData tuple;
+
+			tuple.t_len = HeapTupleHeaderGetDatumLength(td);
+			ItemPointerSetInvalid(&tuple.t_self);
+			tuple.t_tableOid = InvalidOid;
+			tuple.t_data = td;
+			ExecForceStoreHeapTuple(heap_copytuple(&tuple), slot, true);
+		}
+	}
+	return slot;
+}
+
+/*
+ * sfEndForeignModify
+ *		Send what is left of the last batch.
+ */
+void
+sfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+
+	if (fm == NULL || fm->conn == NULL)
+		return;					/* EXPLAIN without ANALYZE */
+	flush_batch(fm);
+	MemoryContextDelete(fm->batch_cxt);
+	rinfo->ri_FdwState = NULL;
+}
+
+/*
+ * sfEndForeignInsert
+ *		End of a COPY FROM or of rows routed into this table.
+ */
+void
+sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+	sfEndForeignModify(estate, rinfo);
+}
+
+/*
+ * sfIsForeignRelUpdatable
+ *		Every Salesforce table takes INSERT, UPDATE and DELETE; a table
+ *		without an Id column is told so in sfAddForeignUpdateTargets, with a
+ *		clearer message than PostgreSQL's.
+ */
+int
+sfIsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+/*
+ * sfExplainForeignModify
+ *		Show the sObject, the batch size and, with ANALYZE, the requests.
+ */
+void
+sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+					   List *fdw_private, int subplan_index, ExplainState *es)
+{
+	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+
+	if (fm == NULL)
+		return;
+	ExplainPropertyText("Salesforce sObject", fm->sobject, es);
+	if (fm->upsert_field)
+		ExplainPropertyText("Upsert Field", fm->upsert_field, es);
+	ExplainPropertyInteger("Batch Size", NULL,
+						   fm->need_result ? 1 : fm->batch_size, es);
+	if (es->analyze && fm->conn != NULL)
+	{
+		/*
+		 * EXPLAIN prints before the executor ends: send the last batch now,
+		 * so the count is the statement's (sfEndForeignModify then has
+		 * nothing left to send).
+		 */
+		flush_batch(fm);
+		ExplainPropertyInteger("Salesforce Requests", NULL, fm->requests, es);
+	}
+}
+
+/*
+ * create_modify_state
+ *		Resolve options, columns and the connection for writing 'rinfo'.
+ *
+ * 'subplan' is the plan feeding UPDATE/DELETE (for the junk columns), NULL
+ * for inserts.  With 'explain_only' nothing is looked up remotely.
+ */
+static SfModifyState *
+create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
+					List *target_attrs, List *given_attrs, Plan *subplan,
+					bool explain_only)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	SfModifyState *fm;
+	SfTableOptions opts;
+	ListCell   *lc;
+	int			i;
+
+	fm = (SfModifyState *) palloc0(sizeof(SfModifyState));
+	fm->operation = operation;
+	fm->rel = rel;
+
+	SfGetTableOptions(RelationGetRelid(rel), &opts);
+	fm->sobject = opts.sobject;
+	fm->batch_size = opts.batch_size;
+	fm->all_or_none = opts.all_or_none;
+	fm->upsert_field = operation == CMD_INSERT ? opts.upsert_field : NULL;
+
+	/* the columns written */
+	fm->ncolumns = list_length(target_attrs);
+	fm->columns = (SfWriteColumn *) palloc0(sizeof(SfWriteColumn) *
+											Max(fm->ncolumns, 1));
+	i = 0;
+	foreach(lc, target_attrs)
+		init_write_column(&fm->columns[i++], rel, (AttrNumber) lfirst_int(lc));
+
+	/* the Id column: to find rows, and to return new Ids */
+	fm->id_attnum = find_id_column(rel, operation == CMD_INSERT, NULL);
+	if (fm->id_attnum != InvalidAttrNumber)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
+											  fm->id_attnum - 1);
+
+		getTypeInputInfo(att->atttypid, &fm->id_typinput, &fm->id_typioparam);
+		fm->id_typmod = att->atttypmod;
+	}
+
+	if (operation == CMD_UPDATE || operation == CMD_DELETE)
+	{
+		fm->id_junk = ExecFindJunkAttributeInTlist(subplan->targetlist,
+												   SF_ID_JUNK_NAME);
+		if (!AttributeNumberIsValid(fm->id_junk))
+			elog(ERROR, "could not find junk column \"%s\"", SF_ID_JUNK_NAME);
+		if (operation == CMD_DELETE)
+			fm->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist,
+															 "wholerow");
+	}
+
+	if (fm->upsert_field != NULL)
+	{
+		bool		mapped = false;
+
+		for (i = 0; i < fm->ncolumns; i++)
+			if (pg_strcasecmp(fm->columns[i].field, fm->upsert_field) == 0)
+				mapped = true;
+		if (!mapped)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("foreign table \"%s\" has no column for its upsert field \"%s\"",
+							RelationGetRelationName(rel), fm->upsert_field),
+					 errhint("Add a column mapped to the external id field \"%s\", or drop the table option \"upsert_field\".",
+							 fm->upsert_field)));
+	}
+
+	fm->need_result = operation == CMD_INSERT && insert_needs_result(rinfo);
+
+	fm->batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "salesforce_fdw modify batch",
+										  ALLOCSET_DEFAULT_SIZES);
+	fm->row_cxt = AllocSetContextCreate(fm->batch_cxt,
+										"salesforce_fdw modify row",
+										ALLOCSET_SMALL_SIZES);
+	fm->positions = (int64 *) palloc0(sizeof(int64) * fm->batch_size);
+	fm->ids = (char **) palloc0(sizeof(char *) * fm->batch_size);
+	fm->nrecords = 0;
+	fm->records.data = NULL;
+
+	if (explain_only)
+		return fm;
+
+	fm->conn = GetSalesforceConnection(
+									   GetUserMapping(modify_user_id(estate, rinfo),
+													  GetForeignTable(RelationGetRelid(rel))->serverid));
+
+	check_columns_writable(fm, given_attrs);
+
+	return fm;
+}
+
+/* The user whose mapping writes 'rinfo' (the view owner for views). */
+static Oid
+modify_user_id(EState *estate, ResultRelInfo *rinfo)
+{
+#if PG_VERSION_NUM >= 160000
+	return ExecGetResultRelCheckAsUser(rinfo, estate);
+#else
+	Index		rti = rinfo->ri_RangeTableIndex;
+	RangeTblEntry *rte;
+
+#if PG_VERSION_NUM >= 140000
+	if (rti == 0 && rinfo->ri_RootResultRelInfo != NULL)
+		rti = rinfo->ri_RootResultRelInfo->ri_RangeTableIndex;
+#endif
+	if (rti == 0)
+		return GetUserId();
+	rte = exec_rt_fetch(rti, estate);
+	return OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+#endif
+}
+
+/*
+ * find_id_column
+ *		The column of 'rel' mapped to the field Id (case-insensitively), or
+ *		0 if 'missing_ok'; otherwise a missing one is an error that says
+ *		the statement ('what': "update", "delete from") needs it.
+ */
+static AttrNumber
+find_id_column(Relation rel, bool missing_ok, const char *what)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			attnum;
+
+	for (attnum = 1; attnum <= tupdesc->natts; attnum++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
+
+		if (att->attisdropped)
+			continue;
+		if (pg_strcasecmp(SfColumnField(RelationGetRelid(rel), attnum),
+						  "Id") == 0)
+			return attnum;
+	}
+
+	if (missing_ok)
+		return InvalidAttrNumber;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+			 errmsg("cannot %s foreign table \"%s\" because it has no column mapped to the field \"Id\"",
+					what ? what : "change", RelationGetRelationName(rel)),
+			 errdetail("Salesforce finds the records to update or delete by their Id."),
+			 errhint("Add a column for the record id, for example: ALTER FOREIGN TABLE %s ADD COLUMN id varchar(18) OPTIONS (field 'Id').",
+					 quote_identifier(RelationGetRelationName(rel)))));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/*
+ * init_write_column
+ *		Field name and JSON conversion of column 'attnum'.
+ */
+static void
+init_write_column(SfWriteColumn *col, Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Oid			typid = getBaseType(att->atttypid);
+	Oid			elemtype;
+	Oid			outfunc;
+	bool		isvarlena;
+
+	col->attnum = attnum;
+	col->column = pstrdup(NameStr(att->attname));
+	col->field = SfColumnField(RelationGetRelid(rel), attnum);
+	col->writable = true;
+
+	elemtype = get_element_type(typid);
+	if (OidIsValid(elemtype))
+	{
+		col->kind = SF_WRITE_ARRAY;
+		typid = getBaseType(elemtype);
+		get_typlenbyvalalign(elemtype, &col->elmlen, &col->elmbyval,
+							 &col->elmalign);
+	}
+	else
+	{
+		switch (typid)
+		{
+			case BOOLOID:
+				col->kind = SF_WRITE_BOOL;
+				break;
+			case INT2OID:
+			case INT4OID:
+			case INT8OID:
+			case FLOAT4OID:
+			case FLOAT8OID:
+			case NUMERICOID:
+				col->kind = SF_WRITE_NUMBER;
+				break;
+			case DATEOID:
+				col->kind = SF_WRITE_DATE;
+				break;
+			case TIMEOID:
+				col->kind = SF_WRITE_TIME;
+				break;
+			case TIMETZOID:
+				col->kind = SF_WRITE_TIMETZ;
+				break;
+			case TIMESTAMPOID:
+				col->kind = SF_WRITE_TIMESTAMP;
+				break;
+			case TIMESTAMPTZOID:
+				col->kind = SF_WRITE_TIMESTAMPTZ;
+				break;
+			case JSONOID:
+			case JSONBOID:
+				col->kind = SF_WRITE_JSON;
+				break;
+			default:
+				col->kind = SF_WRITE_STRING;
+				break;
+		}
+	}
+	col->typid = typid;
+	getTypeOutputInfo(typid, &outfunc, &isvarlena);
+	fmgr_info(outfunc, &col->outfunc);
+}
+
+/*
+ * check_columns_writable
+ *		Refuse, before any request, a statement that writes a field
+ *		Salesforce will refuse: not createable (INSERT) or updateable
+ *		(UPDATE) in the describe, unknown, or a relationship path.
+ *
+ * For INSERT only the columns in 'given_attrs' (given a value) are refused
+ * here; the others are marked and refused if a row brings a value.
+ */
+static void
+check_columns_writable(SfModifyState *fm, List *given_attrs)
+{
+	int			i;
+	const SfSObjectDesc *describe = NULL;
+
+	if (fm->operation == CMD_DELETE || fm->ncolumns == 0)
+		return;
+
+	for (i = 0; i < fm->ncolumns; i++)
+	{
+		SfWriteColumn *col = &fm->columns[i];
+		const SfFieldDesc *field;
+		bool		given;
+		const char *why = NULL;
+
+		given = fm->operation == CMD_UPDATE ||
+			list_member_int(given_attrs, col->attnum);
+
+		if (strchr(col->field, '.') != NULL)
+			why = "it is a field of a related record";
+		else
+		{
+			if (describe == NULL)
+				describe = SfDescribeSObject(fm->conn, fm->sobject);
+			field = SfDescribeField(describe, col->field);
+			if (field == NULL)
+			{
+				if (!given)
+				{
+					col->writable = false;
+					continue;
+				}
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
+						 errmsg("column \"%s\" of foreign table \"%s\" maps to field \"%s\", which Salesforce object \"%s\" does not have",
+								col->column, RelationGetRelationName(fm->rel),
+								col->field, fm->sobject),
+						 errhint("Correct the column option \"field\".")));
+			}
+			if (fm->operation == CMD_INSERT && !field->createable)
+				why = "it is not createable";
+			else if (fm->operation == CMD_UPDATE && !field->updateable)
+				why = "it is not updateable";
+			if (why != NULL && field->calculated)
+				why = "it is a formula field";
+			if (why != NULL && field->auto_number)
+				why = "it is an auto-number field";
+		}
+
+		if (why == NULL)
+			continue;
+		col->writable = false;
+		if (!given)
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot %s column \"%s\" of foreign table \"%s\"",
+						fm->operation == CMD_INSERT ? "insert into" : "update",
+						col->column, RelationGetRelationName(fm->rel)),
+				 errdetail("Field \"%s\" of Salesforce object \"%s\" is read-only: %s.",
+						   col->field, fm->sobject, why),
+				 errhint("Leave the column out of the %s.",
+						 fm->operation == CMD_INSERT ? "INSERT" : "UPDATE's SET list")));
+	}
+}
+
+/*
+ * insert_needs_result
+ *		Must each inserted row come back at once (with its new Id)?  So it
+ *		is for RETURNING, row triggers and WITH CHECK OPTION of a view.
+ */
+static bool
+insert_needs_result(ResultRelInfo *rinfo)
+{
+	TriggerDesc *trigdesc = rinfo->ri_TrigDesc;
+
+	if (rinfo->ri_projectReturning != NULL ||
+		rinfo->ri_WithCheckOptions != NIL)
+		return true;
+	if (trigdesc != NULL &&
+		(trigdesc->trig_insert_after_row || trigdesc->trig_insert_before_row))
+		return true;
+	return false;
+}
+
+/*
+ * queue_row
+ *		Add one row to the pending batch, sending the batch first if it is
+ *		full.  'slot' holds the row (NULL for DELETE); 'id' is its Id
+ *		(UPDATE/DELETE).
+ */
+static void
+queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	MemoryContext oldcxt;
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	StringInfo	buf;
+	int			i;
+
+	if (fm->nrecords >= fm->batch_size)
+		flush_batch(fm);
+
+	fm->rows_seen++;
+	progress.fm = fm;
+	progress.first = progress.last = fm->rows_seen;
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	if (fm->records.data == NULL)
+	{
+		oldcxt = MemoryContextSwitchTo(fm->batch_cxt);
+		initStringInfo(&fm->records);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	buf = &fm->records;
+
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
+
+	if (fm->operation == CMD_DELETE)
+	{
+		if (fm->nrecords > 0)
+			appendStringInfoChar(buf, ',');
+		appendStringInfoString(buf, id);
+	}
+	else
+	{
+		if (fm->nrecords > 0)
+			appendStringInfoChar(buf, ',');
+		appendStringInfoString(buf, "{\"attributes\":{\"type\":");
+		escape_json(buf, fm->sobject);
+		appendStringInfoChar(buf, '}');
+		if (id != NULL)
+		{
+			appendStringInfoString(buf, ",\"id\":");
+			escape_json(buf, id);
+		}
+
+		slot_getallattrs(slot);
+		for (i = 0; i < fm->ncolumns; i++)
+		{
+			SfWriteColumn *col = &fm->columns[i];
+			bool		isnull = slot->tts_isnull[col->attnum - 1];
+
+			/* an INSERT leaves nulls out, so Salesforce applies defaults */
+			if (fm->operation == CMD_INSERT && isnull)
+				continue;
+			if (!col->writable)
+			{
+				/* only an INSERT without a plan (COPY) gets here */
+				if (fm->operation == CMD_INSERT &&
+					pg_strcasecmp(col->field, "Id") == 0)
+					ereport(ERROR,
+							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+							 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+									col->column,
+									RelationGetRelationName(fm->rel)),
+							 errdetail("Salesforce assigns the Id of a new record."),
+							 errhint("Leave the column empty.")));
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+						 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+								col->column, RelationGetRelationName(fm->rel)),
+						 errdetail("Field \"%s\" of Salesforce object \"%s\" is not createable.",
+								   col->field, fm->sobject),
+						 errhint("Leave the column empty.")));
+			}
+			appendStringInfoChar(buf, ',');
+			escape_json(buf, col->field);
+			appendStringInfoChar(buf, ':');
+			if (isnull)
+				appendStringInfoString(buf, "null");
+			else
+				append_json_value(buf, col, slot->tts_values[col->attnum - 1]);
+		}
+		appendStringInfoChar(buf, '}');
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+
+	fm->positions[fm->nrecords] = fm->rows_seen;
+	fm->ids[fm->nrecords] = id ? MemoryContextStrdup(fm->batch_cxt, id) : NULL;
+	fm->nrecords++;
+
+	error_context_stack = errcallback.previous;
+
+	if (fm->nrecords >= fm->batch_size && !fm->need_result)
+		flush_batch(fm);
+}
+
+/*
+ * flush_batch
+ *		Send the pending batch as one sObject Collections request and check
+ *		every record's result.  Any failure raises an ERROR.
+ */
+static void
+flush_batch(SfModifyState *fm)
+{
+	MemoryContext oldcxt;
+	StringInfoData body;
+	StringInfoData path;
+	SfRequest	req;
+	json_object *results = NULL;
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	const char *action;
+	int			status;
+
+	if (fm->nrecords == 0)
+		return;
+
+	oldcxt = MemoryContextSwitchTo(fm->batch_cxt);
+
+	initStringInfo(&path);
+	initStringInfo(&body);
+	memset(&req, 0, sizeof(req));
+	appendStringInfoString(&path,
+						   SalesforceApiPath(fm->conn, "composite/sobjects"));
+
+	switch (fm->operation)
+	{
+		case CMD_DELETE:
+			appendStringInfo(&path, "?ids=%s&allOrNone=%s", fm->records.data,
+							 fm->all_or_none ? "true" : "false");
+			req.method = "DELETE";
+			action = "delete records";
+			break;
+		case CMD_UPDATE:
+			req.method = "PATCH";
+			action = "update records";
+			break;
+		default:
+			if (fm->upsert_field)
+			{
+				appendStringInfo(&path, "/%s/%s", fm->sobject, fm->upsert_field);
+				req.method = "PATCH";
+				action = "upsert records";
+			}
+			else
+			{
+				req.method = "POST";
+				action = "insert records";
+			}
+			break;
+	}
+	if (fm->operation != CMD_DELETE)
+	{
+		appendStringInfo(&body, "{\"allOrNone\":%s,\"records\":[%s]}",
+						 fm->all_or_none ? "true" : "false", fm->records.data);
+		req.body = body.data;
+		/* Salesforce reads UTF-8 */
+		if (GetDatabaseEncoding() != PG_UTF8)
+			req.body = pg_server_to_any(body.data, body.len, PG_UTF8);
+	}
+	req.path = path.data;
+
+	/* transport and authentication errors say where the statement was */
+	progress.fm = fm;
+	progress.first = fm->positions[0];
+	progress.last = fm->positions[fm->nrecords - 1];
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	status = SalesforceRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS, action,
+							   &results);
+	fm->requests++;
+
+	error_context_stack = errcallback.previous;
+
+	if (status < 200 || status >= 300)
+		report_request_failure(fm, status, results);
+	check_results(fm, results);
+
+	MemoryContextSwitchTo(oldcxt);
+
+	/* start the next batch empty */
+	fm->nrecords = 0;
+	fm->records.data = NULL;
+	MemoryContextReset(fm->batch_cxt);
+}
+
+/*
+ * check_results
+ *		Count the records Salesforce committed and raise an ERROR for the
+ *		first failed one (ignoring records only rolled back because of
+ *		another one's failure under allOrNone).
+ */
+static void
+check_results(SfModifyState *fm, json_object *results)
+{
+	int			n;
+	int			i;
+	int			failed = -1;
+	json_object *failed_error = NULL;
+	bool		failed_rolled_back = false;
+	int64		committed = 0;
+
+	if (results == NULL || !json_object_is_type(results, json_type_array) ||
+		(n = (int) json_object_array_length(results)) != fm->nrecords)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				 errmsg("unexpected response from Salesforce to a write of %d records to object \"%s\"",
+						fm->nrecords, fm->sobject),
+				 errdetail("Expected a JSON array with one result per record.")));
+
+	for (i = 0; i < n; i++)
+	{
+		json_object *item = json_object_array_get_idx(results, i);
+		json_object *v;
+		bool		success = false;
+
+		if (item != NULL && json_object_object_get_ex(item, "success", &v))
+			success = json_object_get_boolean(v);
+		if (success)
+		{
+			committed++;
+			if (i == n - 1 && json_object_object_get_ex(item, "id", &v) &&
+				json_object_is_type(v, json_type_string))
+				strlcpy(fm->last_id, json_object_get_string(v),
+						sizeof(fm->last_id));
+			continue;
+		}
+
+		/* the first real cause, not an ALL_OR_NONE_OPERATION_ROLLED_BACK */
+		{
+			json_object *err = NULL;
+			json_object *code;
+			bool		rolled_back = false;
+
+			if (item != NULL && json_object_object_get_ex(item, "errors", &v) &&
+				json_object_is_type(v, json_type_array) &&
+				json_object_array_length(v) > 0)
+				err = json_object_array_get_idx(v, 0);
+			if (err != NULL &&
+				json_object_object_get_ex(err, "statusCode", &code) &&
+				code != NULL &&
+				strcmp(json_object_get_string(code),
+					   "ALL_OR_NONE_OPERATION_ROLLED_BACK") == 0)
+				rolled_back = true;
+			if (failed < 0 || (failed_rolled_back && !rolled_back))
+			{
+				failed = i;
+				failed_error = err;
+				failed_rolled_back = rolled_back;
+			}
+		}
+	}
+
+	fm->written += committed;
+	if (failed >= 0)
+		report_record_failure(fm, failed, failed_error, committed);
+}
+
+/*
+ * report_record_failure
+ *		ERROR for record 'index' of the batch that Salesforce refused.
+ */
+static void
+report_record_failure(SfModifyState *fm, int index, json_object *error,
+					  int64 committed)
+{
+	const char *code = "UNKNOWN_EXCEPTION";
+	const char *message = "no error given";
+	StringInfoData fields;
+	StringInfoData what;
+	json_object *v;
+
+	initStringInfo(&fields);
+	if (error != NULL)
+	{
+		if (json_object_object_get_ex(error, "statusCode", &v) && v != NULL)
+			code = pstrdup(json_object_get_string(v));
+		if (json_object_object_get_ex(error, "message", &v) && v != NULL)
+			message = pstrdup(json_object_get_string(v));
+		if (json_object_object_get_ex(error, "fields", &v) &&
+			json_object_is_type(v, json_type_array))
+		{
+			size_t		j;
+
+			for (j = 0; j < json_object_array_length(v); j++)
+			{
+				if (fields.len > 0)
+					appendStringInfoString(&fields, ", ");
+				appendStringInfoString(&fields,
+									   json_object_get_string(json_object_array_get_idx(v, j)));
+			}
+		}
+	}
+
+	initStringInfo(&what);
+	appendStringInfo(&what, "could not %s row " INT64_FORMAT,
+					 operation_verb(fm), fm->positions[index]);
+	if (fm->operation == CMD_INSERT)
+		appendStringInfo(&what, " into");
+	else
+		appendStringInfo(&what, " of");
+	appendStringInfo(&what, " Salesforce object \"%s\"", fm->sobject);
+	if (fm->ids[index] != NULL)
+		appendStringInfo(&what, " with Id \"%s\"", fm->ids[index]);
+
+	ereport(ERROR,
+			(errcode(sqlstate_for_status(code)),
+			 errmsg("%s (%s)", what.data, written_phrase(fm->written)),
+			 fields.len > 0
+			 ? errdetail_internal("%s: %s (fields: %s)", code, message, fields.data)
+			 : errdetail_internal("%s: %s", code, message),
+			 fm->written > 0
+			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
+			 : (fm->all_or_none
+				? errhint("With all_or_none, the other records of the failing request were not written either.")
+				: 0)));
+}
+
+/*
+ * report_request_failure
+ *		ERROR for a request Salesforce refused as a whole (HTTP status not
+ *		2xx): the body is an array of {errorCode, message}.
+ */
+static void
+report_request_failure(SfModifyState *fm, int status, json_object *body)
+{
+	const char *code = NULL;
+	const char *message = NULL;
+
+	if (body != NULL && json_object_is_type(body, json_type_array) &&
+		json_object_array_length(body) > 0)
+	{
+		json_object *err = json_object_array_get_idx(body, 0);
+		json_object *v;
+
+		if (err && json_object_object_get_ex(err, "errorCode", &v))
+			code = pstrdup(json_object_get_string(v));
+		if (err && json_object_object_get_ex(err, "message", &v))
+			message = pstrdup(json_object_get_string(v));
+	}
+
+	ereport(ERROR,
+			(errcode(code ? sqlstate_for_status(code) : ERRCODE_FDW_ERROR),
+			 errmsg("could not %s rows " INT64_FORMAT " to " INT64_FORMAT " %s Salesforce object \"%s\" (%s)",
+					operation_verb(fm), fm->positions[0],
+					fm->positions[fm->nrecords - 1],
+					fm->operation == CMD_INSERT ? "into" : "of",
+					fm->sobject, written_phrase(fm->written)),
+			 code
+			 ? errdetail_internal("%s: %s (HTTP status %d)", code,
+								  message ? message : "", status)
+			 : errdetail_internal("HTTP status %d", status),
+			 fm->written > 0
+			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
+			 : 0));
+}
+
+/*
+ * sqlstate_for_status
+ *		The SQLSTATE that fits a Salesforce statusCode of a failed record.
+ */
+static int
+sqlstate_for_status(const char *code)
+{
+	static const struct
+	{
+		const char *code;
+		int			sqlstate;
+	}			map[] =
+	{
+		{"REQUIRED_FIELD_MISSING", ERRCODE_NOT_NULL_VIOLATION},
+		{"DUPLICATE_VALUE", ERRCODE_UNIQUE_VIOLATION},
+		{"DUPLICATES_DETECTED", ERRCODE_UNIQUE_VIOLATION},
+		{"DUPLICATE_EXTERNAL_ID", ERRCODE_CARDINALITY_VIOLATION},
+		{"STRING_TOO_LONG", ERRCODE_STRING_DATA_RIGHT_TRUNCATION},
+		{"FIELD_CUSTOM_VALIDATION_EXCEPTION", ERRCODE_CHECK_VIOLATION},
+		{"FIELD_INTEGRITY_EXCEPTION", ERRCODE_CHECK_VIOLATION},
+		{"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ERRCODE_CHECK_VIOLATION},
+		{"INVALID_CROSS_REFERENCE_KEY", ERRCODE_FOREIGN_KEY_VIOLATION},
+		{"DELETE_FAILED", ERRCODE_FOREIGN_KEY_VIOLATION},
+		{"UNABLE_TO_LOCK_ROW", ERRCODE_LOCK_NOT_AVAILABLE},
+		{"INVALID_FIELD_FOR_INSERT_UPDATE", ERRCODE_INSUFFICIENT_PRIVILEGE},
+		{"CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", ERRCODE_TRIGGERED_ACTION_EXCEPTION},
+		{"MALFORMED_ID", ERRCODE_INVALID_TEXT_REPRESENTATION},
+		{"INVALID_ID_FIELD", ERRCODE_INVALID_TEXT_REPRESENTATION},
+		{"INVALID_TYPE_ON_FIELD_IN_RECORD", ERRCODE_INVALID_TEXT_REPRESENTATION},
+		{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE},
+		{"INVALID_FIELD", ERRCODE_UNDEFINED_COLUMN},
+		{"ENTITY_IS_DELETED", ERRCODE_NO_DATA_FOUND},
+		{"NOT_FOUND", ERRCODE_NO_DATA_FOUND},
+		{"REQUEST_LIMIT_EXCEEDED", ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
+		{"EXCEEDED_ID_LIMIT", ERRCODE_PROGRAM_LIMIT_EXCEEDED},
+		{"STORAGE_LIMIT_EXCEEDED", ERRCODE_DISK_FULL},
+		{NULL, 0}
+	};
+	int			i;
+
+	if (strncmp(code, "INSUFFICIENT_ACCESS", 19) == 0)
+		return ERRCODE_INSUFFICIENT_PRIVILEGE;
+	for (i = 0; map[i].code != NULL; i++)
+		if (strcmp(map[i].code, code) == 0)
+			return map[i].sqlstate;
+	return ERRCODE_FDW_ERROR;
+}
+
+/* "N records of this statement already written", for the messages */
+static char *
+written_phrase(int64 written)
+{
+	if (written == 0)
+		return pstrdup("no records of this statement were written");
+	if (written == 1)
+		return pstrdup("1 record of this statement was already written");
+	return psprintf(INT64_FORMAT " records of this statement were already written",
+					written);
+}
+
+static const char *
+operation_verb(SfModifyState *fm)
+{
+	switch (fm->operation)
+	{
+		case CMD_UPDATE:
+			return "update";
+		case CMD_DELETE:
+			return "delete";
+		default:
+			return fm->upsert_field ? "upsert" : "insert";
+	}
+}
+
+/*
+ * progress_error_callback
+ *		Context line of errors raised while converting or sending rows.
+ */
+static void
+progress_error_callback(void *arg)
+{
+	SfProgressInfo *p = (SfProgressInfo *) arg;
+
+	if (p->first == p->last)
+		errcontext("row " INT64_FORMAT " written to Salesforce object \"%s\" (%s)",
+				   p->first, p->fm->sobject, written_phrase(p->fm->written));
+	else
+		errcontext("rows " INT64_FORMAT " to " INT64_FORMAT " written to Salesforce object \"%s\" (%s)",
+				   p->first, p->last, p->fm->sobject,
+				   written_phrase(p->fm->written));
+}
+
+/*
+ * slot_id
+ *		The Id of the row to change, from the junk column (a palloc'd
+ *		string of letters and digits: it goes into URLs).
+ */
+static char *
+slot_id(SfModifyState *fm, TupleTableSlot *planSlot)
+{
+	Datum		datum;
+	bool		isnull;
+	char	   *id;
+	char	   *p;
+	Oid			typoutput;
+	bool		isvarlena;
+	Form_pg_attribute att;
+
+	datum = ExecGetJunkAttribute(planSlot, fm->id_junk, &isnull);
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cannot %s a row of foreign table \"%s\" whose Id is null",
+						operation_verb(fm), RelationGetRelationName(fm->rel))));
+
+	att = TupleDescAttr(RelationGetDescr(fm->rel), fm->id_attnum - 1);
+	getTypeOutputInfo(att->atttypid, &typoutput, &isvarlena);
+	id = OidOutputFunctionCall(typoutput, datum);
+
+	/* char(18) pads; Ids are letters and digits only */
+	for (p = id; *p && *p != ' '; p++)
+	{
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			  (*p >= '0' && *p <= '9')))
+			break;
+	}
+	if (*p == ' ')
+		*p = '\0';
+	if (*p != '\0' || p - id > SF_MAX_ID_LEN || p == id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid Salesforce record id \"%s\"", id)));
+	return id;
+}
+
+/*
+ * store_new_id
+ *		Put the Id Salesforce assigned into the Id column of 'slot' (for
+ *		RETURNING and triggers).
+ */
+static void
+store_new_id(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	TupleDesc	tupdesc = slot->tts_tupleDescriptor;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	tuple;
+
+	if (fm->id_attnum == InvalidAttrNumber || id[0] == '\0')
+		return;
+
+	slot_getallattrs(slot);
+	values = (Datum *) palloc(sizeof(Datum) * tupdesc->natts);
+	nulls = (bool *) palloc(sizeof(bool) * tupdesc->natts);
+	memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
+	memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
+	values[fm->id_attnum - 1] = OidInputFunctionCall(fm->id_typinput,
+													 (char *) id,
+													 fm->id_typioparam,
+													 fm->id_typmod);
+	nulls[fm->id_attnum - 1] = false;
+	tuple = heap_form_tuple(tupdesc, values, nulls);
+	ExecForceStoreHeapTuple(tuple, slot, true);
+	pfree(values);
+	pfree(nulls);
+}
+
+/*
+ * append_json_value
+ *		Write one non-null column value as the JSON Salesforce reads for
+ *		its field.
+ */
+static void
+append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
+{
+	switch (col->kind)
+	{
+		case SF_WRITE_BOOL:
+			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
+			break;
+		case SF_WRITE_NUMBER:
+			append_json_number(buf, col, OutputFunctionCall(&col->outfunc, value));
+			break;
+		case SF_WRITE_DATE:
+			{
+				DateADT		d = DatumGetDateADT(value);
+				int			year,
+							month,
+							day;
+
+				if (DATE_NOT_FINITE(d))
+					value_error(col, "Salesforce dates are finite");
+				j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
+				if (year < 1 || year > 9999)
+					value_error(col, "Salesforce dates lie in the years 1 to 9999");
+				appendStringInfo(buf, "\"%04d-%02d-%02d\"", year, month, day);
+			}
+			break;
+		case SF_WRITE_TIME:
+			append_json_time(buf, DatumGetTimeADT(value));
+			break;
+		case SF_WRITE_TIMETZ:
+			{
+				TimeTzADT  *t = DatumGetTimeTzADTP(value);
+				TimeADT		utc = t->time + (TimeADT) t->zone * USECS_PER_SEC;
+
+				/* to UTC, within one day */
+				utc %= USECS_PER_DAY;
+				if (utc < 0)
+					utc += USECS_PER_DAY;
+				append_json_time(buf, utc);
+			}
+			break;
+		case SF_WRITE_TIMESTAMP:
+			/* the UTC wall time, as convert.c reads it back */
+			append_json_timestamp(buf, col, DatumGetTimestamp(value));
+			break;
+		case SF_WRITE_TIMESTAMPTZ:
+			append_json_timestamp(buf, col, DatumGetTimestampTz(value));
+			break;
+		case SF_WRITE_JSON:
+			{
+				char	   *text = OutputFunctionCall(&col->outfunc, value);
+
+				/* json is kept as given (validated on input), jsonb as printed */
+				appendStringInfoString(buf, text);
+			}
+			break;
+		case SF_WRITE_ARRAY:
+			append_json_array(buf, col, value);
+			break;
+		case SF_WRITE_STRING:
+		default:
+			escape_json(buf, OutputFunctionCall(&col->outfunc, value));
+			break;
+	}
+}
+
+/*
+ * append_json_timestamp
+ *		"YYYY-MM-DDTHH:MM:SS.sssZ" in UTC, rounded to the millisecond that
+ *		Salesforce keeps.
+ */
+static void
+append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int64		ms;
+
+	if (TIMESTAMP_NOT_FINITE(ts))
+		value_error(col, "Salesforce datetimes are finite");
+
+	/* round half away from zero to whole milliseconds */
+	ms = ts >= 0 ? (ts + 500) / 1000 : -((-ts + 500) / 1000);
+	if (timestamp2tm(ms * 1000, NULL, &tm, &fsec, NULL, NULL) != 0)
+		value_error(col, "timestamp out of range");
+	if (tm.tm_year < 1 || tm.tm_year > 9999)
+		value_error(col, "Salesforce datetimes lie in the years 1 to 9999");
+	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+					 tm.tm_year, tm.tm_mon, tm.tm_mday,
+					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
+}
+
+/*
+ * append_json_time
+ *		"HH:MM:SS.sssZ", rounded to the millisecond (but never to 24:00).
+ */
+static void
+append_json_time(StringInfo buf, TimeADT t)
+{
+	int64		ms = (t + 500) / 1000;
+
+	if (ms >= (int64) 24 * 3600 * 1000)
+		ms = (int64) 24 * 3600 * 1000 - 1;
+	appendStringInfo(buf, "\"%02d:%02d:%02d.%03dZ\"",
+					 (int) (ms / 3600000), (int) (ms / 60000 % 60),
+					 (int) (ms / 1000 % 60), (int) (ms % 1000));
+}
+
+/*
+ * append_json_array
+ *		An array column is a multi-select picklist: its elements joined by
+ *		';' (an empty array clears the field).
+ */
+static void
+append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
+{
+	ArrayType  *array = DatumGetArrayTypeP(value);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i;
+	StringInfoData joined;
+
+	deconstruct_array(array, ARR_ELEMTYPE(array), col->elmlen, col->elmbyval,
+					  col->elmalign, &elems, &nulls, &nelems);
+	if (nelems == 0)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+
+	initStringInfo(&joined);
+	for (i = 0; i < nelems; i++)
+	{
+		char	   *text;
+
+		if (nulls[i])
+			value_error(col, "a multi-select picklist value cannot be null");
+		text = OutputFunctionCall(&col->outfunc, elems[i]);
+		if (strchr(text, ';') != NULL)
+			value_error(col, "a multi-select picklist value cannot contain \";\"");
+		if (i > 0)
+			appendStringInfoChar(&joined, ';');
+		appendStringInfoString(&joined, text);
+	}
+	escape_json(buf, joined.data);
+}
+
+/*
+ * append_json_number
+ *		A number as JSON, from its exact text; NaN and infinity have no JSON
+ *		(and no Salesforce) form.
+ */
+static void
+append_json_number(StringInfo buf, SfWriteColumn *col, const char *text)
+{
+	const char *p = text;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char) *p))
+		value_error(col, "Salesforce numbers are finite");
+	appendStringInfoString(buf, text);
+}
+
+/* ERROR for a value that has no Salesforce form */
+static void
+value_error(SfWriteColumn *col, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("cannot write the value of column \"%s\" to field \"%s\"",
+					col->column, col->field),
+			 errdetail("%s.", why)));
+}
