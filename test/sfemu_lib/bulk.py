@@ -533,7 +533,7 @@ class BulkApi:
             if job.state in TERMINAL:
                 return _json(400, _error("INVALIDJOBSTATE",
                                          "Job is already in a terminal state: %s" % job.state))
-            if job.kind == "ingest" and job.state == "Open":
+            if job.kind == "ingest" and not job.processed:
                 self._parse_uploads(job, quiet=True)
             if job.kind == "ingest" and not job.processed:
                 job.unprocessed = list(job.data_rows)
@@ -546,7 +546,6 @@ class BulkApi:
                                          "Job is not open: current state is %s" % job.state))
             job.state = "UploadComplete"
             job.started = time.monotonic()
-            self._parse_uploads(job)
             return _json(200, self._state_reply(job))
         return _json(400, _error("INVALIDJOBSTATE", "Invalid job state transition: %s" % target))
 
@@ -705,6 +704,9 @@ class BulkApi:
 
     def _process_ingest(self, job):
         if job.processed or job.state in TERMINAL:
+            return
+        self._parse_uploads(job)
+        if job.state == "Failed":
             return
         job.processed = True
         so = self.emu.store.get_sobject(job.info["object"])
