@@ -1185,6 +1185,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if emu.api_used >= emu.api_max:
                 return Reply(403, LIMIT_EXCEEDED, headers=self._limit_header())
             emu.api_used += 1
+        if emu._bulk is not None:
+            # Ingest jobs whose time has come write their rows before any
+            # API request reads (bulk.py computes job states lazily).
+            emu._bulk.advance()
         segments = [urllib.parse.unquote(s) for s in rest.split("/")]
         ctx = Ctx(self.command, segments, params, self.headers, body, version)
         reply = Api(emu).route(ctx)
