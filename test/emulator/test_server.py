@@ -204,6 +204,12 @@ class SessionTest(unittest.TestCase):
         self.assertIn("Price__c", [f["name"] for f in body["fields"]])
         status, _, body = self.emu.get(API + "/sobjects/Widget__c")
         self.assertEqual(body["objectDescribe"]["name"], "Widget__c")
+        future = {"If-Modified-Since": "Mon, 30 Nov 2099 08:34:54 GMT"}
+        past = {"If-Modified-Since": "Mon, 30 Nov 2020 08:34:54 GMT"}
+        self.assertEqual(self.emu.get(API + "/sobjects/Widget__c/describe", headers=future)[:3:2],
+                         (304, ""))
+        self.assertEqual(self.emu.get(API + "/sobjects", headers=future)[0], 304)
+        self.assertEqual(self.emu.get(API + "/sobjects/Widget__c/describe", headers=past)[0], 200)
         status, _, body = self.emu.get(API + "/sobjects/Nope/describe")
         self.assertEqual((status, body), (404, [{"errorCode": "NOT_FOUND",
                                                  "message": "The requested resource does not exist"}]))

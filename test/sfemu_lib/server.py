@@ -20,6 +20,7 @@ import base64
 import collections
 import datetime
 import decimal
+import email.utils
 import gzip
 import hashlib
 import hmac
@@ -33,6 +34,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 
 from . import values
@@ -213,6 +215,8 @@ class Emulator:
             self.api_used = 0
             self.run_as_user = True
             self._bulk = None
+            self.reset_at = self.now()
+            self.changed_at = {}        # lower-case sObject name -> last (re)definition
 
     @property
     def bulk(self):
@@ -533,6 +537,8 @@ class Api:
             bad = self._allow(ctx, ("GET",))
             if bad:
                 return bad
+            if self._not_modified(ctx, store.sobjects):
+                return Reply(304)
             describes = [so.describe for so in store.sobjects.values()]
             if schema is not None:
                 return Reply(200, schema.global_describe(describes, ctx.version))
@@ -552,12 +558,30 @@ class Api:
             bad = self._allow(ctx, ("GET",))
             if bad:
                 return bad
+            if self._not_modified(ctx, [so.name.lower()]):
+                return Reply(304)
             return Reply(200, self._versioned(so.describe, ctx))
         if len(seg) == 2:
             return self.row(ctx, so, seg[1])
         if len(seg) == 3:
             return self.by_external(ctx, so, seg[1], urllib.parse.unquote(seg[2]))
         return Reply(404, NOT_FOUND)
+
+    def _not_modified(self, ctx, names):
+        """If-Modified-Since on describes (reference 6.1): True when no named
+        sObject was (re)defined after the given time."""
+        text = ctx.headers.get("If-Modified-Since")
+        if not text:
+            return False
+        try:
+            since = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        emu = self.emu
+        changed = max([emu.changed_at.get(n, emu.reset_at) for n in names] or [emu.reset_at])
+        return changed.replace(microsecond=0) <= since
 
     @staticmethod
     def _versioned(obj, ctx):
@@ -1150,7 +1174,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reply = Reply(fault["status"], fbody)
             reply.headers.update(fault.get("headers") or {})
         else:
-            reply = self.serve(path, params, body)
+            try:
+                reply = self.serve(path, params, body)
+            except Exception as e:     # an emulator bug: answer like Salesforce's 500
+                traceback.print_exc()
+                reply = Reply(500, error("UNKNOWN_EXCEPTION", "An unexpected error occurred: %s: %s"
+                                         % (type(e).__name__, e)))
         data, ctype = reply.encode()
         sent = self._send(reply.status, data, ctype, reply.headers, gzip_ok)
         self._log(path, query, reply.status, sent, start, body)
@@ -1283,6 +1312,7 @@ class Control:
             for d in describes:
                 full = schema.normalize_describe(d) if schema is not None else d
                 names.append(emu.store.define(full).name)
+                emu.changed_at[names[-1].lower()] = emu.now()
             if schema is not None:
                 schema.link_child_relationships(emu.store)
             return Reply(200, {"defined": names})
