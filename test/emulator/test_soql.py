@@ -259,6 +259,18 @@ class TestWhere(SoqlCase):
                                     quirks={"ne-null-exclude"}), ["Acme"])
         self.assertEqual(self.names("SELECT Name FROM Account WHERE Industry <> 'Tech'"), ["beta", "Gamma"])
 
+    def test_not_is_two_valued_by_default_three_valued_with_quirk(self):
+        q = "SELECT Name FROM Account WHERE NOT AnnualRevenue = 250"
+        self.assertEqual(self.names(q), ["Acme", "Gamma", "delta"])
+        self.assertEqual(self.names(q, quirks={"ne-null-exclude"}), ["Acme"])
+        q = "SELECT Name FROM Account WHERE NOT (AnnualRevenue = 250 AND Name = 'x')"
+        self.assertEqual(self.names(q, quirks={"ne-null-exclude"}), ["Acme", "beta", "Gamma", "delta"])
+        q = "SELECT Name FROM Account WHERE AnnualRevenue != 250 OR Name = 'Gamma'"
+        self.assertEqual(self.names(q, quirks={"ne-null-exclude"}), ["Acme", "Gamma"])
+        q = "SELECT Name FROM Account WHERE NOT Colors__c INCLUDES ('Green') AND AnnualRevenue = null"
+        self.assertEqual(self.names(q, quirks={"ne-null-exclude"}), [])
+        self.assertEqual(self.names(q), ["delta"])
+
     def test_not_in_nulls(self):
         q = "SELECT Name FROM Account WHERE AnnualRevenue NOT IN (250, 1)"
         self.assertEqual(self.names(q), ["Acme", "Gamma", "delta"])

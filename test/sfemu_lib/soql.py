@@ -899,6 +899,13 @@ class _Ctx:
         self.api_version = api_version
         self.query_all = query_all
         self.ne_null_exclude = "ne-null-exclude" in quirks
+        # What a comparison yields for a null value.  By default (two-valued
+        # logic, reference 4.2) `!=`/NOT IN/EXCLUDES keep the row and every
+        # other operator drops it.  With quirk "ne-null-exclude" the org acts
+        # like SQL: the comparison is unknown (None), and AND/OR/NOT follow
+        # three-valued logic, so NOT (f = 'x') drops nulls too.
+        self.null_ne = None if self.ne_null_exclude else True
+        self.null_cmp = None if self.ne_null_exclude else False
         self.desc_nulls_first = "desc-nulls-first" in quirks
 
 
@@ -1064,8 +1071,8 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         cs = bool(fd.get("caseSensitive"))
         rx = _like_regex(pieces, cs).fullmatch
         if cs:
-            return _null_aware(getter, lambda v: rx(v) is not None, False)
-        return _null_aware(getter, lambda v: rx(v.upper()) is not None, False)
+            return _null_aware(getter, lambda v: rx(v) is not None, ctx.null_cmp)
+        return _null_aware(getter, lambda v: rx(v.upper()) is not None, ctx.null_cmp)
 
     if op in ("INCLUDES", "EXCLUDES"):
         if ftype != "multipicklist":
@@ -1085,9 +1092,9 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
                     return True
             return False
         if op == "INCLUDES":
-            return _null_aware(getter, includes, False)
+            return _null_aware(getter, includes, ctx.null_cmp)
         # Two-valued logic: a null selection excludes everything.
-        return _null_aware(getter, lambda v: not includes(v), True)
+        return _null_aware(getter, lambda v: not includes(v), ctx.null_ne)
 
     if ftype == "multipicklist" and op not in ("=", "!=", "IN", "NOT IN"):
         _fail("INVALID_QUERY_FILTER_OPERATOR", text, node.op_pos, "invalid operator on multipicklist field")
@@ -1095,7 +1102,7 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         _fail("INVALID_QUERY_FILTER_OPERATOR", text, node.op_pos, "invalid operator on boolean field")
 
     norm = _norm_func(fd)
-    keep_null_ne = not ctx.ne_null_exclude
+    null_ne, null_cmp = ctx.null_ne, ctx.null_cmp
 
     if op in ("IN", "NOT IN"):
         if isinstance(node.value, SemiJoin):
@@ -1128,8 +1135,8 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         else:
             member = exact.__contains__
         if op == "IN":
-            return _null_aware(getter, member, has_null)
-        return _null_aware(getter, lambda v: not member(v), (not has_null) and keep_null_ne)
+            return _null_aware(getter, member, True if has_null else null_cmp)
+        return _null_aware(getter, lambda v: not member(v), (not has_null) if null_ne else null_ne)
 
     lit = node.value
     value = _lit_value(ctx, fd, lit, op)
@@ -1149,7 +1156,7 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
         test = {"=": lambda v: lo <= v < hi, "!=": lambda v: not (lo <= v < hi),
                 "<": lambda v: v < lo, "<=": lambda v: v < hi,
                 ">": lambda v: v >= hi, ">=": lambda v: v >= lo}[op]
-        return _null_aware(getter, test, keep_null_ne if op == "!=" else False)
+        return _null_aware(getter, test, null_ne if op == "!=" else null_cmp)
 
     key = norm(value) if norm else value
     if norm:
@@ -1162,7 +1169,7 @@ def _cmp_pred(ctx, getter, fd, node, lhs_pos):
                 ">": lambda v: v > key, ">=": lambda v: v >= key}[op]
         if op == "=" and type(key) is not str:
             test = lambda v: v == key
-    return _null_aware(getter, test, keep_null_ne if op == "!=" else False)
+    return _null_aware(getter, test, null_ne if op == "!=" else null_cmp)
 
 
 def _null_aware(getter, test, null_result):
@@ -1208,13 +1215,14 @@ def _semijoin_pred(ctx, getter, fd, node, lhs_pos):
     pget = path.getter
     ids = set(v for v in map(pget, rows) if v is not None)
     if node.op == "IN":
-        return lambda r: getter(r) in ids
-    keep = not ctx.ne_null_exclude
-    return lambda r: (lambda v: keep if v is None else v not in ids)(getter(r))
+        return _null_aware(getter, ids.__contains__, ctx.null_cmp)
+    return _null_aware(getter, lambda v: v not in ids, ctx.null_ne)
 
 
 def _compile_cond(ctx, node, leaf):
     """Compile a condition tree; `leaf(Cmp) -> predicate` handles comparisons."""
+    if ctx.ne_null_exclude:
+        return _compile_cond3(ctx, node, leaf)
     if isinstance(node, Logic):
         preds = [_compile_cond(ctx, c, leaf) for c in node.children]
         pred = preds[0]
@@ -1227,6 +1235,33 @@ def _compile_cond(ctx, node, leaf):
     if isinstance(node, Not):
         inner = _compile_cond(ctx, node.child, leaf)
         return lambda r: not inner(r)
+    return leaf(node)
+
+
+def _compile_cond3(ctx, node, leaf):
+    """Three-valued (Kleene) compilation used with quirk ne-null-exclude:
+    predicates return True, False or None (unknown); only True selects."""
+    if isinstance(node, Logic):
+        preds = [_compile_cond3(ctx, c, leaf) for c in node.children]
+        want = node.op == "OR"       # the value that decides at once
+
+        def logic(r):
+            unknown = False
+            for p in preds:
+                x = p(r)
+                if x is None:
+                    unknown = True
+                elif x == want:
+                    return want
+            return None if unknown else (not want)
+        return logic
+    if isinstance(node, Not):
+        inner = _compile_cond3(ctx, node.child, leaf)
+
+        def negate(r):
+            x = inner(r)
+            return None if x is None else not x
+        return negate
     return leaf(node)
 
 
