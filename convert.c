@@ -10,6 +10,8 @@
  *	  writes doubles such as 1.5E7 and 15000.0);
  *	- an integer column accepts a non-integral JSON number only when its
  *	  value is integral (15000.0, 1.5E7);
+ *	- numeric, float and JSON columns get a number's text as sent; other
+ *	  types (text, money, ...) get it without exponent (1.5E7 -> 15000000);
  *	- datetimes arrive in UTC ("2024-01-15T10:30:00.000+0000"); a timestamp
  *	  without time zone column gets the UTC wall time, independent of the
  *	  session's TimeZone;
@@ -57,6 +59,7 @@ static void conv_error_callback(void *arg);
 static char *json_value_text(json_object *value);
 static Datum integer_from_number(SfColumnConv *conv, const char *text);
 static Datum array_from_text(SfColumnConv *conv, const char *text);
+static char *plain_number_text(const char *text);
 
 /*
  * SfInitColumnConv
@@ -223,6 +226,21 @@ integer_from_number(SfColumnConv *conv, const char *text)
 }
 
 /*
+ * plain_number_text
+ *		A JSON number's text without exponent ("1.5E7" -> "15000000"), all
+ *		digits kept.
+ */
+static char *
+plain_number_text(const char *text)
+{
+	Datum		num;
+
+	num = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
+							  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return DatumGetCString(DirectFunctionCall1(numeric_out, num));
+}
+
+/*
  * array_from_text
  *		An array column's Datum from a multi-select picklist value "A;B;C".
  */
@@ -302,6 +320,17 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("number in Salesforce data is out of range"),
 				 errdetail("Integers of more than 18 digits cannot be read exactly.")));
+
+	/*
+	 * Salesforce writes large and small doubles in exponent form (1.5E7);
+	 * types other than numbers and JSON get the plain decimal digits.
+	 */
+	if (jtype == json_type_double && strpbrk(text, "eE") != NULL &&
+		conv->kind != SF_CONV_JSON && conv->kind != SF_CONV_INT2 &&
+		conv->kind != SF_CONV_INT4 && conv->kind != SF_CONV_INT8 &&
+		conv->typid != NUMERICOID && conv->typid != FLOAT4OID &&
+		conv->typid != FLOAT8OID)
+		text = plain_number_text(text);
 
 	switch (conv->kind)
 	{
