@@ -13,8 +13,10 @@
  *
  * Rules kept here:
  * - Many describes travel in one request: SfDescribeMany packs up to 25
- *   object describes into one Composite/Batch call, so importing 200
- *   sObjects costs about a tenth as many requests as objects.
+ *   object describes into one Composite request, so importing 200
+ *   sObjects costs about a tenth as many requests as objects, and as many
+ *   calls against the org's daily API allowance (a Composite/Batch request
+ *   would count one call per subrequest).
  * - A pointer handed out stays valid at least until the end of the current
  *   transaction.  Invalidation (the server or a user mapping changed, or
  *   SfDescribeForget) never frees memory at once: it retires the entries,
@@ -36,8 +38,8 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-/* Salesforce allows at most 25 subrequests in one Composite/Batch call. */
-#define SF_BATCH_MAX_SUBREQUESTS	25
+/* Salesforce allows at most 25 subrequests in one Composite request. */
+#define SF_COMPOSITE_MAX_SUBREQUESTS	25
 
 /* API names are at most ~80 bytes (namespace, 40 characters, suffix). */
 #define SF_MAX_SOBJECT_NAME			128
@@ -85,7 +87,7 @@ static DescribeEntry *store_describe(Oid umid, json_object *obj,
 static void report_missing_sobject(SfConnection *conn, const char *name);
 static void fetch_one(SfConnection *conn, const char *name,
 					  MemoryContext work_cxt);
-static void fetch_batch(SfConnection *conn, const char *const *names, int n,
+static void fetch_composite(SfConnection *conn, const char *const *names, int n,
 						MemoryContext work_cxt);
 
 /*
@@ -511,15 +513,18 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 }
 
 /*
- * fetch_batch
- *		Describe 'n' (at most 25) sObjects with one Composite/Batch request
- *		and cache the results.
+ * fetch_composite
+ *		Describe 'n' (at most 25) sObjects with one Composite request and
+ *		cache the results.
  *
- * Each subrequest has its own status; the batch itself answers 200 even
- * when some fail (reference section 8.2).
+ * Composite, not Composite/Batch: Salesforce counts a whole Composite
+ * request as one call against the org's API allowance, while each
+ * subrequest of a Batch counts as a call of its own.  With allOrNone false
+ * the subrequests are independent; each has its own status, and the
+ * request itself answers 200 even when some fail (reference section 8.2).
  */
 static void
-fetch_batch(SfConnection *conn, const char *const *names, int n,
+fetch_composite(SfConnection *conn, const char *const *names, int n,
 			MemoryContext work_cxt)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
@@ -533,7 +538,7 @@ fetch_batch(SfConnection *conn, const char *const *names, int n,
 	int			status;
 	int			i;
 
-	Assert(n > 0 && n <= SF_BATCH_MAX_SUBREQUESTS);
+	Assert(n > 0 && n <= SF_COMPOSITE_MAX_SUBREQUESTS);
 
 	/*
 	 * The request body is built with json-c, which allocates with malloc:
@@ -542,26 +547,29 @@ fetch_batch(SfConnection *conn, const char *const *names, int n,
 	 */
 	request = json_object_new_object();
 	list = json_object_new_array();
-	json_object_object_add(request, "haltOnError", json_object_new_boolean(0));
+	json_object_object_add(request, "allOrNone", json_object_new_boolean(0));
 	for (i = 0; i < n; i++)
 	{
 		json_object *sub = json_object_new_object();
 		char		url[SF_MAX_SOBJECT_NAME + 64];
+		char		ref[32];
 
-		snprintf(url, sizeof(url), "v%s/sobjects/%s/describe",
+		snprintf(url, sizeof(url), "/services/data/v%s/sobjects/%s/describe",
 				 conn->opts.api_version, names[i]);
+		snprintf(ref, sizeof(ref), "describe%d", i);
 		json_object_object_add(sub, "method", json_object_new_string("GET"));
 		json_object_object_add(sub, "url", json_object_new_string(url));
+		json_object_object_add(sub, "referenceId", json_object_new_string(ref));
 		json_object_array_add(list, sub);
 	}
-	json_object_object_add(request, "batchRequests", list);
+	json_object_object_add(request, "compositeRequest", list);
 	payload = pstrdup(json_object_to_json_string_ext(request,
 													 JSON_C_TO_STRING_PLAIN));
 	json_object_put(request);
 
 	MemSet(&req, 0, sizeof(req));
 	req.method = "POST";
-	req.path = SalesforceApiPath(conn, "/composite/batch");
+	req.path = SalesforceApiPath(conn, "/composite");
 	req.body = payload;
 	req.content_type = "application/json";
 	action = psprintf("describe %d Salesforce objects", n);
@@ -571,13 +579,14 @@ fetch_batch(SfConnection *conn, const char *const *names, int n,
 		SfReportError(conn, status, body, action);
 
 	if (body == NULL ||
-		!json_object_object_get_ex(body, "results", &results) ||
+		!json_object_object_get_ex(body, "compositeResponse", &results) ||
 		results == NULL || !json_object_is_type(results, json_type_array) ||
 		(int) json_object_array_length(results) != n)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("invalid Composite/Batch response from Salesforce"),
-				 errdetail("Expected a \"results\" array of %d items.", n)));
+				 errmsg("invalid Composite response from Salesforce"),
+				 errdetail("Expected a \"compositeResponse\" array of %d items.",
+						   n)));
 
 	MemoryContextSwitchTo(oldcxt);
 	for (i = 0; i < n; i++)
@@ -585,21 +594,37 @@ fetch_batch(SfConnection *conn, const char *const *names, int n,
 		json_object *item = json_object_array_get_idx(results, i);
 		json_object *v;
 		json_object *result = NULL;
+		const char *name = names[i];
 		int			substatus = 0;
 
-		if (item != NULL && json_object_object_get_ex(item, "statusCode", &v))
+		/* results come in request order; the referenceId says so too */
+		if (item != NULL && json_object_object_get_ex(item, "referenceId", &v) &&
+			v != NULL && json_object_is_type(v, json_type_string))
+		{
+			const char *ref = json_object_get_string(v);
+
+			if (strncmp(ref, "describe", 8) == 0)
+			{
+				int			k = atoi(ref + 8);
+
+				if (k >= 0 && k < n)
+					name = names[k];
+			}
+		}
+		if (item != NULL &&
+			json_object_object_get_ex(item, "httpStatusCode", &v) && v != NULL)
 			substatus = json_object_get_int(v);
 		if (item != NULL)
-			json_object_object_get_ex(item, "result", &result);
+			json_object_object_get_ex(item, "body", &result);
 
 		if (substatus == 404)
-			report_missing_sobject(conn, names[i]);
+			report_missing_sobject(conn, name);
 		if (substatus < 200 || substatus > 299)
 		{
 			MemoryContextSwitchTo(work_cxt);
 			SfReportError(conn, substatus, result,
 						  psprintf("describe Salesforce object \"%s\"",
-								   names[i]));
+								   name));
 		}
 		store_describe(conn->umid, result, work_cxt);
 	}
@@ -608,7 +633,7 @@ fetch_batch(SfConnection *conn, const char *const *names, int n,
 /*
  * SfDescribeMany
  *		The describes of the sObjects 'names[0..n)', fetched through
- *		Composite/Batch (25 per request) for those not cached yet.
+ *		Composite requests (25 describes each) for those not cached yet.
  *
  * Returns a palloc'd array of n pointers into the cache, in the order of
  * 'names' (names are matched case-insensitively; each result carries the
@@ -653,15 +678,15 @@ SfDescribeMany(SfConnection *conn, const char *const *names, int n)
 		work_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										 "salesforce_fdw describe",
 										 ALLOCSET_DEFAULT_SIZES);
-		for (i = 0; i < nmissing; i += SF_BATCH_MAX_SUBREQUESTS)
+		for (i = 0; i < nmissing; i += SF_COMPOSITE_MAX_SUBREQUESTS)
 		{
-			int			chunk = Min(nmissing - i, SF_BATCH_MAX_SUBREQUESTS);
+			int			chunk = Min(nmissing - i, SF_COMPOSITE_MAX_SUBREQUESTS);
 
-			/* a batch of one would only wrap a plain request */
+			/* a Composite of one would only wrap a plain request */
 			if (chunk == 1)
 				fetch_one(conn, missing[i], work_cxt);
 			else
-				fetch_batch(conn, missing + i, chunk, work_cxt);
+				fetch_composite(conn, missing + i, chunk, work_cxt);
 			CHECK_FOR_INTERRUPTS();
 		}
 		MemoryContextDelete(work_cxt);

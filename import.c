@@ -4,7 +4,7 @@
  *		  IMPORT FOREIGN SCHEMA: one foreign table per sObject of the org.
  *
  * The org's metadata comes from describe.c: one global describe lists the
- * sObjects, then Composite/Batch requests describe 25 of them at a time.
+ * sObjects, then Composite requests describe 25 of them at a time.
  * Each queryable sObject selected becomes a CREATE FOREIGN TABLE statement
  * with the table option "sobject" and one column per field with the column
  * option "field", so every naming mode round-trips to the API names.

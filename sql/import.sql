@@ -12,12 +12,12 @@ CREATE SERVER imp_srv FOREIGN DATA WRAPPER salesforce_fdw
 CREATE USER MAPPING FOR CURRENT_USER SERVER imp_srv;
 
 -- default naming (snake), every queryable object: one global describe and
--- one Composite/Batch request for the six describes
+-- one Composite request for the six describes
 CREATE SCHEMA imp_snake;
 \! test/emuctl clear-log
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_snake;
 \! test/emuctl log
-\! test/emuctl count 'describe|composite/batch|/sobjects$'
+\! test/emuctl count 'describe|/composite$|/sobjects$'
 \det+ imp_snake.*
 \d+ imp_snake.*
 
@@ -108,8 +108,8 @@ IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err
   OPTIONS (sobject 'Account');
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err
   OPTIONS (nameing 'snake');
--- Salesforce fails the Composite/Batch request: nothing is created
-\! test/emuctl fault '{"method": "POST", "path": "composite/batch", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "The server is down for maintenance."}], "times": 1}'
+-- Salesforce fails the Composite request: nothing is created
+\! test/emuctl fault '{"method": "POST", "path": "/composite$", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "The server is down for maintenance."}], "times": 1}'
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err;
 \! test/emuctl clear-faults
 -- a table that exists already: PostgreSQL's own error
@@ -212,15 +212,15 @@ SELECT name, sla_expiration_date__c, sla_expiration_date__c_2, level2_name__c,
   FROM imp_edge.naming_lab__c ORDER BY name;
 
 -- many objects: 200 more custom objects cost one global describe and one
--- Composite/Batch request per 25 describes
+-- Composite request per 25 describes
 \! test/emuctl define test/fixtures/import_many.json
 CREATE SCHEMA imp_many;
 \! test/emuctl clear-log
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_many;
 SELECT count(*) AS tables FROM information_schema.foreign_tables
  WHERE foreign_table_schema = 'imp_many';
-\! test/emuctl count 'describe|composite/batch|/sobjects$'
-\! test/emuctl count 'composite/batch'
+\! test/emuctl count 'describe|/composite$|/sobjects$'
+\! test/emuctl count '/composite$'
 SELECT count(*) FROM imp_many.load_test_137__c;
 
 -- clean up
