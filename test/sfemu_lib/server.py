@@ -383,7 +383,7 @@ class Emulator:
         if op == "insert":
             items = values.check_body(so, row, "insert")
             typed = values.typed_values(store, so, items)
-            rec = values.new_record(so, now, self.user_id, serial=len(so.records) + 1)
+            rec = values.new_record(so, now, self.user_id)
             rec.update(typed)
             values.derive(so, rec)
             values.check_required(so, rec)

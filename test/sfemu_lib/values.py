@@ -323,7 +323,7 @@ def required_fields(so):
     return out
 
 
-def new_record(so, now=None, user_id=None, serial=1):
+def new_record(so, now=None, user_id=None, auto_number=True):
     """An empty typed record with every stored field present: nulls, booleans
     false or their default, picklist defaults, audit fields."""
     rec = {}
@@ -342,8 +342,8 @@ def new_record(so, now=None, user_id=None, serial=1):
                     if p.get("defaultValue") and p.get("active", True):
                         rec[name] = p["value"]
                         break
-            elif f.get("autoNumber"):
-                rec[name] = "%08d" % serial
+            elif f.get("autoNumber") and auto_number:
+                rec[name] = next_auto_number(so, name)
     if now is not None:
         for name in ("CreatedDate", "LastModifiedDate", "SystemModstamp"):
             if so.field(name) is not None:
@@ -354,6 +354,25 @@ def new_record(so, now=None, user_id=None, serial=1):
                 rec[name] = user_id
     rec["IsDeleted"] = False
     return rec
+
+
+def next_auto_number(so, name):
+    """The next value of an auto-number field: the highest number used so
+    far plus one, keeping the prefix and zero padding of the existing values
+    (8 digits when there are none).  Records are only appended, so the scan
+    resumes where the previous one stopped."""
+    cache = so.__dict__.setdefault("_auto_numbers", {})
+    best, prefix, width, seen = cache.get(name, (0, "", 8, 0))
+    records = so.records
+    if seen > len(records):
+        best, prefix, width, seen = 0, "", 8, 0
+    for r in records[seen:]:
+        m = re.match(r"^(.*?)(\d+)$", r.get(name) or "")
+        if m and int(m.group(2)) >= best:
+            best, prefix, width = int(m.group(2)), m.group(1), len(m.group(2))
+    value = "%s%0*d" % (prefix, width, best + 1)
+    cache[name] = (best + 1, prefix, width, len(records))
+    return value
 
 
 def derive(so, rec):
@@ -409,7 +428,7 @@ def load_record(store, so, data, now, user_id):
     """A typed record from a JSON-shaped dict for the /__emu/records loader:
     no createable/required checks, system fields accepted, references not
     checked for existence (data sets load in any order)."""
-    rec = new_record(so, now, user_id, serial=len(so.records) + 1)
+    rec = new_record(so, now, user_id, auto_number=False)
     for key, value in data.items():
         if key == "attributes":
             continue
@@ -423,6 +442,9 @@ def load_record(store, so, data, now, user_id):
         if field.get("type") in COMPOUND_TYPES:
             continue
         rec[field["name"]] = coerce(field, value, store, strict_reference=False)
-    if "Name" not in {k for k in data} and "name" not in {k.lower() for k in data}:
+    if "name" not in {k.lower() for k in data}:
         derive(so, rec)
+    for f in so.describe["fields"]:
+        if f.get("autoNumber") and rec.get(f["name"]) is None:
+            rec[f["name"]] = next_auto_number(so, f["name"])
     return rec
