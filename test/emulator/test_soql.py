@@ -578,6 +578,19 @@ class TestErrors(SoqlCase):
         self.error("SELECT Id FROM Account WHERE Nope = 1", "INVALID_FIELD")
         self.error("SELECT Id FROM Account ORDER BY Nope", "INVALID_FIELD")
 
+    def test_leftmost_error_wins(self):
+        e = self.error("SELECT Bad FROM Account WHERE Bad2 = 1 ORDER BY Bad3", "INVALID_FIELD")
+        self.assertIn("Column:8\n", e.message)
+        e = self.error("SELECT Name FROM Account WHERE Bad2 = 1 ORDER BY Bad3", "INVALID_FIELD")
+        self.assertIn("No such column 'Bad2'", e.message)
+        e = self.error("SELECT Name, COUNT(Id) FROM Account WHERE Bad2 = 1 GROUP BY Name", "INVALID_FIELD")
+        self.assertIn("No such column 'Bad2'", e.message)
+
+    def test_from_order_object(self):
+        # Order is a reserved word and an object name
+        e = self.error("SELECT Id FROM Order", "INVALID_TYPE")
+        self.assertIn("sObject type 'Order' is not supported", e.message)
+
     def test_malformed(self):
         e = self.error("SELECT ,    FROM Account", "MALFORMED_QUERY")
         self.assertEqual(e.message, "\nSELECT ,    FROM Account\n       ^\nERROR at Row:1:Column:8\n"

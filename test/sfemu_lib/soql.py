@@ -369,7 +369,10 @@ class _Parser:
         self.expect_kw("SELECT")
         q.items = self.select_list()
         self.expect_kw("FROM")
-        tok = self.name_token()
+        tok = self.peek()
+        if tok.kind != "ident":         # any word: Order and Group are objects
+            self.unexpected()
+        self.next()
         q.sobject, q.sobject_pos = tok.text, tok.pos
         if self.peek().kind == "ident" and self.peek().upper not in RESERVED:
             q.alias = self.next().text
@@ -1319,15 +1322,15 @@ def execute(store, soql, *, query_all=False, api_version="66.0", quirks=frozense
     ctx = _Ctx(store, q.text, frozenset(quirks), now, api_version, query_all)
     so = _sobject(ctx, q)
     _check_clauses(ctx, q)
-    pred = _compile_where(ctx, so, q.alias, q.where)
     if q.is_aggregate or (q.count_only and q.group_by):
-        return _execute_aggregate(ctx, q, so, pred)
+        return _execute_aggregate(ctx, q, so)
     if q.count_only:
+        pred = _compile_where(ctx, so, q.alias, q.where)
         rows = so.live_records(query_all)
         count = len(rows) if pred is None else sum(1 for r in rows if pred(r))
         count = _window_count(count, q)
         return Result(so.name, [], count, is_aggregate=False, count_only=True, columns=[])
-    return _execute_rows(ctx, q, so, pred)
+    return _execute_rows(ctx, q, so)
 
 
 def _check_clauses(ctx, q):
@@ -1378,45 +1381,62 @@ def _expand_items(ctx, q, so):
     return out
 
 
-def _execute_rows(ctx, q, so, pred):
+def _execute_rows(ctx, q, so, rows_out=None):
+    """A plain (non-aggregate) query.  Clauses are checked in the order they
+    are written (select list, WHERE, ORDER BY) so the first error reported is
+    the leftmost one.  rows_out, when given, receives the matching raw records."""
     text = ctx.text
     items = _expand_items(ctx, q, so)
-    rows = so.live_records(ctx.query_all)
-    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
-
-    if q.order_by:
-        specs = []
-        for ob in q.order_by:
-            if isinstance(ob.expr, AggItem):
-                _fail("MALFORMED_QUERY", text, ob.expr.pos,
-                      "Ordered field must be grouped or aggregated: %s" % ob.expr.path)
-            path = _resolve(ctx, so, q.alias, ob.expr.path, ob.expr.pos)
-            if not path.field.get("sortable", True):
-                _fail("INVALID_FIELD", text, ob.expr.pos,
-                      "field '%s' can not be sorted in a query call" % path.field["name"])
-            specs.append((path.getter, _sort_key_func(path.field), ob.desc, ob.nulls))
-        _sort_rows(ctx, rows, specs)
-    if q.offset:
-        rows = rows[q.offset:]
-    if q.limit is not None:
-        rows = rows[:q.limit]
-
     tree = _OutNode()
     columns = []
     seen = set()
+    subqueries = []
     for item in items:
         if isinstance(item, SubqueryItem):
-            columns.append(_add_subquery(ctx, so, tree, item))
+            subqueries.append(item)
+            columns.append(None)
             continue
         if item.alias is not None:
             _fail("MALFORMED_QUERY", text, item.pos, "Only aggregate expressions use field aliasing")
         path = _resolve(ctx, so, q.alias, item.path, item.pos)
         low = path.canonical.lower()
         if low in seen:
-            _fail("INVALID_FIELD", text, item.pos, "duplicate field selected: %s" % path.canonical)
+            _fail("INVALID_FIELD", text, item.pos, "duplicate field selected: %s" % path.field["name"])
         seen.add(low)
         columns.append(path.canonical)
         tree.add(ctx, path)
+    pred = _compile_where(ctx, so, q.alias, q.where)
+    specs = []
+    for ob in q.order_by:
+        if isinstance(ob.expr, AggItem):
+            _fail("MALFORMED_QUERY", text, ob.expr.pos,
+                  "Ordered field must be grouped or aggregated: %s" % ob.expr.path)
+        path = _resolve(ctx, so, q.alias, ob.expr.path, ob.expr.pos)
+        if not path.field.get("sortable", True):
+            _fail("INVALID_FIELD", text, ob.expr.pos,
+                  "field '%s' can not be sorted in a query call" % path.field["name"])
+        specs.append((path.getter, _sort_key_func(path.field), ob.desc, ob.nulls))
+    # Child subqueries last: they are evaluated, not just checked.
+    if subqueries:
+        tree = _OutNode()
+        sub_iter = iter(subqueries)
+        for i, item in enumerate(items):
+            if isinstance(item, SubqueryItem):
+                columns[i] = _add_subquery(ctx, so, tree, next(sub_iter))
+            else:
+                tree.add(ctx, _resolve(ctx, so, q.alias, item.path, item.pos))
+
+    rows = so.live_records(ctx.query_all)
+    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
+    if specs:
+        _sort_rows(ctx, rows, specs)
+    if q.offset:
+        rows = rows[q.offset:]
+    if q.limit is not None:
+        rows = rows[:q.limit]
+    if rows_out is not None:
+        rows_out.extend(rows)
+
     url = "/services/data/v%s/sobjects/" % ctx.api_version
     by_id = ctx.store.by_id
     tree.finish(so)
@@ -1508,10 +1528,10 @@ def _add_subquery(ctx, so, tree, item):
     inner.alias = sub.alias
     inner.where = sub.where
     inner.order_by = sub.order_by
-    pred = _compile_where(ctx, child_so, sub.alias, sub.where)
-    result = _execute_rows(ctx, inner, child_so, pred)
+    raw_rows = []
+    result = _execute_rows(ctx, inner, child_so, raw_rows)
     buckets = {}
-    for raw, rec in zip(_matching_rows(ctx, inner, child_so, pred), result.records):
+    for raw, rec in zip(raw_rows, result.records):
         buckets.setdefault(raw.get(link), []).append(rec)
     limit = sub.limit
 
@@ -1524,19 +1544,6 @@ def _add_subquery(ctx, so, tree, item):
         return {"totalSize": len(recs), "done": True, "records": recs}
     tree.add_entry(("s", rel["relationshipName"], value))
     return rel["relationshipName"]
-
-
-def _matching_rows(ctx, q, so, pred):
-    """The raw records of a plain query in result order (mirrors _execute_rows)."""
-    rows = so.live_records(ctx.query_all)
-    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
-    if q.order_by:
-        specs = []
-        for ob in q.order_by:
-            path = _resolve(ctx, so, q.alias, ob.expr.path, ob.expr.pos)
-            specs.append((path.getter, _sort_key_func(path.field), ob.desc, ob.nulls))
-        _sort_rows(ctx, rows, specs)
-    return rows
 
 
 # ----------------------------------------------------------------------------
@@ -1593,10 +1600,9 @@ def _aggregate_fn(func, fd):
     return extreme
 
 
-def _execute_aggregate(ctx, q, so, pred):
+def _execute_aggregate(ctx, q, so):
+    """A GROUP BY / aggregate query (or COUNT() with GROUP BY)."""
     text = ctx.text
-    rows = so.live_records(ctx.query_all)
-    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
 
     # GROUP BY fields
     groups_paths = []
@@ -1654,6 +1660,10 @@ def _execute_aggregate(ctx, q, so, pred):
                 _fail("MALFORMED_QUERY", text, item.pos,
                       "Field must be grouped or aggregated: %s" % path.field["name"])
             out_cols.append((item.alias or path.field["name"], "g", gi))
+
+    pred = _compile_where(ctx, so, q.alias, q.where)
+    rows = so.live_records(ctx.query_all)
+    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
 
     having = None
     if q.having is not None:
