@@ -443,9 +443,15 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
 			appendStringInfoString(&detail, ": ");
 			append_raw_text(&detail, text, strlen(text));
 		}
+		if (status >= 500)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
+					 errmsg("could not authenticate with Salesforce server \"%s\"",
+							conn->server_name),
+					 errdetail_internal("%s", detail.data),
+					 errhint("Salesforce is temporarily unavailable (for example during maintenance); retry later.")));
 		ereport(ERROR,
-				(errcode(status >= 500 ? ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION :
-						 ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("could not authenticate with Salesforce server \"%s\"",
 						conn->server_name),
 				 errdetail_internal("%s", detail.data),
@@ -933,8 +939,7 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 			append_raw_text(&detail, text, strlen(text));
 		}
 		else
-			appendStringInfoString(&detail, " with an empty body");
-		appendStringInfoChar(&detail, '.');
+			appendStringInfoString(&detail, " with an empty body.");
 	}
 
 	/* the SQLSTATE and hint: by errorCode first, else by HTTP status */
