@@ -430,6 +430,10 @@ class RowsTest(unittest.TestCase):
         self.assertEqual((status, body), (404, [{"errorCode": "NOT_FOUND", "message":
                                                  "Provided external ID field does not exist or "
                                                  "is not accessible: Nope__c"}]))
+        status, _, out = self.emu.post(API + "/sobjects/Widget__c/Id", {"Name": "by-id"})
+        self.assertEqual((status, out["success"]), (201, True))
+        status, _, out = self.emu.patch(API + "/sobjects/Widget__c/Id/" + out["id"], {"Name": "by-id2"})
+        self.assertEqual((status, out["created"]), (200, False))
         status, _, body = self.emu.patch(API + "/sobjects/Widget__c/Code__c/C-9", {"Name": ""})
         self.assertEqual((status, body[0]["errorCode"]), (400, "REQUIRED_FIELD_MISSING"))
 
@@ -596,6 +600,9 @@ class FaultAndLogTest(unittest.TestCase):
         status, headers, text = self.emu.get(API + "/sobjects")
         self.assertEqual((status, text), (503, "<html>down</html>"))
         self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.emu.control("POST", "faults", {"path": "FROM Widget__c WHERE", "status": 500})
+        self.assertEqual(self.emu.query("SELECT Id FROM Widget__c")[0], 200)
+        self.assertEqual(self.emu.query("SELECT Id FROM Widget__c WHERE Name = 'x'")[0], 500)
         self.emu.control("POST", "faults", {"path": "sobjects", "status": 500, "times": 5})
         self.emu.control("DELETE", "faults")
         self.assertEqual(self.emu.get(API + "/sobjects")[0], 200)

@@ -260,12 +260,16 @@ class Emulator:
             return entry
 
     def take_fault(self, method, target):
-        """The first armed fault matching the request (its count decremented)."""
+        """The first armed fault matching the request (its count decremented).
+        The path regex is searched in the request target as sent and with its
+        percent-encoding decoded (so it can name words of a SOQL query)."""
+        decoded = urllib.parse.unquote_plus(target)
         with self.lock:
             for fault in self.faults:
                 if fault.get("method") and fault["method"].upper() != method:
                     continue
-                if fault.get("path") and not re.search(fault["path"], target):
+                if fault.get("path") and not (re.search(fault["path"], target)
+                                              or re.search(fault["path"], decoded)):
                     continue
                 times = fault.get("times", 1)
                 if times is not None and times <= 0:
@@ -561,6 +565,8 @@ class Api:
             if self._not_modified(ctx, [so.name.lower()]):
                 return Reply(304)
             return Reply(200, self._versioned(so.describe, ctx))
+        if len(seg) == 2 and seg[1] == "Id" and ctx.method == "POST":
+            return self.create(ctx, so)         # reference 7: upsert by Id, no value, creates
         if len(seg) == 2:
             return self.row(ctx, so, seg[1])
         if len(seg) == 3:
@@ -1143,8 +1149,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 try:
                     reply = Control(emu).route(self.command, path, params, body)
-                except (ValueError, KeyError, TypeError) as e:
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
                     reply = Reply(400, {"error": "%s: %s" % (type(e).__name__, e)})
+                except Exception as e:
+                    traceback.print_exc()
+                    reply = Reply(500, {"error": "%s: %s" % (type(e).__name__, e)})
             data, ctype = reply.encode()
             self._send(reply.status, data, ctype, reply.headers)
             return
