@@ -237,6 +237,37 @@ class SessionTest(unittest.TestCase):
                                          headers={"Accept-Encoding": "gzip"}, raw=True)
         self.assertNotIn("content-encoding", headers)
 
+    def test_concurrent_clients(self):
+        import threading
+        errors = []
+
+        def work(n):
+            try:
+                conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=60)
+                auth = {"Authorization": "Bearer " + self.emu.token(), "Content-Type": "application/json"}
+                for i in range(10):
+                    conn.request("POST", API + "/sobjects/Widget__c",
+                                 json.dumps({"Name": "t%d-%d" % (n, i)}), auth)
+                    resp = conn.getresponse()
+                    resp.read()
+                    if resp.status != 201:
+                        errors.append(resp.status)
+                    conn.request("GET", API + "/query?q=SELECT+Id+FROM+Widget__c", headers=auth)
+                    resp = conn.getresponse()
+                    resp.read()
+                    if resp.status != 200:
+                        errors.append(resp.status)
+                conn.close()
+            except Exception as e:      # reported below
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(self.emu.query("SELECT COUNT() FROM Widget__c")[2]["totalSize"], 60)
+
     def test_keep_alive(self):
         conn = http.client.HTTPConnection(self.emu.host, self.emu.port)
         for _ in range(3):
