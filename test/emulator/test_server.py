@@ -461,6 +461,10 @@ class RowsTest(unittest.TestCase):
         self.assertEqual((status, body), (404, [{"errorCode": "NOT_FOUND", "message":
                                                  "Provided external ID field does not exist or "
                                                  "is not accessible: Nope__c"}]))
+        status, _, out = self.emu.patch(API + "/sobjects/Widget__c/Code__c/a%2Fb%25c", {"Name": "slash"})
+        self.assertEqual(status, 201)
+        _, _, rec = self.emu.get(API + "/sobjects/Widget__c/%s?fields=Code__c" % out["id"])
+        self.assertEqual(rec["Code__c"], "a/b%c")
         status, _, out = self.emu.post(API + "/sobjects/Widget__c/Id", {"Name": "by-id"})
         self.assertEqual((status, out["success"]), (201, True))
         status, _, out = self.emu.patch(API + "/sobjects/Widget__c/Id/" + out["id"], {"Name": "by-id2"})

@@ -327,7 +327,8 @@ class Emulator:
 
         class Tx:
             def __enter__(self):
-                emu.store.lock.acquire()
+                self.lock = emu.store.lock      # a reset may replace the store meanwhile
+                self.lock.acquire()
                 emu._tx.undo = []
                 return self
 
@@ -337,7 +338,7 @@ class Emulator:
 
             def __exit__(self, *exc):
                 emu._tx.undo = None
-                emu.store.lock.release()
+                self.lock.release()
                 return False
         return Tx()
 
@@ -570,7 +571,7 @@ class Api:
         if len(seg) == 2:
             return self.row(ctx, so, seg[1])
         if len(seg) == 3:
-            return self.by_external(ctx, so, seg[1], urllib.parse.unquote(seg[2]))
+            return self.by_external(ctx, so, seg[1], seg[2])
         return Reply(404, NOT_FOUND)
 
     def _not_modified(self, ctx, names):
