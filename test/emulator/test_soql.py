@@ -526,6 +526,26 @@ class TestAggregates(SoqlCase):
         r = self.run_q("SELECT LastName, COUNT(Id) FROM Contact WHERE LastName = 'xu' GROUP BY LastName")
         self.assertEqual([(x["LastName"], x["expr0"]) for x in r.records], [("Xu", 2)])
 
+    def test_date_functions(self):
+        r = self.run_q("SELECT CALENDAR_YEAR(Founded__c), COUNT(Id), CALENDAR_MONTH(Founded__c) m FROM Account "
+                       "GROUP BY CALENDAR_YEAR(Founded__c), CALENDAR_MONTH(Founded__c) "
+                       "ORDER BY CALENDAR_YEAR(Founded__c) DESC")
+        self.assertEqual(r.columns, ["expr0", "expr1", "m"])
+        self.assertEqual([(x["expr0"], x["expr1"], x["m"]) for x in r.records],
+                         [(2024, 2, 3), (2023, 1, 12), (None, 1, None)])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE DAY_IN_WEEK(Founded__c) = 4"), ["Acme"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE DAY_ONLY(LastSeen__c) = 2024-03-12"), ["beta"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE DAY_ONLY(LastSeen__c) = YESTERDAY"), ["beta"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE HOUR_IN_DAY(LastSeen__c) > 12"), ["beta"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE CALENDAR_QUARTER(Founded__c) = 4"), ["Gamma"])
+        r = self.run_q("SELECT DAY_ONLY(LastSeen__c) d, COUNT(Id) FROM Account GROUP BY DAY_ONLY(LastSeen__c) "
+                       "HAVING DAY_ONLY(LastSeen__c) != null ORDER BY DAY_ONLY(LastSeen__c)")
+        self.assertEqual([x["d"] for x in r.records], [datetime.date(2024, 3, 12), datetime.date(2024, 3, 13)])
+        self.error("SELECT CALENDAR_YEAR(Founded__c) FROM Account", "MALFORMED_QUERY")
+        self.error("SELECT Name FROM Account WHERE HOUR_IN_DAY(Founded__c) = 1", "MALFORMED_QUERY")
+        self.error("SELECT Name FROM Account WHERE CALENDAR_YEAR(Name) = 1", "MALFORMED_QUERY")
+        self.error("SELECT Name FROM Account WHERE CALENDAR_YEAR(Founded__c) = '2024'", "INVALID_FIELD")
+
     def test_aggregate_errors(self):
         e = self.error("SELECT Name, COUNT(Id) FROM Account GROUP BY Industry", "MALFORMED_QUERY")
         self.assertIn("Field must be grouped or aggregated: Name", e.message)

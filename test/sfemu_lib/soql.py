@@ -57,6 +57,25 @@ RESERVED = frozenset("""AND ASC BY DESC EXCLUDES FALSE FIRST FOR FROM GROUP HAVI
 
 AGGREGATES = frozenset(["COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"])
 
+# Date functions (SOQL "Date Functions"): value from a date/datetime field, in
+# UTC (the emulated user's zone).  Fiscal years are calendar years (Assumed:
+# Salesforce's default fiscal year starts in January).
+DATE_FUNCTIONS = {
+    "CALENDAR_MONTH": lambda d: d.month,
+    "CALENDAR_QUARTER": lambda d: (d.month - 1) // 3 + 1,
+    "CALENDAR_YEAR": lambda d: d.year,
+    "DAY_IN_MONTH": lambda d: d.day,
+    "DAY_IN_WEEK": lambda d: d.isoweekday() % 7 + 1,          # 1 = Sunday
+    "DAY_IN_YEAR": lambda d: d.timetuple().tm_yday,
+    "DAY_ONLY": lambda d: d.date() if isinstance(d, datetime.datetime) else d,
+    "FISCAL_MONTH": lambda d: d.month,
+    "FISCAL_QUARTER": lambda d: (d.month - 1) // 3 + 1,
+    "FISCAL_YEAR": lambda d: d.year,
+    "HOUR_IN_DAY": lambda d: d.hour,
+    "WEEK_IN_MONTH": lambda d: (d.day - 1) // 7 + 1,
+    "WEEK_IN_YEAR": lambda d: (d.timetuple().tm_yday - 1) // 7 + 1,
+}
+
 
 # ----------------------------------------------------------------------------
 # Errors
@@ -218,6 +237,18 @@ class AggItem:
 
     def key(self):
         return (self.func, self.path.lower())
+
+
+class FuncItem:
+    """A date function over a field: CALENDAR_YEAR(CloseDate)."""
+    __slots__ = ("func", "path", "pos", "arg_pos", "alias")
+
+    def __init__(self, func, path, pos, arg_pos, alias=None):
+        self.func = func
+        self.path = path
+        self.pos = pos
+        self.arg_pos = arg_pos
+        self.alias = alias
 
 
 class CountAll:
@@ -382,8 +413,7 @@ class _Parser:
             self.next()
             self.expect_kw("BY")
             while True:
-                tok = self.name_token()
-                q.group_by.append(FieldItem(tok.text, tok.pos))
+                q.group_by.append(self.operand(allow_agg=False))
                 if not self.is_op(","):
                     break
                 self.next()
@@ -473,11 +503,17 @@ class _Parser:
         return FieldItem(name.text, name.pos, self.alias())
 
     def operand(self, allow_agg):
-        """A field path, or (when allowed) an aggregate function call."""
+        """A field path, a date function of one, or (when allowed) an aggregate
+        function call."""
         tok = self.peek()
         if tok.kind == "ident" and self.is_op("(", 1):
+            if tok.upper in DATE_FUNCTIONS:
+                self.i += 2
+                arg = self.name_token()
+                self.expect_op(")")
+                return FuncItem(tok.upper, arg.text, tok.pos, arg.pos)
             if not allow_agg or tok.upper not in AGGREGATES:
-                # Assumed: other functions (toLabel, date functions, DISTANCE) are unsupported.
+                # Assumed: other functions (toLabel, FORMAT, DISTANCE, ...) are unsupported.
                 _fail("MALFORMED_QUERY", self.text, tok.pos, "unexpected token: '('"
                       if tok.upper in AGGREGATES else "Unknown function: %s" % tok.text)
             self.i += 2
@@ -954,6 +990,30 @@ def _resolve(ctx, so, alias, path, pos):
     return _Path(refs, fd, cur, ".".join(canon), getter)
 
 
+def _resolve_operand(ctx, so, alias, item):
+    """A _Path for a FieldItem, or for a FuncItem a path whose getter applies
+    the date function and whose describe-like field says what it yields."""
+    if isinstance(item, FieldItem):
+        return _resolve(ctx, so, alias, item.path, item.pos)
+    path = _resolve(ctx, so, alias, item.path, item.arg_pos)
+    fd = path.field
+    ftype = fd.get("type")
+    if ftype not in ("date", "datetime") or (item.func == "HOUR_IN_DAY" and ftype != "datetime"):
+        # Assumed wording.
+        _fail("MALFORMED_QUERY", ctx.text, item.arg_pos, "Invalid field %s for date function %s"
+              % (fd["name"], item.func))
+    fn = DATE_FUNCTIONS[item.func]
+    inner = path.getter
+
+    def getter(rec):
+        v = inner(rec)
+        return None if v is None else fn(v)
+    out_fd = {"name": fd["name"], "type": "date" if item.func == "DAY_ONLY" else "int",
+              "filterable": fd.get("filterable", True), "sortable": True, "groupable": True,
+              "aggregatable": True}
+    return _Path(path.refs, out_fd, path.owner, "%s(%s)" % (item.func, path.canonical), getter)
+
+
 # ----------------------------------------------------------------------------
 # Value normalisation for comparison and sorting
 
@@ -1276,7 +1336,7 @@ def _compile_where(ctx, so, alias, where):
         if isinstance(node.lhs, AggItem):
             _fail("MALFORMED_QUERY", ctx.text, node.lhs.pos,
                   "Aggregate functions are not allowed in the WHERE clause")
-        path = _resolve(ctx, so, alias, node.lhs.path, node.lhs.pos)
+        path = _resolve_operand(ctx, so, alias, node.lhs)
         return _cmp_pred(ctx, path.getter, path.field, node, node.lhs.pos)
     return _compile_cond(ctx, where, leaf)
 
@@ -1396,6 +1456,10 @@ def _execute_rows(ctx, q, so, rows_out=None):
             subqueries.append(item)
             columns.append(None)
             continue
+        if isinstance(item, FuncItem):
+            # Assumed wording: date functions select only in grouped queries.
+            _fail("MALFORMED_QUERY", text, item.pos,
+                  "Date functions are only supported in a SELECT list with GROUP BY")
         if item.alias is not None:
             _fail("MALFORMED_QUERY", text, item.pos, "Only aggregate expressions use field aliasing")
         path = _resolve(ctx, so, q.alias, item.path, item.pos)
@@ -1411,7 +1475,7 @@ def _execute_rows(ctx, q, so, rows_out=None):
         if isinstance(ob.expr, AggItem):
             _fail("MALFORMED_QUERY", text, ob.expr.pos,
                   "Ordered field must be grouped or aggregated: %s" % ob.expr.path)
-        path = _resolve(ctx, so, q.alias, ob.expr.path, ob.expr.pos)
+        path = _resolve_operand(ctx, so, q.alias, ob.expr)
         if not path.field.get("sortable", True):
             _fail("INVALID_FIELD", text, ob.expr.pos,
                   "field '%s' can not be sorted in a query call" % path.field["name"])
@@ -1607,7 +1671,7 @@ def _execute_aggregate(ctx, q, so):
     # GROUP BY fields
     groups_paths = []
     for g in q.group_by:
-        path = _resolve(ctx, so, q.alias, g.path, g.pos)
+        path = _resolve_operand(ctx, so, q.alias, g)
         if not path.field.get("groupable", True):
             _fail("INVALID_FIELD", text, g.pos, "field '%s' can not be grouped in a query call"
                   % path.field["name"])
@@ -1654,12 +1718,19 @@ def _execute_aggregate(ctx, q, so):
                 expr_n += 1
             out_cols.append((key, "a", slot[0]))
         else:
-            path = _resolve(ctx, so, q.alias, item.path, item.pos)
+            path = _resolve_operand(ctx, so, q.alias, item)
             gi = group_index.get(path.canonical.lower())
             if gi is None:
                 _fail("MALFORMED_QUERY", text, item.pos,
                       "Field must be grouped or aggregated: %s" % path.field["name"])
-            out_cols.append((item.alias or path.field["name"], "g", gi))
+            if item.alias:
+                key = item.alias
+            elif isinstance(item, FuncItem):
+                key = "expr%d" % expr_n         # expressions share the exprN numbering
+                expr_n += 1
+            else:
+                key = path.field["name"]
+            out_cols.append((key, "g", gi))
 
     pred = _compile_where(ctx, so, q.alias, q.where)
     rows = so.live_records(ctx.query_all)
@@ -1672,7 +1743,7 @@ def _execute_aggregate(ctx, q, so):
             if isinstance(lhs, AggItem):
                 idx, _, _, rfd = agg_slot(lhs)
                 return _cmp_pred(ctx, lambda grp, idx=idx: grp[1][idx], rfd, node, lhs.pos)
-            path = _resolve(ctx, so, q.alias, lhs.path, lhs.pos)
+            path = _resolve_operand(ctx, so, q.alias, lhs)
             gi = group_index.get(path.canonical.lower())
             if gi is None:
                 _fail("MALFORMED_QUERY", text, lhs.pos,
@@ -1681,16 +1752,17 @@ def _execute_aggregate(ctx, q, so):
         having = _compile_cond(ctx, q.having, leaf)
 
     order_specs = []
-    aliases = set(i.alias.lower() for i in q.items if isinstance(i, (AggItem, FieldItem)) and i.alias)
+    aliases = set(i.alias.lower() for i in q.items
+                  if isinstance(i, (AggItem, FieldItem, FuncItem)) and i.alias)
     for ob in q.order_by:
         e = ob.expr
         if isinstance(e, AggItem):
             idx, path, _, rfd = agg_slot(e)
             order_specs.append((lambda grp, idx=idx: grp[1][idx], _sort_key_func(rfd), ob.desc, ob.nulls))
             continue
-        if e.path.lower() in aliases and e.path.lower() not in group_index:
+        if isinstance(e, FieldItem) and e.path.lower() in aliases and e.path.lower() not in group_index:
             _fail("INVALID_FIELD", text, e.pos, "Aggregate alias cannot be used in ORDER BY: %s" % e.path)
-        path = _resolve(ctx, so, q.alias, e.path, e.pos)
+        path = _resolve_operand(ctx, so, q.alias, e)
         gi = group_index.get(path.canonical.lower())
         if gi is None:
             _fail("MALFORMED_QUERY", text, e.pos,
