@@ -113,7 +113,8 @@ PG_FUNCTION_INFO_V1(salesforce_fdw_version);
 
 /*
  * salesforce_fdw_handler
- *		The FdwRoutine: scans only for now.
+ *		The FdwRoutine: scans here, writes in modify.c, IMPORT FOREIGN
+ *		SCHEMA in import.c.
  */
 Datum
 salesforce_fdw_handler(PG_FUNCTION_ARGS)
