@@ -18,6 +18,15 @@ trip over (reference sections 4 and 12):
   * literal types are checked against the field type and mistakes are 400s
     with Salesforce's error codes and its "ERROR at Row:1:Column:N" shape.
 
+Supported: SELECT of fields, parent paths (Account.Owner.Email), child
+subqueries ((SELECT ... FROM Contacts)), FIELDS(STANDARD|ALL|CUSTOM),
+COUNT(), COUNT/COUNT_DISTINCT/SUM/AVG/MIN/MAX with aliases, date functions
+(CALENDAR_YEAR(...), DAY_ONLY(...), ...); WHERE with = != <> < <= > >= LIKE
+IN NOT IN INCLUDES EXCLUDES AND OR NOT, date literals, semi/anti-joins;
+GROUP BY, HAVING, ORDER BY ... NULLS FIRST|LAST, LIMIT, OFFSET.
+Not supported (MALFORMED_QUERY): TYPEOF, WITH, USING SCOPE, FOR VIEW/UPDATE,
+GROUP BY ROLLUP/CUBE, toLabel/FORMAT/convertCurrency/DISTANCE, bind variables.
+
 The WHERE clause is compiled once into closures and ORDER BY into key
 functions, so a 50,000-row query costs no per-row parsing.
 
