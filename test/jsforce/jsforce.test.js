@@ -282,3 +282,31 @@ test('Bulk API 2.0 ingest (insert) through jsforce', async () => {
   assert.equal(q.totalSize, 2);
   await conn.sobject('Contact').destroy(q.records.map((r) => r.Id));
 });
+
+test('upsert by external id, retrieve several, find and limits', async () => {
+  const inv = conn.sobject('Invoice__c');
+  const created = await inv.upsert({ External_Ref__c: 'JSF-UPSERT-1', Name: 'INV-JSF-1' },
+    'External_Ref__c');
+  assert.equal(created.success, true);
+  assert.equal(created.created, true);
+  const updated = await inv.upsert({ External_Ref__c: 'JSF-UPSERT-1', Name: 'INV-JSF-1b' },
+    'External_Ref__c');
+  assert.equal(updated.success, true);
+  assert.equal(updated.created, false);
+  const many = await inv.upsert(
+    [{ External_Ref__c: 'JSF-UPSERT-1', Name: 'INV-JSF-1c' },
+      { External_Ref__c: 'JSF-UPSERT-2', Name: 'INV-JSF-2' }],
+    'External_Ref__c');
+  assert.deepEqual(many.map((r) => [r.success, r.created]), [[true, false], [true, true]]);
+
+  const found = await inv.find({ External_Ref__c: { $like: 'JSF-UPSERT-%' } },
+    ['Id', 'Name', 'External_Ref__c']);
+  assert.equal(found.length, 2);
+  const got = await inv.retrieve(found.map((r) => r.Id));
+  assert.deepEqual(got.map((r) => r.Name).sort(), ['INV-JSF-1c', 'INV-JSF-2']);
+  await inv.destroy(found.map((r) => r.Id));
+
+  const limits = await conn.limits();
+  assert.equal(typeof limits.DailyApiRequests.Max, 'number');
+  assert.ok(conn.limitInfo.apiUsage.used > 0);
+});
