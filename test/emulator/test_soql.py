@@ -584,6 +584,7 @@ class TestErrors(SoqlCase):
                          "attempting to use a custom object, be sure to append the '__c' after the entity name. "
                          "Please reference your WSDL or the describe call for the appropriate names.")
         self.assertEqual(e.status, 400)
+        self.assertEqual(e.body(), [{"message": e.message, "errorCode": "INVALID_TYPE"}])
 
     def test_invalid_field(self):
         e = self.error("SELECT Bacon__c FROM Account LIMIT 2", "INVALID_FIELD")
