@@ -51,6 +51,19 @@
 #error "salesforce_fdw requires PostgreSQL 13 or later"
 #endif
 
+/*
+ * PostgreSQL 18 dropped pg_attribute_noreturn() (placed after the
+ * declarator) for pg_noreturn (placed before it).  GCC and Clang accept the
+ * attribute after the declarator, so keep the old spelling working.
+ */
+#if PG_VERSION_NUM >= 180000 && !defined(pg_attribute_noreturn)
+#if defined(__GNUC__)
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#else
+#define pg_attribute_noreturn()
+#endif
+#endif
+
 /* PostgreSQL 17 added the fdw_restrictinfo argument */
 #if PG_VERSION_NUM >= 170000
 #define sf_create_foreignscan_path(root, rel, target, rows, startup, total, \
