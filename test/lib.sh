@@ -45,20 +45,21 @@ build_and_install() {
 
 SFEMU_PID=
 start_emulator() {
-    local fifo
+    local fifo line
     fifo=$(mktemp -u)
     mkfifo "$fifo"
     "$ROOT/test/sfemu" --host 127.0.0.1 --port 0 "$@" >"$fifo" 2>"${SFEMU_LOG:-/dev/null}" &
     SFEMU_PID=$!
-    local line
-    if ! read -r -t 30 line <"$fifo"; then
-        rm -f "$fifo"
+    exec 3<"$fifo"
+    rm -f "$fifo"
+    if ! read -r -t 30 line <&3; then
+        exec 3<&-
         echo "emulator did not start" >&2
         return 1
     fi
     # keep draining stdout so the emulator never blocks on a full pipe
-    cat "$fifo" >/dev/null &
-    rm -f "$fifo"
+    cat <&3 >/dev/null &
+    exec 3<&-
     export SFEMU_URL=${line#listening on }
     echo "== emulator at $SFEMU_URL"
 }
