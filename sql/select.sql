@@ -158,6 +158,8 @@ DECLARE c CURSOR FOR SELECT id FROM contact ORDER BY id COLLATE "C";
 FETCH 2 FROM c;
 CLOSE c;
 COMMIT;
+-- no page stays in memory after a statement, finished or not
+SELECT live_json_documents FROM salesforce_connection_stats();
 
 -- errors from Salesforce: unknown sObject, unknown field
 CREATE FOREIGN TABLE sel_nosuch (id text) SERVER sel_srv OPTIONS (sobject 'NoSuchObject__c');
@@ -166,5 +168,6 @@ CREATE FOREIGN TABLE sel_badfield (id text, bacon text OPTIONS (field 'Bacon__c'
   SERVER sel_srv OPTIONS (sobject 'Account');
 SELECT bacon FROM sel_badfield;
 SELECT count(*) > 0 FROM sel_badfield;   -- fine: Bacon__c is not needed
+SELECT live_json_documents FROM salesforce_connection_stats();
 
 DROP SERVER sel_srv CASCADE;
