@@ -621,6 +621,8 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		pfree(url);
 		if (rc != 0)
 			report_transport_error(conn, rc, action);
+		if (resp.limit_info != NULL)
+			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
 
 		json = NULL;
 		if (resp.body.len > 0)
@@ -1332,9 +1334,9 @@ salesforce_api_usage(PG_FUNCTION_ARGS)
 /*
  * salesforce_connection_stats()
  *		One row per cached connection of this backend: server_name,
- *		user_mapping, has_token, api_requests, token_requests, and the
+ *		user_mapping, has_token, api_requests, token_requests, the
  *		backend-wide count of live json-c documents (0 between statements
- *		unless something leaks).
+ *		unless something leaks), and the last Sforce-Limit-Info value.
  */
 Datum
 salesforce_connection_stats(PG_FUNCTION_ARGS)
@@ -1350,8 +1352,8 @@ salesforce_connection_stats(PG_FUNCTION_ARGS)
 	hash_seq_init(&scan, ConnectionHash);
 	while ((conn = (SfConnection *) hash_seq_search(&scan)) != NULL)
 	{
-		Datum		values[6];
-		bool		nulls[6];
+		Datum		values[7];
+		bool		nulls[7];
 
 		memset(nulls, 0, sizeof(nulls));
 		if (conn->server_name != NULL)
@@ -1364,6 +1366,10 @@ salesforce_connection_stats(PG_FUNCTION_ARGS)
 		values[3] = Int64GetDatum((int64) conn->request_count);
 		values[4] = Int64GetDatum((int64) conn->token_requests);
 		values[5] = Int64GetDatum(live_json_documents);
+		if (conn->limit_info[0] != '\0')
+			values[6] = CStringGetTextDatum(conn->limit_info);
+		else
+			nulls[6] = true;
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
 

@@ -39,12 +39,13 @@ LANGUAGE C STRICT VOLATILE;
 
 -- The connections this backend has cached (one per user mapping): whether a
 -- token is held, how many API and token requests were made, and how many
--- json-c documents are alive right now (backend-wide; 0 between statements).
+-- json-c documents are alive right now (backend-wide; 0 between statements),
+-- and the org's API usage as the last response reported it (Sforce-Limit-Info).
 -- Never shows a token or a secret.
 CREATE FUNCTION salesforce_connection_stats(
     OUT server_name text, OUT user_mapping oid, OUT has_token boolean,
     OUT api_requests bigint, OUT token_requests bigint,
-    OUT live_json_documents bigint)
+    OUT live_json_documents bigint, OUT api_usage text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;

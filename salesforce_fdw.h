@@ -173,6 +173,7 @@ typedef struct SfConnection
 	uint32		server_hashvalue;	/* syscache hash of the server's OID */
 	uint32		mapping_hashvalue;	/* syscache hash of the mapping's OID */
 	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last failure */
+	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
 } SfConnection;
 
 /* Flags for SalesforceRequest */

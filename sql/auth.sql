@@ -145,6 +145,8 @@ SELECT count(*) FROM auth_account;
 SELECT * FROM salesforce_limits('auth_sf') WHERE name = 'DailyApiRequests';
 SELECT count(*) > 1 AS several FROM salesforce_limits('auth_sf');
 SELECT * FROM salesforce_api_usage('auth_sf');
+-- every response reports the usage too (Sforce-Limit-Info), at no cost
+SELECT api_usage FROM salesforce_connection_stats() WHERE server_name = 'auth_sf';
 SELECT * FROM salesforce_api_usage('no_such_server');
 
 -- Nothing leaked: no json-c document is alive between statements.
