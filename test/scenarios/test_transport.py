@@ -92,6 +92,27 @@ class TransportTest(ClusterTestCase):
         self.assertIn("live|0", out)
         self.assert_no_secrets(out, err)
 
+    def test_terminate_stops_a_slow_request(self):
+        emu("POST", "/__emu/faults", SLOW_QUERY)
+        proc = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", self.db,
+                                 "-c", "SELECT count(*) FROM account"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, PGAPPNAME="transport_terminate"))
+        pid = wait_for_backend(self.db, "transport_terminate")
+        time.sleep(0.5)
+        started = time.monotonic()
+        self.assertEqual(self.sql("SELECT pg_terminate_backend(%d)" % pid).stdout.strip(), "t")
+        while time.monotonic() - started < 5:
+            if not psql("SELECT 1 FROM pg_stat_activity WHERE pid = %d" % pid,
+                        db=self.db).stdout.strip():
+                break
+            time.sleep(0.02)
+        stopped = time.monotonic() - started
+        out, err = proc.communicate(timeout=60)
+        self.assertLess(stopped, 1.5, "terminate took %.2f s" % stopped)
+        self.assertIn("terminating connection due to administrator command", err)
+        self.assert_no_secrets(out, err)
+
     def test_statement_timeout_stops_a_slow_request(self):
         emu("POST", "/__emu/faults", SLOW_QUERY)
         started = time.monotonic()
