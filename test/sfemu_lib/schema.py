@@ -22,6 +22,7 @@ post to /__emu/sobjects and fills in everything else.
 
 import copy
 import re
+import zlib
 
 DEFAULT_API_VERSION = "66.0"
 
@@ -581,7 +582,7 @@ def normalize_describe(partial):
     fields; location fields get their __Latitude__s/__Longitude__s."""
     partial = copy.deepcopy(partial)
     name = partial.pop("name")
-    key_prefix = partial.pop("keyPrefix", None) or "a0%s" % (chr(ord("0") + len(name) % 10))
+    key_prefix = partial.pop("keyPrefix", None) or default_key_prefix(name)
     label = partial.pop("label", None)
     custom = partial.pop("custom", None)
     add_name = partial.pop("nameField", True)
@@ -621,6 +622,14 @@ def normalize_describe(partial):
         built.append(fd)
     return sobject(name, key_prefix, label=label, fields=built, custom=custom,
                    name_field=add_name, **partial)
+
+
+def default_key_prefix(name):
+    """A stable custom-object key prefix ("a" + 2 base-36 characters) derived
+    from the object name, for describes posted without one."""
+    n = zlib.crc32(name.lower().encode("utf-8")) % (36 * 36)
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    return "a" + digits[n // 36] + digits[n % 36]
 
 
 def compound_value(so, field_describe, record):
