@@ -446,6 +446,26 @@ class IngestJobTest(BulkTestBase):
         self.assertEqual(len(ok), 2)
 
 
+class MultipartIngestTest(BulkTestBase):
+
+    def test_create_with_data(self):
+        body = (b'--BOUNDARY\r\nContent-Type: application/json\r\n'
+                b'Content-Disposition: form-data; name="job"\r\n\r\n'
+                b'{"object":"Contact","contentType":"CSV","operation":"insert","lineEnding":"CRLF"}\r\n'
+                b'--BOUNDARY\r\nContent-Type: text/csv\r\n'
+                b'Content-Disposition: form-data; name="content"; filename="content"\r\n\r\n'
+                b'LastName,FirstName\r\nMultipart,Ada\r\n\r\n--BOUNDARY--\r\n')
+        status, _, info = self.call("POST", "/jobs/ingest", body,
+                                    headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY"})
+        self.assertEqual(status, 200, info)
+        self.assertEqual(info["state"], "UploadComplete")
+        done = self.wait_complete("ingest", info["id"])
+        self.assertEqual((done["state"], done["numberRecordsProcessed"]), ("JobComplete", 1))
+        names = [r["FirstName"] for r in self.emu.store.get_sobject("Contact").records
+                 if r["LastName"] == "Multipart"]
+        self.assertEqual(names, ["Ada"])
+
+
 class BulkOverHttpTest(unittest.TestCase):
     """Bulk API 2.0 through the running emulator, real state durations."""
 
