@@ -27,6 +27,9 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "commands/explain.h"
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"
+#endif
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
@@ -267,11 +270,12 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	initStringInfo(&soql);
 	(void) deparseSelectSoql(&soql, fpinfo->table.sobject, fields);
 
-	fdw_private = list_make5(makeString(soql.data),
+	/* in the order of enum SfScanPrivateIndex */
+	fdw_private = list_make4(makeString(soql.data),
 							 makeString(fpinfo->table.sobject),
 							 makeInteger(fpinfo->table.query_all ? 1 : 0),
-							 makeInteger(fpinfo->table.fetch_size),
-							 retrieved_attrs);
+							 makeInteger(fpinfo->table.fetch_size));
+	fdw_private = lappend(fdw_private, retrieved_attrs);
 	fdw_private = lappend(fdw_private, fields);
 
 	return make_foreignscan(tlist, scan_clauses, baserel->relid,
