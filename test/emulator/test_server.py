@@ -240,11 +240,12 @@ class SessionTest(unittest.TestCase):
     def test_concurrent_clients(self):
         import threading
         errors = []
+        token = self.emu.token()        # the fixture's connection is not shared by threads
 
         def work(n):
             try:
                 conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=60)
-                auth = {"Authorization": "Bearer " + self.emu.token(), "Content-Type": "application/json"}
+                auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
                 for i in range(10):
                     conn.request("POST", API + "/sobjects/Widget__c",
                                  json.dumps({"Name": "t%d-%d" % (n, i)}), auth)
