@@ -215,8 +215,11 @@ SELECT name, sla_expiration_date__c, sla_expiration_date__c_2, level2_name__c,
 -- Composite request per 25 describes
 \! test/emuctl define test/fixtures/import_many.json
 CREATE SCHEMA imp_many;
+SELECT used AS used_before FROM salesforce_api_usage('imp_srv') \gset
 \! test/emuctl clear-log
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_many;
+-- calls against the daily API allowance: the import's, plus this query's
+SELECT used - :used_before AS api_calls FROM salesforce_api_usage('imp_srv');
 SELECT count(*) AS tables FROM information_schema.foreign_tables
  WHERE foreign_table_schema = 'imp_many';
 \! test/emuctl count 'describe|/composite$|/sobjects$'
