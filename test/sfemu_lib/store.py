@@ -19,10 +19,12 @@ Every record also carries 'Id' and 'IsDeleted'.  Salesforce stores no empty
 strings: writing '' stores None (see reference section 4.2).
 """
 
+import base64
 import datetime
 import decimal
 import itertools
 import json
+import re
 import threading
 
 ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
@@ -151,50 +153,34 @@ def format_time(value):
     return value.strftime("%H:%M:%S.") + "%03dZ" % (value.microsecond // 1000)
 
 
+# Decimals and temporal values leave the C encoder as marked strings that one
+# regular-expression pass turns into bare numbers / Salesforce's formats; a
+# record of plain values never touches Python code per field.
+_MARK = "\u0001\u0002\u0003"
+_MARKED_NUMBER = re.compile(r'"\\u0001\\u0002\\u0003([^"\\]*)\\u0001\\u0002\\u0003"')
+
+
 def _encode_default(obj):
+    if isinstance(obj, decimal.Decimal):
+        return _MARK + _decimal_text(obj) + _MARK
+    if isinstance(obj, datetime.datetime):
+        return format_datetime(obj)
+    if isinstance(obj, datetime.date):
+        return obj.isoformat()
+    if isinstance(obj, datetime.time):
+        return format_time(obj)
+    if isinstance(obj, (bytes, bytearray)):
+        return base64.b64encode(obj).decode()
     raise TypeError("not JSON serialisable: %r" % type(obj))
+
+
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode_default)
 
 
 def json_dumps(obj):
     """JSON text with Decimals written as exact numbers and dates in
-    Salesforce's formats (fast path through the C encoder when possible)."""
-    parts = []
-    _dump(obj, parts)
-    return "".join(parts)
-
-
-_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_encode_default)
-
-
-def _dump(obj, out):
-    if isinstance(obj, dict):
-        out.append("{")
-        first = True
-        for k, v in obj.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_plain.encode(k))
-            out.append(":")
-            _dump(v, out)
-        out.append("}")
-    elif isinstance(obj, (list, tuple)):
-        out.append("[")
-        for i, v in enumerate(obj):
-            if i:
-                out.append(",")
-            _dump(v, out)
-        out.append("]")
-    elif isinstance(obj, decimal.Decimal):
-        out.append(_decimal_text(obj))
-    elif isinstance(obj, datetime.datetime):
-        out.append('"%s"' % format_datetime(obj))
-    elif isinstance(obj, datetime.date):
-        out.append('"%s"' % obj.isoformat())
-    elif isinstance(obj, datetime.time):
-        out.append('"%s"' % format_time(obj))
-    else:
-        out.append(_plain.encode(obj))
+    Salesforce's formats."""
+    return _MARKED_NUMBER.sub(r"\1", _encoder.encode(obj))
 
 
 def _decimal_text(d):
