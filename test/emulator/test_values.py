@@ -86,24 +86,6 @@ class CoerceTest(unittest.TestCase):
         self.bad(f("base64"), "not base64!")
 
 
-class FastJsonTest(unittest.TestCase):
-    def test_same_as_json_dumps(self):
-        from sfemu_lib.server import fast_json
-        from sfemu_lib.store import json_dumps
-        samples = [
-            {"a": D("0"), "b": D("-12.50"), "c": D("1E-4"), "d": D("15000000"), "e": D("0.001"),
-             "f": [D("1.5"), None, True, 3, "x\u00e9\"\\\n"], "g": datetime.date(2024, 1, 2),
-             "h": datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
-             "i": datetime.time(1, 2, 3, 4000), "j": (1, 2), "k": {}},
-            {"mark": "a\x1fb", "n": D("2")},
-            {"literal": "\\u001f", "n": D("3")},
-            [D("7")] * 3,
-            "plain",
-        ]
-        for obj in samples:
-            self.assertEqual(fast_json(obj), json_dumps(obj))
-
-
 class RecordTest(unittest.TestCase):
     def setUp(self):
         self.store = Store()
