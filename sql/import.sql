@@ -211,6 +211,30 @@ SELECT name, sla_expiration_date__c, sla_expiration_date__c_2, level2_name__c,
        opt_in__c, geo__c
   FROM imp_edge.naming_lab__c ORDER BY name;
 
+-- the describe cache: an import inside a transaction, after the server
+-- changed, and after an aborted transaction; the describes replaced are
+-- freed when the transaction ends
+CREATE SCHEMA imp_tx1;
+CREATE SCHEMA imp_tx2;
+BEGIN;
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (Account, Contact)
+  FROM SERVER imp_srv INTO imp_tx1;
+ALTER SERVER imp_srv OPTIONS (ADD fetch_size '1000');
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (Account, Contact)
+  FROM SERVER imp_srv INTO imp_tx2;
+COMMIT;
+-- this one describes Account, then fails on the existing table
+BEGIN;
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (Account) FROM SERVER imp_srv INTO imp_tx1;
+ROLLBACK;
+\det imp_tx*.*
+-- one cached describe (Account's, from the last import), nothing retired
+SELECT name, count(*) FROM pg_backend_memory_contexts
+ WHERE name LIKE 'salesforce_fdw%describe%' GROUP BY name ORDER BY name;
+SELECT count(*) FROM pg_backend_memory_contexts
+ WHERE parent = 'salesforce_fdw retired describes';
+SELECT count(*) FROM imp_tx2.contact WHERE account_id IS NULL;
+
 -- many objects: 200 more custom objects cost one global describe and one
 -- Composite request per 25 describes
 \! test/emuctl define test/fixtures/import_many.json
@@ -231,6 +255,6 @@ SELECT count(*) FROM imp_many.load_test_137__c;
 SET client_min_messages = warning;
 DROP SCHEMA imp_snake, imp_lower, imp_exact, imp_limit, imp_limit_exact,
   imp_except, imp_standard, imp_custom, imp_both, imp_opts, imp_nocompound, imp_err,
-  imp_edge, imp_edge_exact, imp_many CASCADE;
+  imp_edge, imp_edge_exact, imp_tx1, imp_tx2, imp_many CASCADE;
 DROP SERVER imp_srv CASCADE;
 RESET client_min_messages;
