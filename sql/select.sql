@@ -35,6 +35,7 @@ CREATE FOREIGN TABLE contact (
   accountid text,
   account_name text OPTIONS (field 'Account.Name'),
   account_owner_email text OPTIONS (field 'Account.Owner.Email'),
+  account_name_lower text OPTIONS (field 'account.name'),  -- JSON: "Account", "Name"
   languages text[] OPTIONS (field 'Languages__c'),
   birthdate date,
   isdeleted boolean
@@ -82,6 +83,7 @@ SELECT lastname, account_name, account_owner_email FROM contact
  WHERE accountid IS NULL ORDER BY id COLLATE "C" LIMIT 3;
 SELECT count(*) FROM contact c JOIN sel_account a ON a.id = c.accountid
  WHERE c.account_name IS DISTINCT FROM a.name
+    OR c.account_name_lower IS DISTINCT FROM a.name
     OR c.account_owner_email IS DISTINCT FROM a.owner_email;
 
 -- a multi-select picklist into text[]
