@@ -27,9 +27,6 @@
 #include "access/sysattr.h"
 #include "access/table.h"
 #include "commands/explain.h"
-#if PG_VERSION_NUM >= 180000
-#include "commands/explain_format.h"
-#endif
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"

@@ -64,8 +64,16 @@
 #endif
 #endif
 
-/* PostgreSQL 17 added the fdw_restrictinfo argument */
-#if PG_VERSION_NUM >= 170000
+/*
+ * PostgreSQL 17 added the fdw_restrictinfo argument, 18 the disabled_nodes
+ * count.
+ */
+#if PG_VERSION_NUM >= 180000
+#define sf_create_foreignscan_path(root, rel, target, rows, startup, total, \
+								   pathkeys, outer, outerpath, priv) \
+	create_foreignscan_path(root, rel, target, rows, 0, startup, total, \
+							pathkeys, outer, outerpath, NIL, priv)
+#elif PG_VERSION_NUM >= 170000
 #define sf_create_foreignscan_path(root, rel, target, rows, startup, total, \
 								   pathkeys, outer, outerpath, priv) \
 	create_foreignscan_path(root, rel, target, rows, startup, total, \
@@ -75,6 +83,11 @@
 								   pathkeys, outer, outerpath, priv) \
 	create_foreignscan_path(root, rel, target, rows, startup, total, \
 							pathkeys, outer, outerpath, priv)
+#endif
+
+/* PostgreSQL 18 moved the ExplainProperty* functions to their own header */
+#if PG_VERSION_NUM >= 180000
+#include "commands/explain_format.h"
 #endif
 
 /* PostgreSQL 16 moved checkAsUser from the RTE to the ForeignScan */
