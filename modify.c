@@ -37,6 +37,7 @@
 #include "access/table.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "common/shortest_dec.h"
 #include "commands/explain.h"
 #include "executor/executor.h"
 #include "foreign/fdwapi.h"
@@ -76,7 +77,9 @@ typedef enum SfWriteKind
 {
 	SF_WRITE_STRING,			/* output function, JSON string */
 	SF_WRITE_BOOL,
-	SF_WRITE_NUMBER,			/* int2/4/8, numeric, float4/8: JSON number */
+	SF_WRITE_NUMBER,			/* int2/4/8, numeric: JSON number */
+	SF_WRITE_FLOAT4,			/* shortest exact text, whatever the */
+	SF_WRITE_FLOAT8,			/* session's extra_float_digits */
 	SF_WRITE_DATE,
 	SF_WRITE_TIME,
 	SF_WRITE_TIMETZ,
@@ -112,6 +115,7 @@ typedef struct SfModifyState
 	SfConnection *conn;
 	char	   *sobject;
 	char	   *upsert_field;	/* INSERT by external id, or NULL */
+	int			upsert_column;	/* index in columns[] of its column */
 	int			batch_size;		/* records per request, 1..200 */
 	bool		all_or_none;
 
@@ -125,6 +129,7 @@ typedef struct SfModifyState
 	AttrNumber	id_junk;		/* UPDATE/DELETE: junk column with the Id */
 	AttrNumber	wholerow_junk;	/* DELETE RETURNING: the old row */
 	bool		need_result;	/* INSERT: each row's Id is needed at once */
+	bool		need_result_known;	/* need_result has been decided */
 
 	/* the pending batch, all in batch_cxt */
 	MemoryContext batch_cxt;
@@ -162,7 +167,7 @@ static void init_write_column(SfWriteColumn *col, Relation rel,
 							  AttrNumber attnum);
 static void check_columns_writable(SfModifyState *fm, List *given_attrs);
 static bool insert_needs_result(ResultRelInfo *rinfo);
-static void queue_row(SfModifyState *fm, TupleTableSlot *slot,
+static bool queue_row(SfModifyState *fm, TupleTableSlot *slot,
 					  const char *id);
 static void flush_batch(SfModifyState *fm);
 static void check_results(SfModifyState *fm, json_object *results);
@@ -415,6 +420,11 @@ sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 
+	if (!fm->need_result_known)
+	{
+		fm->need_result = insert_needs_result(rinfo);
+		fm->need_result_known = true;
+	}
 	queue_row(fm, slot, NULL);
 	if (fm->need_result)
 	{
@@ -471,7 +481,8 @@ sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 
-	queue_row(fm, NULL, slot_id(fm, planSlot));
+	if (!queue_row(fm, NULL, slot_id(fm, planSlot)))
+		return NULL;			/* deleted already by this statement */
 
 	if (fm->wholerow_junk != InvalidAttrNumber &&
 		rinfo->ri_projectReturning != NULL)
@@ -549,7 +560,9 @@ sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	if (fm->upsert_field)
 		ExplainPropertyText("Upsert Field", fm->upsert_field, es);
 	ExplainPropertyInteger("Batch Size", NULL,
-						   fm->need_result ? 1 : fm->batch_size, es);
+						   fm->operation == CMD_INSERT &&
+						   insert_needs_result(rinfo) ? 1 : fm->batch_size,
+						   es);
 	if (es->analyze && fm->conn != NULL)
 	{
 		/*
@@ -625,8 +638,13 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		bool		mapped = false;
 
 		for (i = 0; i < fm->ncolumns; i++)
+		{
 			if (pg_strcasecmp(fm->columns[i].field, fm->upsert_field) == 0)
+			{
 				mapped = true;
+				fm->upsert_column = i;
+			}
+		}
 		if (!mapped)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -636,7 +654,12 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 							 fm->upsert_field)));
 	}
 
-	fm->need_result = operation == CMD_INSERT && insert_needs_result(rinfo);
+	/*
+	 * need_result is decided at the first row: RETURNING is not set up yet
+	 * when BeginForeignModify runs.
+	 */
+	fm->need_result = false;
+	fm->need_result_known = operation != CMD_INSERT;
 
 	fm->batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										  "salesforce_fdw modify batch",
@@ -754,10 +777,14 @@ init_write_column(SfWriteColumn *col, Relation rel, AttrNumber attnum)
 			case INT2OID:
 			case INT4OID:
 			case INT8OID:
-			case FLOAT4OID:
-			case FLOAT8OID:
 			case NUMERICOID:
 				col->kind = SF_WRITE_NUMBER;
+				break;
+			case FLOAT4OID:
+				col->kind = SF_WRITE_FLOAT4;
+				break;
+			case FLOAT8OID:
+				col->kind = SF_WRITE_FLOAT8;
 				break;
 			case DATEOID:
 				col->kind = SF_WRITE_DATE;
@@ -888,8 +915,13 @@ insert_needs_result(ResultRelInfo *rinfo)
  *		Add one row to the pending batch, sending the batch first if it is
  *		full.  'slot' holds the row (NULL for DELETE); 'id' is its Id
  *		(UPDATE/DELETE).
+ *
+ * A join can hand us the same row twice.  Salesforce refuses an Id twice
+ * in one request, so a second UPDATE of it goes into the next request (and
+ * wins, as the later one), and a second DELETE is dropped: false is
+ * returned and the row does not count.
  */
-static void
+static bool
 queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 {
 	MemoryContext oldcxt;
@@ -897,6 +929,19 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	SfProgressInfo progress;
 	StringInfo	buf;
 	int			i;
+
+	if (id != NULL)
+	{
+		for (i = 0; i < fm->nrecords; i++)
+		{
+			if (strcmp(fm->ids[i], id) != 0)
+				continue;
+			if (fm->operation == CMD_DELETE)
+				return false;
+			flush_batch(fm);
+			break;
+		}
+	}
 
 	if (fm->nrecords >= fm->batch_size)
 		flush_batch(fm);
@@ -945,6 +990,16 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 			SfWriteColumn *col = &fm->columns[i];
 			bool		isnull = slot->tts_isnull[col->attnum - 1];
 
+			if (isnull && fm->upsert_field != NULL && i == fm->upsert_column)
+				ereport(ERROR,
+						(errcode(ERRCODE_NOT_NULL_VIOLATION),
+						 errmsg("cannot upsert a row whose column \"%s\" is null",
+								col->column),
+						 errdetail("Foreign table \"%s\" upserts by the external id field \"%s\".",
+								   RelationGetRelationName(fm->rel),
+								   fm->upsert_field),
+						 errhint("Give every row a value for \"%s\".",
+								 col->column)));
 			/* an INSERT leaves nulls out, so Salesforce applies defaults */
 			if (fm->operation == CMD_INSERT && isnull)
 				continue;
@@ -989,6 +1044,7 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 
 	if (fm->nrecords >= fm->batch_size && !fm->need_result)
 		flush_batch(fm);
+	return true;
 }
 
 /*
@@ -1211,7 +1267,7 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 			 : errdetail_internal("%s: %s", code, message),
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
-			 : (fm->all_or_none
+			 : (fm->all_or_none && fm->nrecords > 1
 				? errhint("With all_or_none, the other records of the failing request were not written either.")
 				: 0)));
 }
@@ -1226,6 +1282,7 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 {
 	const char *code = NULL;
 	const char *message = NULL;
+	char	   *rows;
 
 	if (body != NULL && json_object_is_type(body, json_type_array) &&
 		json_object_array_length(body) > 0)
@@ -1239,11 +1296,16 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 			message = pstrdup(json_object_get_string(v));
 	}
 
+	if (fm->nrecords == 1)
+		rows = psprintf("row " INT64_FORMAT, fm->positions[0]);
+	else
+		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
+						fm->positions[0], fm->positions[fm->nrecords - 1]);
+
 	ereport(ERROR,
 			(errcode(code ? sqlstate_for_status(code) : ERRCODE_FDW_ERROR),
-			 errmsg("could not %s rows " INT64_FORMAT " to " INT64_FORMAT " %s Salesforce object \"%s\" (%s)",
-					operation_verb(fm), fm->positions[0],
-					fm->positions[fm->nrecords - 1],
+			 errmsg("could not %s %s %s Salesforce object \"%s\" (%s)",
+					operation_verb(fm), rows,
 					fm->operation == CMD_INSERT ? "into" : "of",
 					fm->sobject, written_phrase(fm->written)),
 			 code
@@ -1286,8 +1348,9 @@ sqlstate_for_status(const char *code)
 		{"INVALID_TYPE_ON_FIELD_IN_RECORD", ERRCODE_INVALID_TEXT_REPRESENTATION},
 		{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE},
 		{"INVALID_FIELD", ERRCODE_UNDEFINED_COLUMN},
-		{"ENTITY_IS_DELETED", ERRCODE_NO_DATA_FOUND},
-		{"NOT_FOUND", ERRCODE_NO_DATA_FOUND},
+		{"ENTITY_IS_DELETED", ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE},
+		{"NOT_FOUND", ERRCODE_UNDEFINED_OBJECT},
+		{"MISSING_ARGUMENT", ERRCODE_NOT_NULL_VIOLATION},
 		{"REQUEST_LIMIT_EXCEEDED", ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
 		{"EXCEEDED_ID_LIMIT", ERRCODE_PROGRAM_LIMIT_EXCEEDED},
 		{"STORAGE_LIMIT_EXCEEDED", ERRCODE_DISK_FULL},
@@ -1339,10 +1402,10 @@ progress_error_callback(void *arg)
 	SfProgressInfo *p = (SfProgressInfo *) arg;
 
 	if (p->first == p->last)
-		errcontext("row " INT64_FORMAT " written to Salesforce object \"%s\" (%s)",
+		errcontext("row " INT64_FORMAT " of the statement for Salesforce object \"%s\" (%s)",
 				   p->first, p->fm->sobject, written_phrase(p->fm->written));
 	else
-		errcontext("rows " INT64_FORMAT " to " INT64_FORMAT " written to Salesforce object \"%s\" (%s)",
+		errcontext("rows " INT64_FORMAT " to " INT64_FORMAT " of the statement for Salesforce object \"%s\" (%s)",
 				   p->first, p->last, p->fm->sobject,
 				   written_phrase(p->fm->written));
 }
@@ -1437,6 +1500,22 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 			break;
 		case SF_WRITE_NUMBER:
 			append_json_number(buf, col, OutputFunctionCall(&col->outfunc, value));
+			break;
+		case SF_WRITE_FLOAT4:
+			{
+				char		text[FLOAT_SHORTEST_DECIMAL_LEN];
+
+				float_to_shortest_decimal_buf(DatumGetFloat4(value), text);
+				append_json_number(buf, col, text);
+			}
+			break;
+		case SF_WRITE_FLOAT8:
+			{
+				char		text[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+				double_to_shortest_decimal_buf(DatumGetFloat8(value), text);
+				append_json_number(buf, col, text);
+			}
 			break;
 		case SF_WRITE_DATE:
 			{
