@@ -113,6 +113,13 @@ SELECT is_deleted, count(*) FROM sel_account GROUP BY 1 ORDER BY 1;
 ALTER FOREIGN TABLE sel_account_all OPTIONS (SET query_all 'false');
 SELECT isdeleted, count(*) FROM sel_account_all GROUP BY 1 ORDER BY 1;
 
+-- without a table fetch_size, the server's applies (1469 records: 3 pages)
+ALTER FOREIGN TABLE contact OPTIONS (DROP fetch_size);
+ALTER SERVER sel_srv OPTIONS (ADD fetch_size '500');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM contact;
+ALTER SERVER sel_srv OPTIONS (DROP fetch_size);
+
 -- the custom object
 CREATE FOREIGN TABLE sel_invoice (
   name text OPTIONS (field 'Name'),
