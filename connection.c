@@ -38,6 +38,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -94,7 +95,7 @@ static const SfErrorCodeMap error_code_map[] =
 	{"INVALID_TYPE", ERRCODE_FDW_TABLE_NOT_FOUND,
 	"Check the foreign table's \"sobject\" option: it must be the API name of an sObject the Run As user can query."},
 	{"INVALID_SESSION_ID", ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
-	"Check that the External Client App's OAuth scopes include API access (api)."},
+	"A new access token was refused too; check the session policies of the External Client App and its Run As user."},
 	{"INVALID_QUERY_LOCATOR", ERRCODE_FDW_INVALID_HANDLE,
 	"The query's cursor on Salesforce is gone; run the statement again."},
 	{"QUERY_TIMEOUT", ERRCODE_FDW_ERROR,
@@ -140,6 +141,7 @@ static void release_json(void *arg);
 static json_object *raw_text_json(const char *text, size_t len);
 static void append_urlencoded(StringInfo buf, const char *s);
 static void append_raw_text(StringInfo buf, const char *s, size_t len);
+static void append_remote_text(StringInfo buf, const char *s);
 static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
 static SfConnection *connection_for_server(const char *server_name);
@@ -423,6 +425,7 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
 	const char *error = json_get_string(json, "error");
 	const char *description = json_get_string(json, "error_description");
 	const char *hint = NULL;
+	StringInfoData text;
 
 	if (error == NULL)
 	{
@@ -473,12 +476,15 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
 	else
 		hint = "Check options \"url\", \"client_id\" and \"client_secret\" and the External Client App's OAuth policies.";
 
+	initStringInfo(&text);
+	append_remote_text(&text, error);
+	appendStringInfoString(&text, ": ");
+	append_remote_text(&text, description ? description : "");
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 			 errmsg("could not authenticate with Salesforce server \"%s\"",
 					conn->server_name),
-			 errdetail_internal("%s: %s", error,
-								description ? description : ""),
+			 errdetail_internal("%s", text.data),
 			 errhint("%s", hint)));
 }
 
@@ -848,6 +854,29 @@ append_raw_text(StringInfo buf, const char *s, size_t len)
 }
 
 /*
+ * append_remote_text
+ *		Append a string Salesforce sent (UTF-8) to an error message: as is
+ *		when the database speaks UTF-8 (or SQL_ASCII), otherwise with the
+ *		non-ASCII bytes replaced by '?', since a failed conversion must not
+ *		replace the error being reported.
+ */
+static void
+append_remote_text(StringInfo buf, const char *s)
+{
+	int			encoding = GetDatabaseEncoding();
+	int			len = (int) strlen(s);
+
+	if (encoding == PG_SQL_ASCII ||
+		(encoding == PG_UTF8 && pg_verify_mbstr(PG_UTF8, s, len, true)))
+	{
+		appendBinaryStringInfo(buf, s, len);
+		return;
+	}
+	for (int i = 0; i < len; i++)
+		appendStringInfoChar(buf, IS_HIGHBIT_SET(s[i]) ? '?' : s[i]);
+}
+
+/*
  * SfReportError
  *		Raise the error for a Salesforce error response: "could not
  *		<action>", a SQLSTATE and hint chosen from the first errorCode (or
@@ -892,16 +921,20 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 			}
 			if (detail.len > 0)
 				appendStringInfoChar(&detail, '\n');
-			appendStringInfo(&detail, "%s: %s", code ? code : "(no errorCode)",
-							 message ? message : "");
+			append_remote_text(&detail, code ? code : "(no errorCode)");
+			appendStringInfoString(&detail, ": ");
+			append_remote_text(&detail, message ? message : "");
 			if (json_object_object_get_ex(err, "fields", &fields) &&
 				json_object_is_type(fields, json_type_array) &&
 				json_object_array_length(fields) > 0)
 			{
 				appendStringInfoString(&detail, " (fields:");
 				for (size_t j = 0; j < json_object_array_length(fields); j++)
-					appendStringInfo(&detail, "%s %s", j > 0 ? "," : "",
-									 json_object_get_string(json_object_array_get_idx(fields, j)));
+				{
+					appendStringInfoString(&detail, j > 0 ? ", " : " ");
+					append_remote_text(&detail,
+									   json_object_get_string(json_object_array_get_idx(fields, j)));
+				}
 				appendStringInfoChar(&detail, ')');
 			}
 		}
@@ -912,16 +945,18 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 		/* OAuth-style {"error", "error_description"} */
 		first_code = json_get_string(body, "error");
 		first_message = json_get_string(body, "error_description");
-		appendStringInfo(&detail, "%s: %s", first_code,
-						 first_message ? first_message : "");
+		append_remote_text(&detail, first_code);
+		appendStringInfoString(&detail, ": ");
+		append_remote_text(&detail, first_message ? first_message : "");
 	}
 	else if (body != NULL && json_object_is_type(body, json_type_object) &&
 			 json_get_string(body, "errorCode") != NULL)
 	{
 		first_code = json_get_string(body, "errorCode");
 		first_message = json_get_string(body, "message");
-		appendStringInfo(&detail, "%s: %s", first_code,
-						 first_message ? first_message : "");
+		append_remote_text(&detail, first_code);
+		appendStringInfoString(&detail, ": ");
+		append_remote_text(&detail, first_message ? first_message : "");
 	}
 
 	if (detail.len == 0)
@@ -972,6 +1007,10 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 				break;
 			}
 		}
+		if (strcmp(first_code, "INVALID_SESSION_ID") == 0 &&
+			first_message != NULL &&
+			strstr(first_message, "not valid for use with the REST API") != NULL)
+			hint = "Add the \"Manage user data via APIs (api)\" scope to the External Client App's OAuth scopes.";
 		if (strcmp(first_code, "REQUEST_LIMIT_EXCEEDED") == 0)
 		{
 			if (first_message != NULL &&

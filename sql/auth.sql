@@ -140,6 +140,10 @@ SELECT count(*) FROM auth_account;
 \! test/emuctl fault '{"method": "GET", "path": "/query", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "Server is temporarily unavailable"}]}'
 SELECT count(*) FROM auth_account;
 
+-- Every error of the array, with its fields; text beyond ASCII intact.
+\! test/emuctl fault '{"method": "GET", "path": "/query", "status": 400, "body": [{"errorCode": "INVALID_FIELD", "message": "Feld \u00abGr\u00f6\u00dfe\u00bb unbekannt", "fields": ["Gr\u00f6\u00dfe__c", "Name"]}, {"errorCode": "MALFORMED_QUERY", "message": "second error"}]}'
+SELECT count(*) FROM auth_account;
+
 -- The limits functions (each is one API request).
 \! test/emuctl limits 15000 100
 SELECT * FROM salesforce_limits('auth_sf') WHERE name = 'DailyApiRequests';
