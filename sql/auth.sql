@@ -144,6 +144,15 @@ SELECT count(*) FROM auth_account;
 \! test/emuctl fault '{"method": "GET", "path": "/query", "status": 400, "body": [{"errorCode": "INVALID_FIELD", "message": "Feld \u00abGr\u00f6\u00dfe\u00bb unbekannt", "fields": ["Gr\u00f6\u00dfe__c", "Name"]}, {"errorCode": "MALFORMED_QUERY", "message": "second error"}]}'
 SELECT count(*) FROM auth_account;
 
+-- A next-page URL on another host is refused: the token stays home.
+-- (terse: the detail names the emulator's port)
+\! test/emuctl fault '{"method": "GET", "path": "/query", "status": 200, "body": {"totalSize": 4000, "done": false, "nextRecordsUrl": "https://elsewhere.example.com/services/data/v66.0/query/0r8RO0000000001-2000", "records": []}}'
+\! test/emuctl clear-log
+\set VERBOSITY terse
+SELECT count(*) FROM auth_account;
+\set VERBOSITY default
+\! test/emuctl count elsewhere
+
 -- The limits functions (each is one API request).
 \! test/emuctl limits 15000 100
 SELECT * FROM salesforce_limits('auth_sf') WHERE name = 'DailyApiRequests';
