@@ -138,7 +138,8 @@ static char *request_url(SfConnection *conn, const char *path,
 static bool session_expired(json_object *json);
 static json_object *adopt_json(SfJsonOwner *owner, json_object *doc);
 static void release_json(void *arg);
-static json_object *raw_text_json(const char *text, size_t len);
+static json_object *raw_text_json(const char *text, size_t len,
+								  bool truncate);
 static void append_urlencoded(StringInfo buf, const char *s);
 static void append_raw_text(StringInfo buf, const char *s, size_t len);
 static void append_remote_text(StringInfo buf, const char *s);
@@ -376,7 +377,7 @@ authenticate(SfConnection *conn)
 	if (resp.status != 200)
 	{
 		if (json == NULL && resp.body.len > 0)
-			json = raw_text_json(resp.body.data, resp.body.len);
+			json = raw_text_json(resp.body.data, resp.body.len, true);
 		report_auth_error(conn, resp.status, json);
 	}
 	explicit_bzero(resp.body.data, resp.body.len);
@@ -570,7 +571,10 @@ session_expired(json_object *json)
  *
  * '*json_out' (if not NULL) receives the parsed body, owned by
  * CurrentMemoryContext, or NULL for an empty body; a non-JSON error body
- * comes back as a json string holding its (truncated) text.  A 401
+ * comes back as a json string holding its (truncated) text; with
+ * SF_REQ_RAW_BODY every body comes back unparsed as a json string (for CSV
+ * results).  The caller's "Accept:" or "Content-Type:" header replaces the
+ * default one (application/json).  A 401
  * INVALID_SESSION_ID gets a new token and one retry.  Statuses other than
  * 2xx raise an error through SfReportError unless SF_REQ_RETURN_ERRORS is
  * set.  'action' completes "could not ..." in error messages.
@@ -596,19 +600,30 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		int			nextra = 0;
 		int			n = 0;
 		int			rc;
+		bool		own_accept = false;
+		bool		own_content_type = false;
 
 		if (conn->access_token == NULL)
 			authenticate(conn);
 
 		url = request_url(conn, req->path, action);
 		if (req->headers != NULL)
-			while (req->headers[nextra] != NULL)
-				nextra++;
+		{
+			for (; req->headers[nextra] != NULL; nextra++)
+			{
+				if (pg_strncasecmp(req->headers[nextra], "Accept:", 7) == 0)
+					own_accept = true;
+				else if (pg_strncasecmp(req->headers[nextra],
+										"Content-Type:", 13) == 0)
+					own_content_type = true;
+			}
+		}
 		headers = palloc((nextra + 4) * sizeof(char *));
 		auth = psprintf("Authorization: Bearer %s", conn->access_token);
 		headers[n++] = auth;
-		headers[n++] = "Accept: application/json";
-		if (req->body != NULL)
+		if (!own_accept)
+			headers[n++] = "Accept: application/json";
+		if (req->body != NULL && !own_content_type)
 			headers[n++] = psprintf("Content-Type: %s",
 									req->content_type ? req->content_type :
 									"application/json");
@@ -631,7 +646,9 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
 
 		json = NULL;
-		if (resp.body.len > 0)
+		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
+			json = raw_text_json(resp.body.data, resp.body.len, false);
+		else if (resp.body.len > 0)
 		{
 			json = SfJsonParse(resp.body.data, resp.body.len);
 			if (json == NULL)
@@ -642,7 +659,7 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 							 errmsg("could not %s", action),
 							 errdetail("Salesforce returned a response that is not valid JSON (HTTP status %ld).",
 									   resp.status)));
-				json = raw_text_json(resp.body.data, resp.body.len);
+				json = raw_text_json(resp.body.data, resp.body.len, true);
 			}
 		}
 		pfree(resp.body.data);
@@ -772,16 +789,16 @@ release_json(void *arg)
 
 /*
  * raw_text_json
- *		A json string holding a non-JSON body (an HTML error page, say),
- *		owned like a parsed document, so errors can carry it.
+ *		A json string holding a non-JSON body (an HTML error page, shortened
+ *		when 'truncate', or a CSV result), owned like a parsed document.
  */
 static json_object *
-raw_text_json(const char *text, size_t len)
+raw_text_json(const char *text, size_t len, bool truncate)
 {
 	SfJsonOwner *owner = palloc0(sizeof(SfJsonOwner));
 	json_object *doc;
 
-	if (len > 4 * SF_MAX_RAW_DETAIL)
+	if (truncate && len > 4 * SF_MAX_RAW_DETAIL)
 		len = 4 * SF_MAX_RAW_DETAIL;
 	doc = json_object_new_string_len(text, (int) len);
 	if (doc == NULL)

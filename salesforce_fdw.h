@@ -191,6 +191,7 @@ typedef struct SfConnection
 
 /* Flags for SalesforceRequest */
 #define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
+#define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed (CSV) */
 
 /*
  * One REST request.  'path' is either a path on the instance
