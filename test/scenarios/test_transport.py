@@ -86,7 +86,7 @@ class TransportTest(ClusterTestCase):
             time.sleep(0.02)
         stopped = time.monotonic() - started
         out, err = proc.communicate(timeout=60)
-        self.assertLess(stopped, 1.5, "cancel took %.2f s" % stopped)
+        self.assertLess(stopped, 2.0, "cancel took %.2f s" % stopped)
         self.assertIn("canceling statement due to user request", err)
         self.assertIn("after|478", out)
         self.assertIn("live|0", out)
@@ -109,7 +109,7 @@ class TransportTest(ClusterTestCase):
             time.sleep(0.02)
         stopped = time.monotonic() - started
         out, err = proc.communicate(timeout=60)
-        self.assertLess(stopped, 1.5, "terminate took %.2f s" % stopped)
+        self.assertLess(stopped, 2.0, "terminate took %.2f s" % stopped)
         self.assertIn("terminating connection due to administrator command", err)
         self.assert_no_secrets(out, err)
 
@@ -128,7 +128,7 @@ class TransportTest(ClusterTestCase):
         self.assertIn("after|478", out)
         self.assertIn("live|0", out)
         # psql start-up and the two other queries included
-        self.assertLess(elapsed, 3.0, "statement_timeout took %.2f s" % elapsed)
+        self.assertLess(elapsed, 4.0, "statement_timeout took %.2f s" % elapsed)
         self.assert_no_secrets(out, err)
 
     def test_statement_timeout_during_token_request(self):
@@ -140,7 +140,7 @@ class TransportTest(ClusterTestCase):
                                   "SELECT count(*) FROM account;\n")
         elapsed = time.monotonic() - started
         self.assertIn("canceling statement due to statement timeout", err)
-        self.assertLess(elapsed, 2.0, "statement_timeout took %.2f s" % elapsed)
+        self.assertLess(elapsed, 3.0, "statement_timeout took %.2f s" % elapsed)
         self.assert_no_secrets(out, err)
 
     def test_dropped_connection(self):
