@@ -35,6 +35,7 @@
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "access/table.h"
+#include "commands/trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "common/shortest_dec.h"
@@ -573,6 +574,56 @@ sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		flush_batch(fm);
 		ExplainPropertyInteger("Salesforce Requests", NULL, fm->requests, es);
 	}
+}
+
+/*
+ * SfScanNeedsWholeRow
+ *		For the scan planner: must the scan of 'baserel' deliver whole rows?
+ *
+ * PostgreSQL asks the scan under an UPDATE of a foreign table for the whole
+ * old row, only to build the complete new row from it.  We send only the
+ * SET columns, so when nothing else looks at the new row (RETURNING, row
+ * triggers, WITH CHECK OPTION) or at the whole row (a whole-row reference in
+ * SET or WHERE), the scan may fetch just the columns the statement uses and
+ * leave the others null; that is the query an UPDATE ... WHERE needs.
+ * Returns true whenever in doubt.
+ */
+bool
+SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel)
+{
+	Query	   *parse = root->parse;
+	RangeTblEntry *rte;
+	Relation	rel;
+	Bitmapset  *used = NULL;
+	TriggerDesc *trigdesc;
+	bool		needed;
+	ListCell   *lc;
+
+	if (parse->commandType != CMD_UPDATE ||
+		baserel->relid != (Index) parse->resultRelation ||
+		parse->returningList != NIL || parse->withCheckOptions != NIL)
+		return true;
+
+	/* a whole-row reference of the user's own in SET or WHERE */
+	foreach(lc, parse->targetList)
+	{
+		TargetEntry *tle = (TargetEntry *) lfirst(lc);
+
+		if (!tle->resjunk)
+			pull_varattnos((Node *) tle->expr, baserel->relid, &used);
+	}
+	pull_varattnos(parse->jointree->quals, baserel->relid, &used);
+	if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, used))
+		return true;
+
+	rte = planner_rt_fetch(baserel->relid, root);
+	rel = table_open(rte->relid, NoLock);
+	trigdesc = rel->trigdesc;
+	needed = trigdesc != NULL &&
+		(trigdesc->trig_update_before_row || trigdesc->trig_update_after_row ||
+		 trigdesc->trig_update_instead_row);
+	table_close(rel, NoLock);
+	return needed;
 }
 
 /*

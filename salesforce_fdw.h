@@ -444,6 +444,7 @@ extern void sfBeginForeignInsert(ModifyTableState *mtstate,
 								 ResultRelInfo *rinfo);
 extern void sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	sfIsForeignRelUpdatable(Relation rel);
+extern bool SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel);
 struct ExplainState;
 extern void sfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
