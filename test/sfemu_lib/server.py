@@ -1430,6 +1430,10 @@ Control endpoints (loopback only, no token, never counted or logged):
   DELETE /__emu/requests           clear the request log
   POST   /__emu/faults             arm faults: [{"method","path":regex,"status",
                                    "body","headers","delay_ms","drop","times"}]
+                                   for the next `times` (default 1, null: all)
+                                   matching requests; the regex is searched in
+                                   the target, raw and percent-decoded; a
+                                   string body is sent as text/html or text/plain
   DELETE /__emu/faults             disarm every fault
   POST   /__emu/tokens/expire      every token becomes invalid
   POST   /__emu/tokens             mint a token without a logged token request
