@@ -1,0 +1,511 @@
+"""Queries of the differential suite, generated from a small grammar.
+
+generate(rows) returns a list of Block: one or more SQL statements whose
+output is compared between the foreign table and its local twin (both are
+called `diff`; the search_path decides which one a run sees).  A block is
+`ordered` when every statement that prints rows orders them totally (the
+last sort key is the unique `id`, or the keys are the GROUP BY keys), so its
+output is compared line by line; otherwise it is compared as a multiset.
+
+The grammar covers what issue 4 lists: comparisons = <> < <= > >= on every
+column type, IS [NOT] NULL, IN / = ANY, NOT IN / <> ALL (with and without
+NULL in the list), LIKE / ILIKE / NOT LIKE, boolean columns, AND/OR/NOT
+nests, BETWEEN, ORDER BY with ASC/DESC and NULLS FIRST/LAST, LIMIT/OFFSET,
+count/sum/avg/min/max with GROUP BY and HAVING, joins with local tables of 10
+and 300 rows, PREPARE/EXECUTE under each plan_cache_mode, now()/current_date,
+arrays of thousands of values, and other TimeZone settings.  A few shapes
+that cannot be pushed down (functions of a column, COLLATE "C", column
+against column) keep the local recheck path honest too.
+
+Values compared with now() are whole hours away from it (see diffdata.py),
+so the seconds between the local and the foreign run never matter.
+"""
+
+import random
+
+import diffdata
+
+SEED = 4
+
+# Zones for SET TimeZone: DST in both hemispheres, half-hour and +14 offsets.
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Pacific/Kiritimati",
+         "Australia/Sydney", "America/Los_Angeles"]
+
+KINDS = {c: k for c, _t, _f, k in diffdata.COLUMNS}
+PGTYPES = {c: t for c, t, _f, _k in diffdata.COLUMNS}
+SORTABLE = [c for c, _t, _f, _k in diffdata.COLUMNS]
+GROUPABLE = ["pick", "flag", "txt", "code", "day", "num", "mail", "ref", "tm"]
+
+
+class Block:
+    """Statements run as one unit; `ordered` says how to compare their output."""
+
+    def __init__(self, shape, sql, ordered):
+        self.shape = shape
+        self.sql = sql
+        self.ordered = ordered
+        self.id = None
+
+    def __repr__(self):
+        return "Block(%s, %r)" % (self.shape, self.sql[:80])
+
+
+def q(s):
+    """A standard-conforming SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+class Grammar:
+    def __init__(self, rows, seed=SEED):
+        self.rng = random.Random(seed)
+        self.rows = rows
+        self.ids = [r["id"] for r in rows]
+        self.values = {c: sorted({r["dt" if c == "dts" else c] for r in rows
+                                  if r["dt" if c == "dts" else c] is not None}, key=str)
+                       for c in KINDS}
+        self.nprep = 0
+
+    # ------------------------------------------------------------ literals
+
+    def literal(self, col, allow_null=False):
+        """A constant (or stable expression) comparable with column `col`."""
+        rng = self.rng
+        kind = KINDS[col]
+        if allow_null and rng.random() < 0.08:
+            return "NULL"
+        data = self.values[col]
+        if kind == "text":
+            pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
+                    "pick": diffdata.PICKLIST}[col]
+            extra = ["APPLE", "Apple ", "nothing", "STRASSE", "İSTANBUL", "ISTANBUL", "istanbul",
+                     "ILIK", "red", "RED", "été", "Été", "ÄÖÜ", "ss", "FINE", "fine", "m", "N",
+                     "😀", "\\", "%", "_", "a", "Z", "é", "'"]
+            return q(rng.choice(pool if rng.random() < 0.75 else extra))
+        if kind == "numeric":
+            return rng.choice(data + ["0", "0.005", "100.5", "-0.01", "1e3", "99.999", "-1.5",
+                                      "9999999999999999.99", "12345678901234567890.5", "0.1"])
+        if kind == "float":
+            return rng.choice(data + ["0.015625", "1e-300", "-1e300", "0.1", "1.5", "-0.5",
+                                      "137438953471.984375", "'Infinity'::float8",
+                                      "'-Infinity'::float8"])
+        if kind == "int":
+            return str(rng.choice(data + [0, -1, 50, 999999999, 2147483647, -2147483648, 7])) \
+                if rng.random() < 0.9 else rng.choice(["5.5", "-0.5", "49.999"])
+        if kind == "bigint":
+            return str(rng.choice(data + [9007199254740992, 9007199254740993,
+                                          9223372036854775807, -9223372036854775808, 0]))
+        if kind == "date":
+            roll = rng.random()
+            if roll < 0.15:
+                return rng.choice(["current_date", "current_date - 1", "current_date + 2",
+                                   "current_date - 400"])
+            return "DATE " + q(rng.choice(data + ["2024-03-10", "2024-02-29", "1700-01-01",
+                                                  "4000-12-31", "2000-01-01"]))
+        if kind == "tstz":
+            roll = rng.random()
+            if roll < 0.15:
+                return rng.choice(["now()", "now() - interval '1 hour'",
+                                   "now() + interval '2 days'", "current_timestamp",
+                                   "now() - interval '3 days'", "date_trunc('hour', now())"])
+            if roll < 0.4:
+                return "TIMESTAMPTZ " + q(rng.choice([
+                    "2024-03-10 02:30:00-05", "2024-03-10 01:59:59.999-05",
+                    "2024-03-10 03:00:00 America/New_York", "2024-11-03 01:30:00-04",
+                    "2024-11-03 01:30:00-05", "2024-01-01 00:00:00.0005+00",
+                    "2023-12-31 23:59:59.9995+00", "2024-01-01 05:30:00+05:30",
+                    "2024-03-31 02:30:00 Europe/Berlin", "1970-01-01 00:00:00+00",
+                    "2024-01-01 00:00:00.999999+00", "infinity", "-infinity"]))
+            if roll < 0.5:
+                # untyped: read in the session's TimeZone
+                return q(rng.choice(["2024-03-10 02:30:00", "2024-11-03 01:30:00",
+                                     "2024-01-01", "2023-12-31 19:00:00"]))
+            v = rng.choice(data).replace("T", " ").replace("Z", "+00")
+            return "TIMESTAMPTZ " + q(v)
+        if kind == "ts":
+            roll = rng.random()
+            if roll < 0.12:
+                return rng.choice(["localtimestamp", "now()::timestamp",
+                                   "current_date::timestamp", "localtimestamp - interval '5 hours'"])
+            if roll < 0.4:
+                return "TIMESTAMP " + q(rng.choice([
+                    "2024-03-10 07:00:00", "2024-03-10 06:59:59.9995", "2024-03-10 02:30:00",
+                    "2024-11-03 06:00:00", "2024-01-01 00:00:00", "2024-01-01 00:00:00.0001",
+                    "1970-01-01", "2024-02-29 12:00:00.000001", "infinity"]))
+            v = rng.choice(data).replace("T", " ").replace("Z", "")
+            return "TIMESTAMP " + q(v)
+        if kind == "time":
+            return "TIME " + q(rng.choice(data + ["12:00", "00:00:00.0005", "06:59:59.9995",
+                                                  "23:59:59.999999", "24:00:00", "00:00"]))
+        if kind == "id":
+            v = rng.choice(self.ids)
+            roll = rng.random()
+            if roll < 0.1:
+                v = v[:15]
+            elif roll < 0.15:
+                v = v.lower()
+            elif roll < 0.2:
+                v = rng.choice(["not-an-id", "a0D", "001000000000000AAA", "a0DRO0000000zzzzzz"])
+            return q(v)
+        raise AssertionError(kind)
+
+    def literal_list(self, col, n, allow_null=True):
+        items = [self.literal(col) for _ in range(n)]
+        if allow_null and self.rng.random() < 0.15:
+            items.insert(self.rng.randrange(len(items) + 1), "NULL")
+        return items
+
+    def like_pattern(self, col):
+        """A LIKE pattern built from a value: prefix, suffix, infix, with `_`
+        and with the value's own wildcards escaped or not."""
+        rng = self.rng
+        pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
+                "pick": diffdata.PICKLIST}[col]
+        v = rng.choice(pool)
+        if rng.random() < 0.6:
+            v = v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        roll = rng.random()
+        if roll < 0.25:
+            p = v[:max(1, len(v) // 2)]
+            if p.endswith("\\") and not p.endswith("\\\\"):
+                p = p[:-1]
+            p += "%"
+        elif roll < 0.5:
+            p = "%" + v[len(v) // 2:]
+        elif roll < 0.7:
+            p = "%" + v[1:-1] + "%" if len(v) > 2 else "%" + v + "%"
+        elif roll < 0.8:
+            p = "_" + v[1:] if len(v) > 1 and v[0] != "\\" else v
+        elif roll < 0.9:
+            p = v
+        else:
+            p = rng.choice(["%\\%%", "%\\_%", "%\\\\%", "%'%", "% ", " %", "%" + '"' + "%",
+                            "_", "__", "%", "%é%", "%ß%", "%SS%", "i%", "I%", "%😀%", "%\t%"])
+        if p.endswith("\\") and not p.endswith("\\\\"):
+            p += "%"
+        return q(p)
+
+    # ---------------------------------------------------------- predicates
+
+    def atom(self, cols=None, alias=""):
+        rng = self.rng
+        col = rng.choice(cols or SORTABLE)
+        kind = KINDS[col]
+        c = alias + col
+        if kind == "bool":
+            return rng.choice([c, "NOT " + c, c + " = true", c + " = false", c + " <> true",
+                               c + " IS TRUE", c + " IS NOT FALSE", c + " IS NULL",
+                               c + " IS NOT NULL", c + " IS DISTINCT FROM false"])
+        roll = rng.random()
+        if roll < 0.35:
+            return "%s %s %s" % (c, rng.choice(["=", "<>", "<", "<=", ">", ">=", "!="]),
+                                 self.literal(col))
+        if roll < 0.45:
+            return "%s IS %sNULL" % (c, rng.choice(["", "NOT "]))
+        if roll < 0.55:
+            return "%s %sIN (%s)" % (c, rng.choice(["", "NOT "]),
+                                     ", ".join(self.literal_list(col, rng.randint(1, 6))))
+        if roll < 0.65:
+            op = rng.choice(["= ANY", "<> ALL", "< ANY", ">= ALL"]) if rng.random() < 0.3 \
+                else rng.choice(["= ANY", "<> ALL"])
+            return "%s %s (ARRAY[%s]::%s[])" % (
+                c, op, ", ".join(self.literal_list(col, rng.randint(1, 8))), self.array_type(col))
+        if roll < 0.72:
+            lo, hi = self.literal(col), self.literal(col)
+            return "%s %sBETWEEN %s AND %s" % (c, rng.choice(["", "NOT "]), lo, hi)
+        if kind == "text" and roll < 0.9:
+            op = rng.choice(["LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE", "LIKE", "ILIKE", "~~", "~~*"])
+            return "%s %s %s" % (c, op, self.like_pattern(col))
+        if roll < 0.95:
+            return self.nonpushable(col, alias)
+        return "%s %s %s" % (c, rng.choice(["=", "<>", "<", ">"]), self.literal(col))
+
+    def array_type(self, col):
+        t = PGTYPES[col]
+        return {"varchar(18)": "varchar", "varchar(40)": "varchar", "numeric(18,2)": "numeric",
+                "timestamp with time zone": "timestamptz",
+                "timestamp without time zone": "timestamp",
+                "time without time zone": "time"}.get(t, t)
+
+    def nonpushable(self, col, alias=""):
+        """Conditions PostgreSQL must evaluate itself (functions, collations,
+        columns compared with columns)."""
+        rng = self.rng
+        kind = KINDS[col]
+        c = alias + col
+        if kind == "text":
+            return rng.choice([
+                "lower(%s) = lower(%s)" % (c, self.literal(col)),
+                "upper(%s) LIKE %s" % (c, self.like_pattern(col)),
+                "length(%s) > %d" % (c, rng.randint(1, 6)),
+                "%s < %s COLLATE \"C\"" % (c, self.literal(col)),
+                "%s = %s COLLATE \"C\"" % (c, self.literal(col)),
+                "%s ~ '^[A-Z]'" % c,
+                "%s || 'x' = %s" % (c, q("applex")),
+                "%s SIMILAR TO '%%(a|A)%%'" % c,
+                "%s LIKE %s ESCAPE '#'" % (c, q(rng.choice(["#%%", "%#_%", "a#_b", "%\\%"]))),
+            ])
+        if kind in ("numeric", "float", "int", "bigint"):
+            return rng.choice([
+                "abs(%s) > 100" % c,
+                "%s + 1 > %s" % (c, self.literal(col)),
+                "%s::text LIKE '%%5%%'" % c,
+                "%snum < %sbig" % (alias, alias),
+                "%s %% 2 = 0" % c if kind in ("int", "bigint") else "round(%s) = %s" % (c, c),
+            ])
+        if kind in ("date", "tstz", "ts"):
+            return rng.choice([
+                "extract(year FROM %s) = 2024" % c,
+                "%sdt::date = %sday" % (alias, alias),
+                "date_trunc('day', %s) = %s" % (c, c),
+                "%sdts = %sdt" % (alias, alias),
+            ])
+        if kind == "time":
+            return "extract(hour FROM %s) < 12" % c
+        if kind == "id":
+            return rng.choice(["%s = %sref" % (alias + "id", alias), "left(%s, 3) = 'a0D'" % c,
+                               "%s > %sref" % (alias + "id", alias)])
+        return "true"
+
+    def predicate(self, depth=0, cols=None, alias=""):
+        rng = self.rng
+        roll = rng.random()
+        if depth >= 2 or roll < 0.45:
+            return self.atom(cols, alias)
+        if roll < 0.7:
+            return "(%s AND %s)" % (self.predicate(depth + 1, cols, alias),
+                                    self.predicate(depth + 1, cols, alias))
+        if roll < 0.9:
+            return "(%s OR %s)" % (self.predicate(depth + 1, cols, alias),
+                                   self.predicate(depth + 1, cols, alias))
+        return "NOT (%s)" % self.predicate(depth + 1, cols, alias)
+
+    # ------------------------------------------------------------- shapes
+
+    def order_by(self, alias="", keys=None):
+        """ORDER BY keys, then the unique id: a total order."""
+        rng = self.rng
+        keys = keys if keys is not None else rng.sample(SORTABLE, rng.randint(0, 3))
+        parts = []
+        for k in keys:
+            expr = alias + k
+            if KINDS.get(k) == "text" and rng.random() < 0.15:
+                expr = rng.choice(["lower(%s)" % expr, "%s COLLATE \"C\"" % expr])
+            item = expr + rng.choice(["", " ASC", " DESC"])
+            item += rng.choice(["", "", " NULLS FIRST", " NULLS LAST"])
+            parts.append(item)
+        if "id" not in keys:
+            parts.append(alias + "id" + rng.choice(["", " DESC"]))
+        return "ORDER BY " + ", ".join(parts)
+
+    def select_list(self, alias=""):
+        rng = self.rng
+        if rng.random() < 0.4:
+            return alias + "*" if alias else "*"
+        cols = ["id"] + rng.sample(SORTABLE[1:], rng.randint(1, 5))
+        return ", ".join(alias + c for c in cols)
+
+    def limit(self):
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.5:
+            return ""
+        lim = " LIMIT %d" % rng.choice([0, 1, 5, 10, 10, 50, 200, 1000])
+        if rng.random() < 0.4:
+            lim += " OFFSET %d" % rng.choice([0, 1, 3, 100, 350, 2000, 2001])
+        elif rng.random() < 0.1:
+            lim = " OFFSET %d" % rng.choice([5, 300])
+        return lim
+
+    def filter_query(self):
+        rng = self.rng
+        where = "" if rng.random() < 0.05 else " WHERE " + self.predicate()
+        if rng.random() < 0.3:
+            return Block("filter", "SELECT %s FROM diff%s;" % (self.select_list(), where), False)
+        return Block("filter-ordered", "SELECT %s FROM diff%s %s%s;" % (
+            self.select_list(), where, self.order_by(), self.limit()), True)
+
+    def limit_count(self):
+        """LIMIT without ORDER BY: only the number of rows is determined."""
+        return Block("limit-count", "SELECT count(*) FROM (SELECT id FROM diff WHERE %s LIMIT %d) s;"
+                     % (self.predicate(), self.rng.choice([1, 10, 100])), True)
+
+    def aggregate(self):
+        rng = self.rng
+        keys = rng.sample(GROUPABLE, rng.choice([0, 1, 1, 1, 2]))
+        if rng.random() < 0.1:
+            keys.append("(num % 3)")
+        aggs = []
+        for _ in range(rng.randint(1, 4)):
+            col = rng.choice(SORTABLE)
+            fn = rng.choice(["count", "count", "min", "max", "sum", "avg"])
+            if fn in ("sum", "avg"):
+                col = rng.choice(["amt", "dbl", "num", "big"])
+            elif fn in ("min", "max") and col == "flag":
+                col = "num"
+            if fn == "count" and rng.random() < 0.4:
+                aggs.append("count(*)")
+            elif fn == "count" and rng.random() < 0.2:
+                aggs.append("count(DISTINCT %s)" % col)
+            else:
+                aggs.append("%s(%s)" % (fn, col))
+        where = " WHERE " + self.predicate() if rng.random() < 0.5 else ""
+        sql = "SELECT %s FROM diff%s" % (", ".join(keys + aggs), where)
+        if keys:
+            sql += " GROUP BY " + ", ".join(keys)
+            if rng.random() < 0.35:
+                sql += " HAVING " + rng.choice([
+                    "count(*) > %d" % rng.randint(1, 20), "sum(amt) > 0", "min(day) < DATE '2000-01-01'",
+                    "max(num) >= %d" % rng.randint(-5, 50), "avg(dbl) < 0",
+                    "count(*) > 3 AND max(amt) > 100", "count(txt) = 0 OR min(num) < 0",
+                    "NOT (sum(big) > 0)", "count(DISTINCT pick) > 1"])
+            parts = []
+            if rng.random() < 0.2:
+                parts.append("count(*) DESC")
+            for k in keys:
+                parts.append(k + rng.choice(["", " DESC"]) + rng.choice(["", " NULLS FIRST", " NULLS LAST"]))
+            sql += " ORDER BY " + ", ".join(parts)
+            if rng.random() < 0.2:
+                sql += " LIMIT %d" % rng.choice([1, 3, 10])
+        return Block("aggregate", sql + ";", True)
+
+    def join(self):
+        rng = self.rng
+        local = rng.choice(["small", "small", "big"])
+        on = rng.choice([("d.id", "s.rid"), ("d.ref", "s.rid"), ("d.txt", "s.word"),
+                         ("d.code", "s.code"), ("d.num", "s.n"), ("d.id", "s.rid")])
+        where = (" WHERE " + self.predicate(1, alias="d.")) if rng.random() < 0.4 else ""
+        roll = rng.random()
+        if roll < 0.45:
+            sql = "SELECT s.k, d.id, d.txt, d.num, d.dt FROM %s s JOIN diff d ON %s = %s%s ORDER BY s.k, d.id;" % (
+                local, on[0], on[1], where)
+        elif roll < 0.6:
+            sql = ("SELECT s.k, d.id, d.code, d.amt FROM %s s LEFT JOIN diff d ON %s = %s%s "
+                   "ORDER BY s.k, d.id NULLS FIRST;") % (local, on[0], on[1],
+                                                         (" AND " + self.atom(alias="d.")) if where else "")
+        elif roll < 0.7:
+            sql = ("SELECT s.k, count(d.id), sum(d.amt), max(d.day) FROM %s s LEFT JOIN diff d ON %s = %s "
+                   "GROUP BY s.k ORDER BY s.k;") % (local, on[0], on[1])
+        elif roll < 0.8:
+            sql = "SELECT d.id, d.txt FROM diff d WHERE %s %sIN (SELECT %s FROM %s s%s)%s ORDER BY d.id;" % (
+                on[0], rng.choice(["", "NOT "]), on[1], local,
+                " WHERE %s IS NOT NULL" % on[1], (" AND " + self.atom(alias="d.")) if where else "")
+        elif roll < 0.88:
+            sql = ("SELECT d.id, d.pick FROM diff d WHERE %sEXISTS (SELECT 1 FROM %s s WHERE %s = %s)%s "
+                   "ORDER BY d.id;") % (rng.choice(["", "NOT "]), local, on[0], on[1],
+                                        (" AND " + self.atom(alias="d.")) if where else "")
+        else:
+            sql = ("SELECT d.id, d.txt, r.id, r.txt, r.num FROM diff d JOIN diff r ON d.ref = r.id%s "
+                   "ORDER BY d.id;") % where
+        return Block("join", sql, True)
+
+    def prepared(self):
+        rng = self.rng
+        self.nprep += 1
+        name = "p%d" % self.nprep
+        mode = rng.choice(["force_generic_plan", "force_generic_plan", "force_custom_plan", "auto"])
+        col = rng.choice([c for c in SORTABLE if KINDS[c] != "bool"])
+        pgtype = self.array_type(col)
+        form = rng.random()
+        if form < 0.55:
+            op = rng.choice(["=", "<>", "<", "<=", ">", ">="])
+            cond = "%s %s $1" % (col, op)
+            params = [self.literal(col) for _ in range(3)] + ["NULL"]
+            types = pgtype
+        elif form < 0.7 and KINDS[col] == "text":
+            cond = "%s %s $1" % (col, rng.choice(["LIKE", "ILIKE"]))
+            params = [self.like_pattern(col) for _ in range(3)]
+            types = pgtype
+        elif form < 0.85:
+            cond = "%s %s ($1)" % (col, rng.choice(["= ANY", "<> ALL"]))
+            params = ["ARRAY[%s]::%s[]" % (", ".join(self.literal_list(col, rng.randint(1, 5))), pgtype)
+                      for _ in range(2)]
+            types = pgtype + "[]"
+        else:
+            cond = "(%s BETWEEN $1 AND $2 OR flag = $3)" % col
+            params = ["%s, %s, %s" % (self.literal(col), self.literal(col), rng.choice(["true", "false"]))
+                      for _ in range(2)]
+            types = "%s, %s, boolean" % (pgtype, pgtype)
+        extra = (" AND " + self.predicate(1)) if rng.random() < 0.3 else ""
+        lines = ["SET plan_cache_mode = %s;" % mode,
+                 "PREPARE %s(%s) AS SELECT id, %s, num FROM diff WHERE %s%s %s%s;" % (
+                     name, types, col, cond, extra, self.order_by(keys=[col] if rng.random() < 0.5 else []),
+                     self.limit())]
+        # auto switches to a generic plan after five executions: run six
+        runs = params * (2 if mode == "auto" else 1)
+        for p in runs:
+            lines.append("EXECUTE %s(%s);" % (name, p))
+        lines += ["DEALLOCATE %s;" % name, "RESET plan_cache_mode;"]
+        return Block("prepared", "\n".join(lines), True)
+
+    def stable(self):
+        rng = self.rng
+        cond = rng.choice([
+            "dt > now() - interval '1 day'", "dt <= now()", "dt BETWEEN now() - interval '2 days' AND now()",
+            "dt >= date_trunc('hour', now()) + interval '1 hour'", "day >= current_date",
+            "day = current_date", "day < current_date - 2", "day > current_date + 1",
+            "dts < localtimestamp", "dts >= now() - interval '30 hours'", "dt < current_timestamp",
+            "dt > now() OR day > current_date", "NOT (dt < now() - interval '48 hours')",
+            "day IN (current_date, current_date - 1)", "dt = ANY (ARRAY[now(), now() - interval '1 day'])",
+            "day <> current_date"])
+        return Block("stable", "SELECT id, day, dt, dts FROM diff WHERE %s %s%s;" % (
+            cond, self.order_by(keys=rng.sample(["day", "dt", "dts"], 1)), self.limit()), True)
+
+    def timezone(self):
+        rng = self.rng
+        zone = rng.choice(ZONES)
+        cols = ["dt", "dts", "day"]
+        cond = self.predicate(1, cols=cols)
+        if rng.random() < 0.3:
+            cond = rng.choice(["dt::date = DATE '2024-03-10'", "dts::timestamptz < TIMESTAMPTZ '2024-03-10 03:00:00'",
+                               "dt < '2024-11-03 01:30:00'", "dts > '2024-03-10 02:30:00'::timestamptz",
+                               "dt >= now() - interval '5 hours'", "day = current_date"])
+        sql = "SET TimeZone = %s;\nSELECT id, dt, dts, day, dt::date AS dt_day FROM diff WHERE %s %s%s;\nRESET TimeZone;" % (
+            q(zone), cond, self.order_by(keys=rng.sample(cols, 1)), self.limit())
+        return Block("timezone", sql, True)
+
+    def big_array(self):
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.35:
+            vals = [rng.choice(self.ids) if rng.random() < 0.3
+                    else diffdata.make_id(diffdata.KEY_PREFIX, 900000 + i) for i in range(3000)]
+            col, arr = rng.choice(["id", "ref"]), "ARRAY[%s]::varchar[]" % ", ".join(q(v) for v in vals)
+        elif roll < 0.6:
+            vals = [rng.choice(diffdata.WORDS) + ("" if rng.random() < 0.2 else " %d" % i) for i in range(2000)]
+            col, arr = "txt", "ARRAY[%s]" % ", ".join(q(v) for v in vals)
+        elif roll < 0.8:
+            col, arr = "num", "'{%s}'::int[]" % ",".join(str(rng.randint(-60, 60) * 7 + i * 1000)
+                                                         for i in range(5000))
+        else:
+            col, arr = "big", "ARRAY[%s]::bigint[]" % ", ".join(
+                str(rng.choice([r["big"] for r in self.rows if r["big"] is not None]) if rng.random() < 0.2
+                    else rng.randint(-10 ** 15, 10 ** 15)) for _ in range(2500))
+        op = rng.choice(["= ANY", "= ANY", "<> ALL"])
+        if rng.random() < 0.25:
+            self.nprep += 1
+            name = "pa%d" % self.nprep
+            elem = self.array_type(col)
+            sql = ("SET plan_cache_mode = force_generic_plan;\n"
+                   "PREPARE %s(%s[]) AS SELECT id, %s FROM diff WHERE %s %s ($1) ORDER BY id;\n"
+                   "EXECUTE %s(%s);\nDEALLOCATE %s;\nRESET plan_cache_mode;") % (
+                       name, elem, col, col, op, name, arr, name)
+        else:
+            sql = "SELECT id, %s FROM diff WHERE %s %s (%s) ORDER BY id;" % (col, col, op, arr)
+        return Block("big-array", sql, True)
+
+
+SHAPES = [("filter_query", 36), ("limit_count", 3), ("aggregate", 20), ("join", 12),
+          ("prepared", 10), ("stable", 5), ("timezone", 8)]
+
+
+def generate(rows, n=600, seed=SEED, big_arrays=10):
+    """n blocks from the grammar plus `big_arrays` blocks with thousands of
+    values; deterministic for a given seed and data."""
+    g = Grammar(rows, seed)
+    names = [s for s, _w in SHAPES]
+    weights = [w for _s, w in SHAPES]
+    blocks = [getattr(g, g.rng.choices(names, weights)[0])() for _ in range(n)]
+    blocks += [g.big_array() for _ in range(big_arrays)]
+    for i, b in enumerate(blocks):
+        b.id = i + 1
+    return blocks

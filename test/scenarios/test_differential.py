@@ -1,0 +1,292 @@
+"""Differential suite (issue 4): a foreign table answers exactly like a local one.
+
+The records of diffdata.py live in an emulator and, with identical values, in
+a local table; the several hundred queries of diffqueries.py run over both
+and must print the same text (in the same order when the query orders
+totally, as the same multiset otherwise).  Whatever the extension pushes
+down to Salesforce and whatever it rechecks locally, the answer must not
+change; without any pushdown everything is evaluated locally and must
+already match.
+
+The suite runs once per emulator setting (default, --quirk ne-null-exclude,
+--quirk desc-nulls-first, and both), each its own emulator, server object
+and schema, so the extension is right whichever way Salesforce's
+unconfirmed behaviours turn out.  For each setting it also asserts that the
+emulator accepted every SOQL the extension sent (no 4xx on a query), and
+prints what the queries cost: queries, rows returned, requests, records
+that crossed the wire.
+
+Efficiency: every setting is one psql process running one script; the
+local results are computed once.  A query that differs is run again alone
+to show the SOQL it sent.
+
+Set DIFF_QUERIES=N to change the number of generated queries (default 600),
+DIFF_SETTINGS=default,both to run only some settings, DIFF_VERBOSE=1 to
+print every difference found (default: the first 10 in detail).
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import CLIENT_ID, CLIENT_SECRET, EMU_URL, ROOT, psql  # noqa: E402
+
+import diffdata  # noqa: E402
+import diffqueries  # noqa: E402
+
+SETTINGS = [
+    ("default", []),
+    ("ne_null_exclude", ["ne-null-exclude"]),
+    ("desc_nulls_first", ["desc-nulls-first"]),
+    ("both", ["ne-null-exclude", "desc-nulls-first"]),
+]
+NQUERIES = int(os.environ.get("DIFF_QUERIES", "600"))
+DB = "scenario_differential"
+SEP = "\x1f"
+NULL = "<NULL>"
+MARK = "@@Q "
+ERR = "~~ERROR "
+DETAILS = 10
+
+
+class Emulator:
+    """One test/sfemu process of our own (--dataset none) with quirks."""
+
+    def __init__(self, quirks):
+        cmd = [os.path.join(ROOT, "test", "sfemu"), "--host", "127.0.0.1", "--port", "0",
+               "--dataset", "none"]
+        for quirk in quirks:
+            cmd += ["--quirk", quirk]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on "):
+            self.proc.kill()
+            raise RuntimeError("emulator did not start: %r" % line)
+        self.url = line.split("listening on ", 1)[1].strip()
+        # keep draining stdout so the emulator never blocks on a full pipe
+        threading.Thread(target=self.drain, daemon=True).start()
+
+    def drain(self):
+        with self.proc.stdout:
+            self.proc.stdout.read()
+
+    def call(self, method, path, body=None):
+        import json
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                text = resp.read().decode()
+        except urllib.error.HTTPError as err:
+            raise AssertionError("emulator %s %s: %d %s" % (method, path, err.code, err.read()[:500]))
+        return json.loads(text) if text else None
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def script(blocks):
+    """One psql script for all blocks: a marker line before each, the error
+    (if any) after it, so one process runs them all and errors stay in place."""
+    out = ["\\pset null '%s'" % NULL, "\\pset fieldsep '%s'" % SEP,
+           "SET statement_timeout = '120s';", "SET DateStyle = ISO;"]
+    for b in blocks:
+        out.append("\\echo '%s%d'" % (MARK, b.id))
+        for statement in b.sql.split("\n"):     # one statement per line
+            out.append(statement)
+            out.append("\\if :ERROR")
+            out.append("\\echo '%s' :'LAST_ERROR_SQLSTATE' :'LAST_ERROR_MESSAGE'" % ERR.strip())
+            out.append("\\endif")
+    return "\n".join(out) + "\n"
+
+
+def run_script(text, search_path, timeout=900):
+    env = dict(os.environ, PGOPTIONS="-c search_path=%s,public" % search_path)
+    proc = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=0", "-d", DB],
+                          input=text, capture_output=True, text=True, timeout=timeout, env=env)
+    return proc.stdout, proc.stderr
+
+
+def split_output(stdout):
+    """{block id: [lines]} from a script's output."""
+    results = {}
+    current = None
+    for line in stdout.split("\n"):
+        if line.startswith(MARK) and line[len(MARK):].isdigit():
+            current = int(line[len(MARK):])
+            results[current] = []
+        elif current is not None:
+            results[current].append(line)
+    for lines in results.values():
+        while lines and lines[-1] == "":
+            lines.pop()
+    return results
+
+
+def same(block, local, remote):
+    if block.ordered:
+        return local == remote
+    return sorted(local) == sorted(remote)
+
+
+def clip(lines, n=12):
+    shown = [line.replace(SEP, " | ") for line in lines[:n]]
+    if len(lines) > n:
+        shown.append("... (%d lines)" % len(lines))
+    return "\n      ".join(shown) if shown else "(no rows)"
+
+
+class DifferentialTest(unittest.TestCase):
+    """One test per emulator setting; the local answers are shared."""
+
+    emulators = {}
+    blocks = []
+    local = {}
+
+    @classmethod
+    def setUpClass(cls):
+        if not EMU_URL or not os.environ.get("PGPORT"):
+            raise unittest.SkipTest("run through test/run-tests (needs SFEMU_URL and a cluster)")
+        wanted = os.environ.get("DIFF_SETTINGS")
+        cls.settings = [s for s in SETTINGS if not wanted or s[0] in wanted.split(",")]
+        rows = diffdata.generate()
+        cls.rows = rows
+        psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
+        psql("CREATE DATABASE %s" % DB)
+        ddl = ["CREATE EXTENSION salesforce_fdw;", "CREATE SCHEMA loc;",
+               diffdata.local_table_sql(rows, "loc.diff"), diffdata.join_tables_sql(rows)]
+        try:
+            for name, quirks in cls.settings:
+                emu = Emulator(quirks)
+                cls.emulators[name] = emu
+                emu.call("POST", "/__emu/sobjects", diffdata.DESCRIBE)
+                emu.call("POST", "/__emu/records/" + diffdata.SOBJECT,
+                         diffdata.emulator_records(rows))
+                ddl += ["CREATE SERVER sf_%s FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url '%s', client_id '%s');"
+                        % (name, emu.url, CLIENT_ID),
+                        "CREATE USER MAPPING FOR CURRENT_USER SERVER sf_%s OPTIONS (client_secret '%s');"
+                        % (name, CLIENT_SECRET),
+                        "CREATE SCHEMA f_%s;" % name,
+                        diffdata.foreign_table_sql("f_%s.diff" % name, "sf_%s" % name)]
+            psql("\n".join(ddl), db=DB)
+        except BaseException:
+            cls.stop_emulators()
+            raise
+        cls.blocks = diffqueries.generate(rows, n=NQUERIES)
+        started = time.time()
+        out, err = run_script(script(cls.blocks), "loc")
+        cls.local = split_output(out)
+        cls.local_seconds = time.time() - started
+        missing = [b.id for b in cls.blocks if b.id not in cls.local]
+        if missing:
+            raise AssertionError("local run lost queries %s: %s" % (missing[:10], err[-2000:]))
+        # A query the local table cannot answer is a bug of the generator.
+        broken = [b for b in cls.blocks if any(l.startswith(ERR) for l in cls.local[b.id])]
+        if broken:
+            raise AssertionError("generated queries fail on the local table:\n" + "\n".join(
+                "  %s\n    %s" % (b.sql, clip(cls.local[b.id])) for b in broken[:10]))
+
+    @classmethod
+    def stop_emulators(cls):
+        for emu in cls.emulators.values():
+            emu.stop()
+        cls.emulators = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stop_emulators()
+        if os.environ.get("DIFF_KEEP_DB") != "1":
+            psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB, check=False)
+
+    # ------------------------------------------------------------------
+
+    def run_setting(self, name):
+        if name not in self.emulators:
+            self.skipTest("setting %s not selected by DIFF_SETTINGS" % name)
+        emu = self.emulators[name]
+        emu.call("DELETE", "/__emu/requests")
+        started = time.time()
+        out, err = run_script(script(self.blocks), "f_" + name)
+        seconds = time.time() - started
+        remote = split_output(out)
+        log = emu.call("GET", "/__emu/requests")
+
+        diffs = [b for b in self.blocks
+                 if not same(b, self.local.get(b.id, []), remote.get(b.id, ["(query never ran)"]))]
+        rows_returned = sum(len([l for l in remote.get(b.id, []) if not l.startswith(ERR)])
+                            for b in self.blocks)
+        queries = [e for e in log if "/query" in (e.get("path") or "")]
+        counted = [e["records"] for e in queries if isinstance(e.get("records"), int)]
+        records = sum(counted) if len(counted) == len(queries) else None
+        rejected = [e for e in log if (e.get("status") or 0) >= 400]
+        sys.stderr.write(
+            "\n[differential %s] %d queries, %d rows returned; %d API requests (%d query pages), "
+            "%s records crossed the wire, %d bytes; %d differences, %d requests rejected; "
+            "%.1fs (local run %.1fs)\n" % (
+                name, len(self.blocks), rows_returned, len(log), len(queries),
+                records if records is not None else "unknown (log has no 'records')",
+                sum(e.get("bytes") or 0 for e in log), len(diffs), len(rejected), seconds,
+                self.local_seconds))
+
+        report = []
+        verbose = os.environ.get("DIFF_VERBOSE") == "1"
+        for n, b in enumerate(diffs):
+            if n < DETAILS or verbose:
+                report.append(self.describe_difference(emu, name, b, remote.get(b.id)))
+            else:
+                report.append("query %d (%s): %s" % (b.id, b.shape, b.sql[:300].replace("\n", " ")))
+        if rejected:
+            report.append("requests the emulator rejected (invalid SOQL or worse):")
+            for e in rejected[:20]:
+                report.append("  %s %s -> %s  %s" % (e.get("method"), e.get("path"), e.get("status"),
+                                                    (e.get("query") or "")[:400]))
+        if diffs and not remote:
+            report.append("psql stderr: " + err[-2000:])
+        if report:
+            self.fail("setting %s: %d of %d queries differ between the foreign and the local table, "
+                      "%d requests rejected\n\n%s" % (name, len(diffs), len(self.blocks),
+                                                     len(rejected), "\n\n".join(report)))
+
+    def describe_difference(self, emu, name, block, remote):
+        """The query, both answers (first lines) and the SOQL it sent, from a
+        run of this query alone."""
+        emu.call("DELETE", "/__emu/requests")
+        run_script(script([block]), "f_" + name, timeout=300)
+        log = emu.call("GET", "/__emu/requests")
+        soql = ["%s %s%s" % (e.get("status"), e.get("query") or e.get("path"),
+                             " (%s records)" % e["records"] if "records" in e else "")
+                for e in log if "/query" in (e.get("path") or "")]
+        sql = block.sql if len(block.sql) < 1500 else block.sql[:1500] + " ..."
+        return ("query %d (%s, compared %s):\n  %s\n  local:\n      %s\n  foreign:\n      %s\n  SOQL sent:\n      %s"
+                % (block.id, block.shape, "in order" if block.ordered else "as a multiset",
+                   sql.replace("\n", "\n  "), clip(self.local.get(block.id, [])),
+                   clip(remote or ["(query never ran)"]),
+                   "\n      ".join(s[:600] for s in soql[:8]) or "(none)"))
+
+    def test_default(self):
+        self.run_setting("default")
+
+    def test_ne_null_exclude(self):
+        self.run_setting("ne_null_exclude")
+
+    def test_desc_nulls_first(self):
+        self.run_setting("desc_nulls_first")
+
+    def test_both_quirks(self):
+        self.run_setting("both")
+
+
+if __name__ == "__main__":
+    unittest.main()
