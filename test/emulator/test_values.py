@@ -122,5 +122,27 @@ class RecordTest(unittest.TestCase):
         self.assertEqual(values.next_auto_number(self.so, "Number__c"), "C-0042")
 
 
+class UniqueTest(unittest.TestCase):
+    def test_index_follows_writes(self):
+        from sfemu_lib.server import Emulator
+        emu = Emulator(dataset="none")
+        emu.store.define(schema.normalize_describe({"name": "U__c", "fields": [
+            {"name": "Key__c", "type": "string", "unique": True}]}))
+        ids = [r["id"] for r in emu.dml("U__c", "insert", [{"Name": "a", "Key__c": "K1"},
+                                                           {"Name": "b", "Key__c": "K2"}])]
+        self.assertEqual(emu.dml("U__c", "insert", [{"Name": "c", "Key__c": "k1"}])[0]["errors"][0]
+                         ["statusCode"], "DUPLICATE_VALUE")
+        self.assertTrue(emu.dml("U__c", "update", [{"Id": ids[0], "Key__c": "K3"}])[0]["success"])
+        self.assertTrue(emu.dml("U__c", "insert", [{"Name": "c", "Key__c": "K1"}])[0]["success"])
+        res = emu.dml("U__c", "update", [{"Id": ids[1], "Key__c": "k3"}])
+        self.assertEqual(res[0]["errors"][0]["statusCode"], "DUPLICATE_VALUE")
+        self.assertTrue(emu.dml("U__c", "delete", [{"Id": ids[0]}])[0]["success"])
+        self.assertTrue(emu.dml("U__c", "update", [{"Id": ids[1], "Key__c": "K3"}])[0]["success"])
+        res = emu.dml("U__c", "insert", [{"Name": "d", "Key__c": "K9"}, {"Name": "e", "Key__c": "K9"}],
+                      all_or_none=True)
+        self.assertEqual([r["success"] for r in res], [False, False])
+        self.assertTrue(emu.dml("U__c", "insert", [{"Name": "f", "Key__c": "K9"}])[0]["success"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -466,6 +466,7 @@ class Emulator:
             new["LastModifiedById"] = self.user_id
         undo.append(("update", rec, dict(rec)))
         rec.update(new)
+        values.note_unique(so, rec)
         return {"id": full, "success": True, "errors": []}
 
 

@@ -402,26 +402,61 @@ def check_required(so, rec):
                          "Required fields are missing: [%s]" % ", ".join(missing), missing)
 
 
+def _fold(field, value):
+    if isinstance(value, str) and not field.get("caseSensitive"):
+        return value.lower()
+    return value
+
+
+def _unique_index(so, field):
+    """{folded value: [records]} for a 'unique' field.  Built lazily and
+    extended with records appended since (the records list only grows; a
+    replaced list means a rebuild); note_unique() adds updated values.
+    Entries may be stale: check_unique() re-checks every candidate."""
+    cache = so.__dict__.setdefault("_unique_index", {})
+    name = field["name"]
+    entry = cache.get(name)
+    records = so.records
+    if entry is None or entry[0] is not records:
+        entry = [records, 0, {}]
+        cache[name] = entry
+    index = entry[2]
+    for r in records[entry[1]:]:
+        value = r.get(name)
+        if value is not None:
+            index.setdefault(_fold(field, value), []).append(r)
+    entry[1] = len(records)
+    return index
+
+
+def _unique_fields(so):
+    return [f for f in so.describe["fields"] if f.get("unique") and f["name"] != "Id"]
+
+
 def check_unique(so, rec):
     """DUPLICATE_VALUE when a 'unique' field value is already used by another
     live record (case-insensitively unless the field is caseSensitive)."""
-    for f in so.describe["fields"]:
-        if not f.get("unique") or f["name"] == "Id":
-            continue
+    for f in _unique_fields(so):
         value = rec.get(f["name"])
         if value is None:
             continue
-        fold = (lambda v: v.lower()) if (isinstance(value, str) and not f.get("caseSensitive")) \
-            else (lambda v: v)
-        key = fold(value)
-        for other in so.records:
+        key = _fold(f, value)
+        for other in _unique_index(so, f).get(key, ()):
             if other is rec or other.get("Id") == rec.get("Id") or other.get("IsDeleted"):
                 continue
             ov = other.get(f["name"])
-            if ov is not None and type(ov) is type(value) and fold(ov) == key:
+            if ov is not None and type(ov) is type(value) and _fold(f, ov) == key:
                 raise FieldError("DUPLICATE_VALUE",
                                  "duplicate value found: %s duplicates value on record with id: %s"
                                  % (f["name"], other["Id"]), [])
+
+
+def note_unique(so, rec):
+    """Record the unique-field values of a record just written."""
+    for f in _unique_fields(so):
+        value = rec.get(f["name"])
+        if value is not None:
+            _unique_index(so, f).setdefault(_fold(f, value), []).append(rec)
 
 
 def load_record(store, so, data, now, user_id):
