@@ -370,11 +370,26 @@ class Emulator:
         if typed is None:
             return []
         name = field["name"]
-        if isinstance(typed, str) and not field.get("caseSensitive") and name != "Id":
-            key = typed.lower()
-            return [r for r in so.live_records()
-                    if isinstance(r.get(name), str) and r[name].lower() == key]
-        return [r for r in so.live_records() if r.get(name) == typed]
+        if name == "Id":
+            rso, rec = self.store.get_record(typed)
+            return [rec] if rec is not None and rso is so and not rec.get("IsDeleted") else []
+        ci = isinstance(typed, str) and not field.get("caseSensitive")
+        key = typed.lower() if ci else typed
+        if field.get("unique") or field.get("externalId"):
+            candidates = values.field_index(so, field).get(key, ())
+        else:
+            candidates = so.records
+        out = []
+        for r in candidates:
+            v = r.get(name)
+            if r.get("IsDeleted") or v is None or any(r is o for o in out):
+                continue
+            if ci and isinstance(v, str):
+                v = v.lower()
+            if v == key:
+                out.append(r)
+        # The index lists records in write order; Salesforce reports matches by id.
+        return sorted(out, key=lambda r: r["Id"])
 
     def _dml_one(self, store, sobject, op, row, ext_field, undo):
         if not isinstance(row, dict):

@@ -408,11 +408,11 @@ def _fold(field, value):
     return value
 
 
-def _unique_index(so, field):
-    """{folded value: [records]} for a 'unique' field.  Built lazily and
+def field_index(so, field):
+    """{folded value: [records]} for a unique or external id field.  Built lazily and
     extended with records appended since (the records list only grows; a
     replaced list means a rebuild); note_unique() adds updated values.
-    Entries may be stale: check_unique() re-checks every candidate."""
+    Entries may be stale: callers re-check every candidate."""
     cache = so.__dict__.setdefault("_unique_index", {})
     name = field["name"]
     entry = cache.get(name)
@@ -433,6 +433,11 @@ def _unique_fields(so):
     return [f for f in so.describe["fields"] if f.get("unique") and f["name"] != "Id"]
 
 
+def _indexed_fields(so):
+    return [f for f in so.describe["fields"]
+            if (f.get("unique") or f.get("externalId")) and f["name"] != "Id"]
+
+
 def check_unique(so, rec):
     """DUPLICATE_VALUE when a 'unique' field value is already used by another
     live record (case-insensitively unless the field is caseSensitive)."""
@@ -441,7 +446,7 @@ def check_unique(so, rec):
         if value is None:
             continue
         key = _fold(f, value)
-        for other in _unique_index(so, f).get(key, ()):
+        for other in field_index(so, f).get(key, ()):
             if other is rec or other.get("Id") == rec.get("Id") or other.get("IsDeleted"):
                 continue
             ov = other.get(f["name"])
@@ -452,11 +457,11 @@ def check_unique(so, rec):
 
 
 def note_unique(so, rec):
-    """Record the unique-field values of a record just written."""
-    for f in _unique_fields(so):
+    """Record the unique and external id values of a record just updated."""
+    for f in _indexed_fields(so):
         value = rec.get(f["name"])
         if value is not None:
-            _unique_index(so, f).setdefault(_fold(f, value), []).append(rec)
+            field_index(so, f).setdefault(_fold(f, value), []).append(rec)
 
 
 def load_record(store, so, data, now, user_id):
