@@ -494,17 +494,102 @@ class Grammar:
         return Block("big-array", sql, True)
 
 
+def fixed(rows):
+    """Hand-written queries, one per known trap (reference section 12), so
+    each is asked whatever the random draw."""
+    some = rows[7]["id"]
+    ref = next(r["ref"] for r in rows if r["ref"])
+    sqls = [
+        "SELECT count(*) FROM diff;",
+        "SELECT count(*) FROM diff WHERE txt = 'apple';",
+        "SELECT count(txt), count(DISTINCT txt), count(*) FROM diff WHERE num > 0;",
+        "SELECT * FROM diff ORDER BY id LIMIT 10;",
+        "SELECT id, txt FROM diff WHERE txt <> 'apple' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt != 'apple' AND code <> 'A1' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE NOT (txt = 'apple') ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt NOT IN ('apple', 'Apple') ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt NOT IN ('apple', NULL) ORDER BY id;",
+        "SELECT id, pick FROM diff WHERE pick <> ALL (ARRAY['Red', 'green']) ORDER BY id;",
+        "SELECT id FROM diff WHERE flag IS NULL ORDER BY id;",
+        "SELECT id FROM diff WHERE flag IS NOT NULL AND NOT flag ORDER BY id;",
+        "SELECT id, num FROM diff WHERE num <> 0 OR num IS NULL ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt = 'APPLE' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt IN ('apple', 'STRASSE', 'İSTANBUL') ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt ILIKE 'istanbul' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt ILIKE 'STRASSE' OR txt ILIKE 'straße' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE 'App%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE '100\\%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE '%\\_%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE '%\\\\%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE '%''%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt NOT LIKE 'a%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt NOT ILIKE '%A%' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt = 'trail' OR txt = 'trail ' OR txt = ' lead' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt = '' OR txt IS NULL ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt = 'back\\slash' OR txt = 'C:\\path\\to' OR txt = '\\n' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt > 'm' AND txt < 'z' ORDER BY id;",
+        "SELECT id, txt FROM diff ORDER BY txt, id;",
+        "SELECT id, txt FROM diff ORDER BY txt DESC NULLS LAST, id LIMIT 25;",
+        "SELECT id, pick FROM diff ORDER BY pick NULLS FIRST, id LIMIT 20;",
+        "SELECT id, pick FROM diff ORDER BY pick DESC, id LIMIT 20;",
+        "SELECT id, amt FROM diff ORDER BY amt DESC, id LIMIT 5;",
+        "SELECT id, amt FROM diff ORDER BY amt, id LIMIT 5;",
+        "SELECT id, amt FROM diff ORDER BY amt NULLS FIRST, id LIMIT 5 OFFSET 30;",
+        "SELECT id, day FROM diff ORDER BY day DESC NULLS LAST, id LIMIT 7;",
+        "SELECT id, dt FROM diff ORDER BY dt ASC NULLS FIRST, id LIMIT 7;",
+        "SELECT id FROM diff ORDER BY id LIMIT 5 OFFSET 2001;",
+        "SELECT id FROM diff ORDER BY id OFFSET 350;",
+        "SELECT id, dt FROM diff WHERE dt > '2024-01-01 00:00:00.0005+00' AND dt < '2024-01-01 05:00:00+00' ORDER BY id;",
+        "SELECT id, dt FROM diff WHERE dt >= '2023-12-31 23:59:59.9995+00' AND dt <= '2024-01-01 00:00:00.0004+00' ORDER BY id;",
+        "SELECT id, dt FROM diff WHERE dt = '2024-03-10 06:59:59.999+00' ORDER BY id;",
+        "SELECT id, dts FROM diff WHERE dts > '2024-03-10 06:59:59.9991' AND dts < '2024-03-10 07:00:00.0001' ORDER BY id;",
+        "SELECT id, tm FROM diff WHERE tm > '23:59:59.9985' OR tm < '00:00:00.0005' ORDER BY id;",
+        "SELECT id FROM diff WHERE id = %s;" % q(some[:15]),
+        "SELECT id FROM diff WHERE id = %s;" % q(some.lower()),
+        "SELECT id FROM diff WHERE id = %s;" % q(some),
+        "SELECT id FROM diff WHERE id IN (%s, 'not-an-id', '') ORDER BY id;" % q(some),
+        "SELECT id FROM diff WHERE ref = %s ORDER BY id;" % q(ref),
+        "SELECT id FROM diff WHERE ref LIKE 'a0D%%' AND id LIKE %s ORDER BY id;" % q(some[:10] + "%"),
+        "SELECT pick, count(*) FROM diff GROUP BY pick ORDER BY pick;",
+        "SELECT txt, count(*) FROM diff GROUP BY txt ORDER BY txt;",
+        "SELECT code, count(*), min(txt), max(txt) FROM diff GROUP BY code ORDER BY code NULLS FIRST;",
+        "SELECT min(pick), max(pick), min(txt), max(txt), min(mail), max(mail) FROM diff;",
+        "SELECT sum(amt), avg(amt), sum(num), avg(num), sum(big), avg(big), sum(dbl), avg(dbl) FROM diff;",
+        "SELECT min(amt), max(amt), min(dbl), max(dbl), min(big), max(big), min(day), max(day), "
+        "min(dt), max(dt), min(dts), max(dts), min(tm), max(tm) FROM diff;",
+        "SELECT flag, count(*), sum(amt) FROM diff GROUP BY flag HAVING count(*) > 1 ORDER BY flag;",
+        "SELECT day, count(*) FROM diff GROUP BY day HAVING count(*) > 1 ORDER BY day NULLS FIRST;",
+        "SELECT count(*) FROM diff WHERE amt > 0 AND dbl < 0;",
+        "SELECT sum(amt) FROM diff WHERE amt = 9999999999999999.99 OR amt = 1234567890123456.78;",
+        "SELECT id, big FROM diff WHERE big = 9007199254740993 OR big = 9007199254740992 ORDER BY id;",
+        "SELECT id, dbl FROM diff WHERE dbl = 137438953471.984375 OR dbl = -137438953471.984375 ORDER BY id;",
+        "SELECT id, amt FROM diff WHERE amt = 100.5 OR amt = 100.505 ORDER BY id;",
+        "SELECT id, num FROM diff WHERE num = 5.5 OR num > 49.5 ORDER BY id;",
+        "SELECT count(*) FROM (SELECT id FROM diff LIMIT 10) s;",
+        "SELECT count(*) FROM (SELECT id FROM diff WHERE txt ILIKE 'a%' LIMIT 3) s;",
+        "SELECT s.k, d.id FROM small s JOIN diff d ON d.id = s.rid ORDER BY s.k, d.id;",
+        "SELECT s.k, d.id FROM small s JOIN diff d ON d.txt = s.word ORDER BY s.k, d.id;",
+        "SELECT s.k, d.id FROM big s JOIN diff d ON d.ref = s.rid ORDER BY s.k, d.id;",
+        "SET TimeZone = 'America/New_York';\nSELECT id, dt, dts FROM diff WHERE dt >= '2024-03-10 01:00' AND dt < '2024-03-10 04:00' ORDER BY id;\nRESET TimeZone;",
+        "SET TimeZone = 'America/New_York';\nSELECT id, dt, dts FROM diff WHERE dts >= '2024-11-03 05:00' AND dts < '2024-11-03 07:00' ORDER BY id;\nRESET TimeZone;",
+        "SET TimeZone = 'Asia/Kolkata';\nSELECT id, dt FROM diff WHERE dt::date = DATE '2024-01-01' ORDER BY id;\nRESET TimeZone;",
+        "SET TimeZone = 'Pacific/Kiritimati';\nSELECT id, day, dt FROM diff WHERE day = current_date OR dt > now() ORDER BY id;\nRESET TimeZone;",
+    ]
+    return [Block("fixed", s, True) for s in sqls]
+
+
 SHAPES = [("filter_query", 36), ("limit_count", 3), ("aggregate", 20), ("join", 12),
           ("prepared", 10), ("stable", 5), ("timezone", 8)]
 
 
 def generate(rows, n=600, seed=SEED, big_arrays=10):
-    """n blocks from the grammar plus `big_arrays` blocks with thousands of
-    values; deterministic for a given seed and data."""
+    """The fixed trap queries, n blocks from the grammar and `big_arrays`
+    blocks with thousands of values; deterministic for a given seed and data."""
     g = Grammar(rows, seed)
     names = [s for s, _w in SHAPES]
     weights = [w for _s, w in SHAPES]
-    blocks = [getattr(g, g.rng.choices(names, weights)[0])() for _ in range(n)]
+    blocks = fixed(rows)
+    blocks += [getattr(g, g.rng.choices(names, weights)[0])() for _ in range(n)]
     blocks += [g.big_array() for _ in range(big_arrays)]
     for i, b in enumerate(blocks):
         b.id = i + 1

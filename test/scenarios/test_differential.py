@@ -22,9 +22,13 @@ to show the SOQL it sent.
 
 Set DIFF_QUERIES=N to change the number of generated queries (default 600),
 DIFF_SETTINGS=default,both to run only some settings, DIFF_VERBOSE=1 to
-print every difference found (default: the first 10 in detail).
+print every difference found (default: the first 10 in detail),
+DIFF_SELFTEST=1 to change a local value first and watch the suite fail.
 """
 
+import collections
+import concurrent.futures
+import difflib
 import os
 import subprocess
 import sys
@@ -141,6 +145,22 @@ def same(block, local, remote):
     return sorted(local) == sorted(remote)
 
 
+def difference(block, local, remote, n=16):
+    """The lines that differ: a short unified diff when order matters, the
+    lines missing on either side when comparing multisets."""
+    if block.ordered:
+        out = [line for line in difflib.unified_diff(local, remote, "local", "foreign", n=1,
+                                                     lineterm="")][2:]
+    else:
+        lo, re_ = collections.Counter(local), collections.Counter(remote)
+        out = (["-" + line for line in sorted((lo - re_).elements())]
+               + ["+" + line for line in sorted((re_ - lo).elements())])
+    shown = [line.replace(SEP, " | ") for line in out[:n]]
+    if len(out) > n:
+        shown.append("... (%d more)" % (len(out) - n))
+    return "\n      ".join(shown)
+
+
 def clip(lines, n=12):
     shown = [line.replace(SEP, " | ") for line in lines[:n]]
     if len(lines) > n:
@@ -154,6 +174,7 @@ class DifferentialTest(unittest.TestCase):
     emulators = {}
     blocks = []
     local = {}
+    remote = {}
 
     @classmethod
     def setUpClass(cls):
@@ -184,6 +205,9 @@ class DifferentialTest(unittest.TestCase):
         except BaseException:
             cls.stop_emulators()
             raise
+        if os.environ.get("DIFF_SELFTEST") == "1":
+            # shows the suite failing: one local value no longer matches
+            psql("UPDATE loc.diff SET txt = 'Apple' WHERE txt = 'apple';", db=DB)
         cls.blocks = diffqueries.generate(rows, n=NQUERIES)
         started = time.time()
         out, err = run_script(script(cls.blocks), "loc")
@@ -197,6 +221,14 @@ class DifferentialTest(unittest.TestCase):
         if broken:
             raise AssertionError("generated queries fail on the local table:\n" + "\n".join(
                 "  %s\n    %s" % (b.sql, clip(cls.local[b.id])) for b in broken[:10]))
+        empty = len([b for b in cls.blocks if not cls.local[b.id]])
+        sys.stderr.write("\n[differential] %d records, %d queries (%d print no rows locally); "
+                         "local run %.1fs\n" % (len(rows), len(cls.blocks), empty, cls.local_seconds))
+        # The settings run side by side (2 cores: two at a time by default).
+        cls.remote = {}
+        with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("DIFF_JOBS", "2"))) as pool:
+            for f in [pool.submit(cls.run_foreign, name) for name, _q in cls.settings]:
+                f.result()
 
     @classmethod
     def stop_emulators(cls):
@@ -212,16 +244,22 @@ class DifferentialTest(unittest.TestCase):
 
     # ------------------------------------------------------------------
 
-    def run_setting(self, name):
-        if name not in self.emulators:
-            self.skipTest("setting %s not selected by DIFF_SETTINGS" % name)
-        emu = self.emulators[name]
+    @classmethod
+    def run_foreign(cls, name):
+        """Run every query over setting `name`'s foreign table; keep its
+        output and the emulator's request log."""
+        emu = cls.emulators[name]
         emu.call("DELETE", "/__emu/requests")
         started = time.time()
-        out, err = run_script(script(self.blocks), "f_" + name)
+        out, err = run_script(script(cls.blocks), "f_" + name)
         seconds = time.time() - started
-        remote = split_output(out)
-        log = emu.call("GET", "/__emu/requests")
+        cls.remote[name] = (split_output(out), err, emu.call("GET", "/__emu/requests"), seconds)
+
+    def run_setting(self, name):
+        if name not in self.remote:
+            self.skipTest("setting %s not selected by DIFF_SETTINGS" % name)
+        emu = self.emulators[name]
+        remote, err, log, seconds = self.remote[name]
 
         diffs = [b for b in self.blocks
                  if not same(b, self.local.get(b.id, []), remote.get(b.id, ["(query never ran)"]))]
@@ -234,11 +272,10 @@ class DifferentialTest(unittest.TestCase):
         sys.stderr.write(
             "\n[differential %s] %d queries, %d rows returned; %d API requests (%d query pages), "
             "%s records crossed the wire, %d bytes; %d differences, %d requests rejected; "
-            "%.1fs (local run %.1fs)\n" % (
+            "%.1fs\n" % (
                 name, len(self.blocks), rows_returned, len(log), len(queries),
                 records if records is not None else "unknown (log has no 'records')",
-                sum(e.get("bytes") or 0 for e in log), len(diffs), len(rejected), seconds,
-                self.local_seconds))
+                sum(e.get("bytes") or 0 for e in log), len(diffs), len(rejected), seconds))
 
         report = []
         verbose = os.environ.get("DIFF_VERBOSE") == "1"
@@ -269,10 +306,14 @@ class DifferentialTest(unittest.TestCase):
                              " (%s records)" % e["records"] if "records" in e else "")
                 for e in log if "/query" in (e.get("path") or "")]
         sql = block.sql if len(block.sql) < 1500 else block.sql[:1500] + " ..."
-        return ("query %d (%s, compared %s):\n  %s\n  local:\n      %s\n  foreign:\n      %s\n  SOQL sent:\n      %s"
+        local = self.local.get(block.id, [])
+        remote = remote or ["(query never ran)"]
+        return ("query %d (%s, compared %s):\n  %s\n  local (%d lines):\n      %s\n"
+                "  foreign (%d lines):\n      %s\n  difference (-local +foreign):\n      %s\n"
+                "  SOQL sent:\n      %s"
                 % (block.id, block.shape, "in order" if block.ordered else "as a multiset",
-                   sql.replace("\n", "\n  "), clip(self.local.get(block.id, [])),
-                   clip(remote or ["(query never ran)"]),
+                   sql.replace("\n", "\n  "), len(local), clip(local, 6), len(remote),
+                   clip(remote, 6), difference(block, local, remote),
                    "\n      ".join(s[:600] for s in soql[:8]) or "(none)"))
 
     def test_default(self):
