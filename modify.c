@@ -572,7 +572,7 @@ sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		 * nothing left to send).
 		 */
 		flush_batch(fm);
-		ExplainPropertyInteger("Salesforce Requests", NULL, fm->requests, es);
+		ExplainPropertyInteger("Salesforce API requests", NULL, fm->requests, es);
 	}
 }
 

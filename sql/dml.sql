@@ -31,8 +31,8 @@ ALTER SERVER dml_srv OPTIONS (ADD upsert_field 'Ext_Id__c');
 
 -- EXPLAIN shows the sObject and the batch size
 EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO dml_t (name) VALUES ('x');
-EXPLAIN (VERBOSE, COSTS OFF) UPDATE dml_t SET code = 'x';
-EXPLAIN (VERBOSE, COSTS OFF) DELETE FROM dml_t;
+EXPLAIN (COSTS OFF) UPDATE dml_t SET code = 'x';
+EXPLAIN (COSTS OFF) DELETE FROM dml_t;
 -- RETURNING sends each row at once
 EXPLAIN (VERBOSE, COSTS OFF) INSERT INTO dml_t (name) VALUES ('x') RETURNING id;
 
@@ -67,8 +67,67 @@ INSERT INTO dml_t (name) VALUES ('r2'), ('r3') RETURNING name, id IS NOT NULL AS
 \! test/emuctl count 'composite/sobjects'
 SELECT name, code, amount FROM dml_t WHERE name IN ('returned', 'r2', 'r3') ORDER BY name;
 
+-- EXPLAIN ANALYZE counts the requests (the last batch is sent before it
+-- prints); on an object of its own
+CREATE FOREIGN TABLE dml_scratch (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  qty integer OPTIONS (field 'Qty__c')
+) SERVER dml_srv OPTIONS (sobject 'DmlScratch__c');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  INSERT INTO dml_scratch (name, qty) SELECT 'explained ' || g, g FROM generate_series(1, 450) g;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  UPDATE dml_scratch SET qty = qty + 1;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  DELETE FROM dml_scratch;
+SELECT count(*) FROM dml_scratch;
+
 --
--- COPY FROM (and the batch_size table option)
+-- UPDATE: one query (the object holds fewer than 2,000 records here, so
+-- one page), then one PATCH per 200 rows; only the SET columns travel, and
+-- NULL clears the field
+--
+\! test/emuctl clear-log
+UPDATE dml_t SET code = 'b', amount = NULL WHERE name LIKE 'bulk %';
+\! test/emuctl count '/query'
+\! test/emuctl count 'PATCH .*/composite/sobjects'
+\! test/fixtures/dml_bodies.py --records 2
+SELECT count(*) FROM dml_t WHERE code = 'b' AND amount IS NULL;
+-- only the changed column, even when others are read
+\! test/emuctl clear-log
+UPDATE dml_t SET qty = coalesce(qty, 0) + 1000 WHERE name = 'first';
+\! test/fixtures/dml_bodies.py
+SELECT name, code, amount, qty FROM dml_t WHERE name = 'first';
+-- clearing fields, with RETURNING
+UPDATE dml_t SET code = NULL, amount = NULL WHERE name = 'first'
+  RETURNING name, code, amount, qty;
+SELECT name, code IS NULL AS code_cleared, amount IS NULL AS amount_cleared
+  FROM dml_t WHERE name = 'first';
+
+--
+-- DELETE: one query, then one DELETE per 200 ids
+--
+\! test/emuctl clear-log
+DELETE FROM dml_t WHERE name LIKE 'bulk %';
+\! test/emuctl count '/query'
+\! test/emuctl count 'DELETE .*/composite/sobjects'
+SELECT count(*) FROM dml_t WHERE name LIKE 'bulk %';
+-- RETURNING gives the deleted row
+DELETE FROM dml_t WHERE name = 'v1' RETURNING name, qty;
+SELECT name FROM dml_t WHERE name LIKE 'v_' ORDER BY name;
+
+-- a join can produce a row twice: its second UPDATE goes into the next
+-- request (and wins), its second DELETE is dropped
+\! test/emuctl clear-log
+UPDATE dml_t SET qty = s.n FROM (VALUES (10), (20)) s(n) WHERE name = 'v3';
+\! test/fixtures/dml_bodies.py
+SELECT name, qty FROM dml_t WHERE name = 'v3';
+\! test/emuctl clear-log
+DELETE FROM dml_t USING (VALUES (1), (2)) s(n) WHERE name = 'v3';
+\! test/emuctl count 'composite/sobjects'
+
+--
+-- COPY FROM: batched like INSERT
 --
 \! test/emuctl clear-log
 COPY dml_t (name, code, qty) FROM STDIN;
@@ -83,57 +142,22 @@ copy 3	k3	3
 \copy dml_t (qty, name) FROM PROGRAM 'awk ''BEGIN { for (i = 1; i <= 1000; i++) print i ",copied " i }''' WITH (FORMAT csv)
 \! test/emuctl count 'composite/sobjects'
 SELECT count(*), sum(qty) FROM dml_t WHERE name LIKE 'copied %';
--- batch_size 150 on the table: 1,000 rows take 7 requests
+-- and UPDATE of those 1,000 rows: one query, 5 requests
+\! test/emuctl clear-log
+UPDATE dml_t SET active = true WHERE name LIKE 'copied %';
+\! test/emuctl count '/query'
+\! test/emuctl count 'PATCH .*/composite/sobjects'
+SELECT count(*) FROM dml_t WHERE name LIKE 'copied %' AND active;
+
+-- batch_size 150 on the table: 1,000 rows take 7 requests each way
 ALTER FOREIGN TABLE dml_t OPTIONS (ADD batch_size '150');
 \! test/emuctl clear-log
 INSERT INTO dml_t (name, qty) SELECT 'small ' || g, g FROM generate_series(1, 1000) g;
 \! test/emuctl count 'composite/sobjects'
+\! test/emuctl clear-log
+DELETE FROM dml_t WHERE name LIKE 'small %';
+\! test/emuctl count 'composite/sobjects'
 ALTER FOREIGN TABLE dml_t OPTIONS (DROP batch_size);
-
---
--- UPDATE: one query, then one PATCH per 200 rows; only the SET columns
--- travel, and NULL clears the field
---
-\! test/emuctl clear-log
-UPDATE dml_t SET code = 'b', amount = NULL WHERE name LIKE 'bulk %';
-\! test/emuctl log
-\! test/fixtures/dml_bodies.py --records 2
-SELECT count(*) FROM dml_t WHERE code = 'b' AND amount IS NULL;
--- only the changed column, even when others are read
-\! test/emuctl clear-log
-UPDATE dml_t SET qty = coalesce(qty, 0) + 1000 WHERE name = 'first';
-\! test/fixtures/dml_bodies.py
-SELECT name, code, amount, qty FROM dml_t WHERE name = 'first';
--- clearing fields, with RETURNING
-UPDATE dml_t SET code = NULL, amount = NULL WHERE name = 'first'
-  RETURNING name, code, amount, qty;
-SELECT name, code IS NULL AS code_cleared, amount IS NULL AS amount_cleared
-  FROM dml_t WHERE name = 'first';
--- UPDATE of 1,000 rows
-\! test/emuctl clear-log
-UPDATE dml_t SET active = true WHERE name LIKE 'copied %';
-\! test/emuctl count 'composite/sobjects'
-SELECT count(*) FROM dml_t WHERE name LIKE 'copied %' AND active;
-
---
--- DELETE: one query, then one DELETE per 200 ids
---
-\! test/emuctl clear-log
-DELETE FROM dml_t WHERE name LIKE 'copied %';
-\! test/emuctl log
-SELECT count(*) FROM dml_t WHERE name LIKE 'copied %';
-DELETE FROM dml_t WHERE name = 'v1' RETURNING name, qty;
-SELECT name FROM dml_t WHERE name LIKE 'v_' ORDER BY name;
-
--- a join can produce a row twice: its second UPDATE goes into the next
--- request (and wins), its second DELETE is dropped
-\! test/emuctl clear-log
-UPDATE dml_t SET qty = s.n FROM (VALUES (10), (20)) s(n) WHERE name = 'v3';
-\! test/fixtures/dml_bodies.py
-SELECT name, qty FROM dml_t WHERE name = 'v3';
-\! test/emuctl clear-log
-DELETE FROM dml_t USING (VALUES (1), (2)) s(n) WHERE name = 'v3';
-\! test/emuctl count 'composite/sobjects'
 
 --
 -- upsert by an external id: PATCH .../composite/sobjects/DmlTest__c/Ext_Id__c
@@ -284,8 +308,8 @@ ROLLBACK;
 SELECT name FROM dml_t WHERE name = 'in tx';
 -- an UPDATE failing in its second request
 UPDATE dml_t SET code = CASE WHEN qty = 5 THEN 'way too long' ELSE 'ok' END
-  WHERE name LIKE 'bulk %' AND qty <= 6;
-SELECT count(*) FROM dml_t WHERE name LIKE 'bulk %' AND code = 'ok';
+  WHERE name LIKE 'copied %' AND qty <= 6;
+SELECT count(*) FROM dml_t WHERE name LIKE 'copied %' AND code = 'ok';
 ALTER FOREIGN TABLE dml_t OPTIONS (DROP batch_size, DROP all_or_none);
 
 --
@@ -370,6 +394,6 @@ RESET TimeZone;
 
 -- clean up
 DROP TABLE dml_src, dml_gone, dml_expected, dml_swap;
-DROP FOREIGN TABLE dml_t, dml_up, dml_ro, dml_noid, dml_pick, dml_del, dml_types;
+DROP FOREIGN TABLE dml_t, dml_scratch, dml_up, dml_ro, dml_noid, dml_pick, dml_del, dml_types;
 DROP USER MAPPING FOR CURRENT_USER SERVER dml_srv;
 DROP SERVER dml_srv;
