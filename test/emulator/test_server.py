@@ -600,8 +600,19 @@ class CollectionsTest(unittest.TestCase):
         self.assertEqual(headers["sforce-limit-info"], "api-usage=1/100000")  # one call
         res = out["compositeResponse"]
         self.assertEqual([r["httpStatusCode"] for r in res], [201, 200, 200])
+        self.assertTrue(res[0]["httpHeaders"]["Location"].endswith(res[0]["body"]["id"]))
         self.assertEqual(res[1]["body"]["Name"], "c1")
         self.assertEqual(res[2]["body"]["totalSize"], 0)
+        self.emu.load("Widget__c", [{"Name": "p%03d" % i} for i in range(300)])
+        status, _, out = self.emu.post(API + "/composite", {"compositeRequest": [
+            {"method": "GET", "url": "/services/data/v66.0/query?q=SELECT+Id+FROM+Widget__c",
+             "referenceId": "q", "httpHeaders": {"Sforce-Query-Options": "batchSize=200"}},
+            {"method": "GET", "url": "@{q.nextRecordsUrl}", "referenceId": "more"},
+            {"method": "POST", "url": "/services/data/v66.0/composite", "referenceId": "nested",
+             "body": {"compositeRequest": []}}]})
+        res = out["compositeResponse"]
+        self.assertEqual([r["httpStatusCode"] for r in res], [200, 200, 400])
+        self.assertEqual((len(res[0]["body"]["records"]), len(res[1]["body"]["records"])), (200, 101))
         status, _, out = self.emu.post(API + "/composite", {"allOrNone": True, "compositeRequest": [
             {"method": "POST", "url": "/services/data/v66.0/sobjects/Widget__c", "referenceId": "a",
              "body": {"Name": "c2"}},
@@ -612,7 +623,7 @@ class CollectionsTest(unittest.TestCase):
         self.assertEqual([r["httpStatusCode"] for r in res], [400, 400])
         self.assertEqual(res[0]["body"][0]["errorCode"], "PROCESSING_HALTED")
         self.assertEqual(res[1]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING")
-        self.assertEqual(self.count(), 1)
+        self.assertEqual(self.count(), 301)      # c1 and the 300 loaded; c2 rolled back
 
 
 class FaultAndLogTest(unittest.TestCase):

@@ -898,8 +898,10 @@ class Api:
                 out.append(self._record_json(ctx, so, rec, fields))
         return Reply(200, out)
 
-    def _subrequest(self, ctx, method, url, body):
-        """Run a composite subrequest through the router (no auth, no count)."""
+    def _subrequest(self, ctx, method, url, body, sub_headers=None):
+        """Run a composite subrequest through the router (no auth, no count).
+        Its headers are the request's Sforce-Query-Options overridden by the
+        subrequest's own httpHeaders."""
         parts = urllib.parse.urlsplit(url)
         path = parts.path
         if not path.startswith("/"):
@@ -910,11 +912,16 @@ class Api:
         segments = [urllib.parse.unquote(s) for s in (m.group(2) or "").split("/") if s]
         params = {k: v[0] for k, v in urllib.parse.parse_qs(parts.query, keep_blank_values=True).items()}
         data = json_dumps(body).encode() if body is not None else b""
-        headers = Headers({"Sforce-Query-Options": ctx.headers.get("Sforce-Query-Options")}
-                          if ctx.headers.get("Sforce-Query-Options") else {})
+        headers = Headers({})
+        if ctx.headers.get("Sforce-Query-Options"):
+            headers["sforce-query-options"] = ctx.headers.get("Sforce-Query-Options")
+        for k, v in (sub_headers or {}).items():
+            headers[k.lower()] = v
         sub = Ctx(method.upper(), segments, params, headers, data, m.group(1))
-        if segments and segments[0] in ("composite", "jobs") and (len(segments) == 1 or segments[1] == "batch"):
-            return Reply(400, error("INVALID_API_INPUT", "composite requests cannot be nested"))
+        if segments[:1] == ["jobs"] or (segments[:1] == ["composite"]
+                                        and segments[1:2] != ["sobjects"]):
+            return Reply(400, error("INVALID_API_INPUT", "this resource is not supported "
+                                    "in a composite or batch request"))
         return self.route(sub)
 
     def composite_batch(self, ctx):
@@ -967,7 +974,8 @@ class Api:
                                              "No value for %s found in any previous subrequest"
                                              % e.args[0]))
                 else:
-                    reply = self._subrequest(ctx, sub.get("method", "GET"), url, sub_body)
+                    reply = self._subrequest(ctx, sub.get("method", "GET"), url, sub_body,
+                                             sub.get("httpHeaders"))
                 result_body = reply.json() if reply.status != 204 else None
                 if ref_id and reply.status < 400:
                     refs[ref_id] = result_body
