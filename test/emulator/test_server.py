@@ -33,6 +33,7 @@ WIDGET = {"name": "Widget__c", "keyPrefix": "a01", "fields": [
     {"name": "Account__c", "type": "reference", "referenceTo": ["Account"]},
     {"name": "Total__c", "type": "currency", "calculated": True, "createable": False,
      "updateable": False},
+    {"name": "Blob__c", "type": "base64"},
 ]}
 
 
@@ -432,6 +433,14 @@ class RowsTest(unittest.TestCase):
         self.check({"Name": "x", "Price__c": "123456789"}, "NUMBER_OUTSIDE_VALID_RANGE")
         _, _, page = self.emu.query("SELECT COUNT() FROM Widget__c")
         self.assertEqual(page["totalSize"], 1)
+
+    def test_blob(self):
+        wid = self.create({"Name": "b", "Blob__c": base64.b64encode(b"\x00\x01binary").decode()})["id"]
+        status, headers, data = self.emu.request("GET", API + "/sobjects/Widget__c/%s/Blob__c" % wid,
+                                                 raw=True)
+        self.assertEqual((status, data), (200, b"\x00\x01binary"))
+        _, _, rec = self.emu.get(API + "/sobjects/Widget__c/%s?fields=Blob__c" % wid)
+        self.assertEqual(rec["Blob__c"], "/services/data/v66.0/sobjects/Widget__c/%s/Blob__c" % wid)
 
     def test_exact_numbers(self):
         wid = self.create({"Name": "n", "Price__c": 12345678.91})["id"]
