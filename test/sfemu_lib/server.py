@@ -1109,8 +1109,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._read_body()
         text = {414: "URI Too Long", 431: "Request Header Fields Too Large"}[status]
         data = ("<html><body><h1>%d %s</h1></body></html>" % (status, text)).encode()
-        self._send(status, data, "text/html;charset=UTF-8", {})
-        self._log(urllib.parse.urlsplit(target).path, None, status, len(data), start, b"")
+        self._send(status, data, "text/html;charset=UTF-8", {},
+                   on_ready=lambda n: self._log(urllib.parse.urlsplit(target).path, None,
+                                                status, n, start, b""))
         return False
 
     def _read_body(self):
@@ -1138,10 +1139,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
 
-    def _send(self, status, data, ctype, headers, gzip_ok=False):
+    def _send(self, status, data, ctype, headers, gzip_ok=False, on_ready=None):
+        """Write a response; on_ready(body length) runs just before, so the
+        request log holds the entry by the time the client has the answer."""
         if gzip_ok and len(data) >= GZIP_MIN:
             data = gzip.compress(data, compresslevel=5)
             headers = dict(headers, **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        if on_ready is not None:
+            on_ready(len(data))
         self.send_response(status)
         self.send_header("Date", self.date_time_string())
         if ctype:
@@ -1230,8 +1235,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reply = Reply(500, error("UNKNOWN_EXCEPTION", "An unexpected error occurred: %s: %s"
                                          % (type(e).__name__, e)))
         data, ctype = reply.encode()
-        sent = self._send(reply.status, data, ctype, reply.headers, gzip_ok)
-        self._log(path, query, reply.status, sent, start, body)
+        self._send(reply.status, data, ctype, reply.headers, gzip_ok,
+                   on_ready=lambda n: self._log(path, query, reply.status, n, start, body))
 
     def serve(self, path, params, body):
         """The Salesforce surface: token endpoint, versions, API resources."""
