@@ -48,6 +48,10 @@
 #include "nodes/nodeFuncs.h"
 #include "optimizer/appendinfo.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#if PG_VERSION_NUM >= 160000
+#include "optimizer/inherit.h"	/* get_rel_all_updated_cols */
+#endif
 #include "parser/parsetree.h"
 #include "utils/array.h"
 #include "utils/builtins.h"

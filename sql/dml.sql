@@ -158,6 +158,13 @@ INSERT INTO dml_t (name, qty) SELECT 'small ' || g, g FROM generate_series(1, 10
 DELETE FROM dml_t WHERE name LIKE 'small %';
 \! test/emuctl count 'composite/sobjects'
 ALTER FOREIGN TABLE dml_t OPTIONS (DROP batch_size);
+-- batch_size on the server applies to its tables that set none
+ALTER SERVER dml_srv OPTIONS (ADD batch_size '100');
+\! test/emuctl clear-log
+INSERT INTO dml_t (name, qty) SELECT 'server ' || g, g FROM generate_series(1, 250) g;
+DELETE FROM dml_t WHERE name LIKE 'server %';
+\! test/fixtures/dml_bodies.py --records 0
+ALTER SERVER dml_srv OPTIONS (DROP batch_size);
 
 --
 -- upsert by an external id: PATCH .../composite/sobjects/DmlTest__c/Ext_Id__c
