@@ -54,7 +54,11 @@ COLUMNS = [
     ("tm", "time without time zone", "Tm__c", "time"),
     ("mail", "text", "Mail__c", "text"),
     ("ref", "varchar(18)", "Ref__c", "id"),
+    # parent fields through the self-lookup: null when Ref__c is null
+    ("ref_txt", "text", "Ref__r.Txt__c", "text"),
+    ("ref_num", "integer", "Ref__r.Num__c", "int"),
 ]
+DERIVED = {"dts", "ref_txt", "ref_num"}     # not loaded into the emulator as such
 
 DESCRIBE = {
     "name": SOBJECT,
@@ -209,6 +213,11 @@ def generate(seed=SEED, n=NRECORDS, now=None):
         r["mail"] = _pick(rng, MAILS, 0.2)
         r["ref"] = None if rng.random() < 0.3 else rng.choice(ids)
         rows.append(r)
+    by_id = {r["id"]: r for r in rows}
+    for r in rows:
+        parent = by_id.get(r["ref"]) or {}
+        r["ref_txt"] = parent.get("txt")
+        r["ref_num"] = parent.get("num")
     return rows
 
 
@@ -218,7 +227,7 @@ def emulator_records(rows):
     for r in rows:
         rec = {}
         for col, _pgtype, field, _kind in COLUMNS:
-            if col == "dts":
+            if col in DERIVED:
                 continue
             rec[field] = r[col]
         out.append(rec)
@@ -298,3 +307,53 @@ def join_tables_sql(rows, seed=SEED):
         out.append("INSERT INTO %s VALUES\n%s;" % (name, ",\n".join(key_row(i) for i in range(size))))
         out.append("ANALYZE %s;" % name)
     return "\n".join(out)
+
+
+# A second sObject with more records than one aggregate answer (2000 rows)
+# and than the largest OFFSET (2000) may hold: 2600 records, 2300 distinct
+# Grp__c values, Key__c values that differ only in case.
+MANY_SOBJECT = "Many__c"
+MANY_COLUMNS = [
+    ("id", "varchar(18)", "Id"),
+    ("grp", "integer", "Grp__c"),
+    ("key", "text", "Key__c"),
+    ("val", "numeric(18,2)", "Val__c"),
+]
+MANY_DESCRIBE = {
+    "name": MANY_SOBJECT,
+    "keyPrefix": "a0M",
+    "label": "Many",
+    "nameField": False,
+    "fields": [
+        {"name": "Grp__c", "type": "int", "digits": 9},
+        {"name": "Key__c", "type": "string", "length": 20, "caseSensitive": False},
+        {"name": "Val__c", "type": "currency", "precision": 18, "scale": 2},
+    ],
+}
+
+
+def generate_many(n=2600):
+    rows = []
+    for i in range(n):
+        rows.append({"id": make_id("a0M", 5000 + i * 3), "grp": i % 2300,
+                     "key": ("K" if i % 3 == 0 else "k") + "%04d" % (i % 2100),
+                     "val": str(decimal.Decimal((i * 37) % 10000) / 100 - 50)})
+    return rows
+
+
+def many_emulator_records(rows):
+    return [{f: r[c] for c, _t, f in MANY_COLUMNS} for r in rows]
+
+
+def many_local_sql(rows, table):
+    lines = ["CREATE TABLE %s (%s);" % (table, ", ".join("%s %s" % (c, t) for c, t, _f in MANY_COLUMNS))]
+    lines.append("INSERT INTO %s VALUES\n%s;" % (table, ",\n".join(
+        "(" + ", ".join(sql_literal(r[c]) for c, _t, _f in MANY_COLUMNS) + ")" for r in rows)))
+    lines.append("ANALYZE %s;" % table)
+    return "\n".join(lines)
+
+
+def many_foreign_sql(table, server):
+    cols = ",\n  ".join("%s %s OPTIONS (field '%s')" % (c, t, f) for c, t, f in MANY_COLUMNS)
+    return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s');" % (
+        table, cols, server, MANY_SOBJECT)

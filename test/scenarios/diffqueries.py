@@ -34,7 +34,7 @@ ZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", "Pacific/Kiritimat
 KINDS = {c: k for c, _t, _f, k in diffdata.COLUMNS}
 PGTYPES = {c: t for c, t, _f, _k in diffdata.COLUMNS}
 SORTABLE = [c for c, _t, _f, _k in diffdata.COLUMNS]
-GROUPABLE = ["pick", "flag", "txt", "code", "day", "num", "mail", "ref", "tm"]
+GROUPABLE = ["pick", "flag", "txt", "code", "day", "num", "mail", "ref", "tm", "ref_txt"]
 
 
 class Block:
@@ -76,7 +76,7 @@ class Grammar:
         data = self.values[col]
         if kind == "text":
             pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
-                    "pick": diffdata.PICKLIST}[col]
+                    "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS}[col]
             extra = ["APPLE", "Apple ", "nothing", "STRASSE", "İSTANBUL", "ISTANBUL", "istanbul",
                      "ILIK", "red", "RED", "été", "Été", "ÄÖÜ", "ss", "FINE", "fine", "m", "N",
                      "😀", "\\", "%", "_", "a", "Z", "é", "'"]
@@ -159,7 +159,7 @@ class Grammar:
         and with the value's own wildcards escaped or not."""
         rng = self.rng
         pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
-                "pick": diffdata.PICKLIST}[col]
+                "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS}[col]
         v = rng.choice(pool)
         if rng.random() < 0.6:
             v = v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -578,6 +578,47 @@ def fixed(rows):
     return [Block("fixed", s, True) for s in sqls]
 
 
+def many():
+    """Queries over `many` (2600 records): more than 2000 groups, OFFSET
+    beyond 2000, results of several pages."""
+    sqls = [
+        "SELECT count(*) FROM many;",
+        "SELECT grp, count(*), sum(val) FROM many GROUP BY grp ORDER BY grp;",
+        "SELECT key, count(*), min(val) FROM many GROUP BY key ORDER BY key;",
+        "SELECT count(*) FROM (SELECT key FROM many GROUP BY key) s;",
+        "SELECT count(DISTINCT key), count(DISTINCT grp), count(*) FROM many;",
+        "SELECT grp, max(key), min(key) FROM many WHERE grp > 100 GROUP BY grp HAVING count(*) > 1 ORDER BY grp;",
+        "SELECT grp, count(*) FROM many GROUP BY grp ORDER BY count(*) DESC, grp LIMIT 10;",
+        "SELECT grp, count(*) FROM many GROUP BY grp ORDER BY grp DESC LIMIT 5 OFFSET 2100;",
+        "SELECT id, grp FROM many ORDER BY grp, id OFFSET 2100 LIMIT 20;",
+        "SELECT id FROM many ORDER BY id LIMIT 5 OFFSET 2000;",
+        "SELECT id FROM many ORDER BY id DESC LIMIT 3 OFFSET 2001;",
+        "SELECT id, key FROM many ORDER BY key DESC, id LIMIT 2001;",
+        "SELECT sum(val), avg(val), min(key), max(key), min(grp), max(grp) FROM many;",
+        "SELECT id, key FROM many WHERE key = 'k0001' ORDER BY id;",
+        "SELECT id, key FROM many WHERE key ILIKE 'K000%' ORDER BY id;",
+        "SELECT id, key FROM many WHERE key IN ('K0003', 'k0003', 'K0004') ORDER BY id;",
+        "SELECT key, count(*) FROM many WHERE key LIKE 'K%' GROUP BY key ORDER BY key;",
+        "SELECT d.id, m.id, m.grp FROM diff d JOIN many m ON m.grp = d.num ORDER BY d.id, m.id;",
+        "SELECT m.id FROM many m WHERE m.grp IN (SELECT n FROM small WHERE n IS NOT NULL) ORDER BY m.id;",
+    ]
+    return [Block("many", s, True) for s in sqls]
+
+
+def huge():
+    """Constants past Salesforce's size limits: a string literal over 4,000
+    characters, and lists that make a SOQL statement of more than 100,000
+    characters (and a URI far over 16 KB)."""
+    nums = ",".join(str(i * 13 - 60000) for i in range(12000))
+    return [Block("huge", s, True) for s in [
+        "SELECT id, txt FROM diff WHERE txt = repeat('x', 5000) OR txt = 'apple' ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt IN (repeat('y', 4001), 'Apple', 'APPLE') ORDER BY id;",
+        "SELECT id, txt FROM diff WHERE txt LIKE repeat('%', 4500) || 'e' ORDER BY id;",
+        "SELECT id, num FROM diff WHERE num = ANY ('{%s}'::int[]) ORDER BY id;" % nums,
+        "SELECT id, num FROM diff WHERE num <> ALL ('{%s}'::int[]) ORDER BY id;" % nums,
+    ]]
+
+
 SHAPES = [("filter_query", 36), ("limit_count", 3), ("aggregate", 20), ("join", 12),
           ("prepared", 10), ("stable", 5), ("timezone", 8)]
 
@@ -588,7 +629,7 @@ def generate(rows, n=600, seed=SEED, big_arrays=10):
     g = Grammar(rows, seed)
     names = [s for s, _w in SHAPES]
     weights = [w for _s, w in SHAPES]
-    blocks = fixed(rows)
+    blocks = fixed(rows) + many() + huge()
     blocks += [getattr(g, g.rng.choices(names, weights)[0])() for _ in range(n)]
     blocks += [g.big_array() for _ in range(big_arrays)]
     for i, b in enumerate(blocks):

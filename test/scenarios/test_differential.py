@@ -183,11 +183,12 @@ class DifferentialTest(unittest.TestCase):
         wanted = os.environ.get("DIFF_SETTINGS")
         cls.settings = [s for s in SETTINGS if not wanted or s[0] in wanted.split(",")]
         rows = diffdata.generate()
-        cls.rows = rows
+        many = diffdata.generate_many()
         psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
         psql("CREATE DATABASE %s" % DB)
         ddl = ["CREATE EXTENSION salesforce_fdw;", "CREATE SCHEMA loc;",
-               diffdata.local_table_sql(rows, "loc.diff"), diffdata.join_tables_sql(rows)]
+               diffdata.local_table_sql(rows, "loc.diff"), diffdata.join_tables_sql(rows),
+               diffdata.many_local_sql(many, "loc.many")]
         try:
             for name, quirks in cls.settings:
                 emu = Emulator(quirks)
@@ -195,12 +196,16 @@ class DifferentialTest(unittest.TestCase):
                 emu.call("POST", "/__emu/sobjects", diffdata.DESCRIBE)
                 emu.call("POST", "/__emu/records/" + diffdata.SOBJECT,
                          diffdata.emulator_records(rows))
+                emu.call("POST", "/__emu/sobjects", diffdata.MANY_DESCRIBE)
+                emu.call("POST", "/__emu/records/" + diffdata.MANY_SOBJECT,
+                         diffdata.many_emulator_records(many))
                 ddl += ["CREATE SERVER sf_%s FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url '%s', client_id '%s');"
                         % (name, emu.url, CLIENT_ID),
                         "CREATE USER MAPPING FOR CURRENT_USER SERVER sf_%s OPTIONS (client_secret '%s');"
                         % (name, CLIENT_SECRET),
                         "CREATE SCHEMA f_%s;" % name,
-                        diffdata.foreign_table_sql("f_%s.diff" % name, "sf_%s" % name)]
+                        diffdata.foreign_table_sql("f_%s.diff" % name, "sf_%s" % name),
+                        diffdata.many_foreign_sql("f_%s.many" % name, "sf_%s" % name)]
             psql("\n".join(ddl), db=DB)
         except BaseException:
             cls.stop_emulators()
@@ -222,8 +227,8 @@ class DifferentialTest(unittest.TestCase):
             raise AssertionError("generated queries fail on the local table:\n" + "\n".join(
                 "  %s\n    %s" % (b.sql, clip(cls.local[b.id])) for b in broken[:10]))
         empty = len([b for b in cls.blocks if not cls.local[b.id]])
-        sys.stderr.write("\n[differential] %d records, %d queries (%d print no rows locally); "
-                         "local run %.1fs\n" % (len(rows), len(cls.blocks), empty, cls.local_seconds))
+        sys.stderr.write("\n[differential] %d + %d records, %d queries (%d print no rows locally); "
+                         "local run %.1fs\n" % (len(rows), len(many), len(cls.blocks), empty, cls.local_seconds))
         # The settings run side by side (2 cores: two at a time by default).
         cls.remote = {}
         with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("DIFF_JOBS", "2"))) as pool:
@@ -269,6 +274,16 @@ class DifferentialTest(unittest.TestCase):
         counted = [e["records"] for e in queries if isinstance(e.get("records"), int)]
         records = sum(counted) if len(counted) == len(queries) else None
         rejected = [e for e in log if (e.get("status") or 0) >= 400]
+        clauses = collections.Counter()
+        for e in queries:
+            soql = (e.get("query") or "").upper()
+            for clause in ("WHERE", "ORDER BY", "LIMIT", "OFFSET", "GROUP BY", "COUNT()"):
+                if (" %s " % clause if clause != "COUNT()" else clause) in soql + " ":
+                    clauses[clause] += 1
+        sys.stderr.write(
+            "\n[differential %s] SOQL sent: %d with WHERE, %d ORDER BY, %d LIMIT, %d OFFSET, "
+            "%d GROUP BY, %d COUNT()" % ((name,) + tuple(clauses[c] for c in (
+                "WHERE", "ORDER BY", "LIMIT", "OFFSET", "GROUP BY", "COUNT()"))))
         sys.stderr.write(
             "\n[differential %s] %d queries, %d rows returned; %d API requests (%d query pages), "
             "%s records crossed the wire, %d bytes; %d differences, %d requests rejected; "
