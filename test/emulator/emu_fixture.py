@@ -11,7 +11,6 @@ one).  Bodies: dict/list -> JSON, str/bytes sent as is.  The result body is
 parsed JSON when the response is JSON, else text.
 """
 
-import base64
 import gzip
 import http.client
 import json

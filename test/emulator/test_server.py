@@ -6,7 +6,6 @@ import base64
 import gzip
 import http.client
 import json
-import socket
 import time
 import unittest
 import urllib.parse

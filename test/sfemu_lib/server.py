@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import os
 import re
 import secrets
 import signal
