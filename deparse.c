@@ -3,15 +3,51 @@
  * deparse.c
  *		  Build the SOQL statements salesforce_fdw sends to Salesforce.
  *
- * Two parts, as in postgres_fdw: a classifier decides which restriction
- * clauses Salesforce could evaluate (is_foreign_expr, the hook for a future
- * foreign_expr_walker; for now nothing is shipped and every clause is
- * checked locally), and emitters write SOQL into a StringInfo.
+ * Two parts, as in postgres_fdw: a walker decides which restriction
+ * clauses Salesforce can evaluate, and whether its answer is exactly
+ * PostgreSQL's or only a superset of it (then the clause is sent AND kept
+ * as a local recheck); emitters write SOQL into a StringInfo.  The same
+ * code runs at plan time (constants known, other values written as $n
+ * placeholders, to decide and to show in EXPLAIN) and at execution (every
+ * value known), so what is decided and what is sent cannot drift apart.
  *
- * SOQL traps this file guards against (reference sections 4 and 12):
+ * The walker first pushes NOT down to the leaves (De Morgan; NOT a < b is
+ * a >= b, NOT a = b is a != b), so every leaf sits in a monotone position.
+ * Each leaf is then written so that a null field makes it false under both
+ * two-valued and three-valued readings of SOQL: in PostgreSQL a WHERE keeps
+ * a row only when the condition is true, and "true" of a formula without NOT
+ * is decided by its leaves being true.  A leaf that can only narrow the
+ * rows (a superset) keeps the whole clause rechecked locally.
+ *
+ * SOQL traps this file guards against (reference sections 4, 12 and 14):
  *	- string literals are quoted with backslash escapes ('\'' is \', never
  *	  ''), and control characters are escaped, because any other backslash
  *	  or a raw control character is a syntax error or changes the meaning;
+ *	- != and NOT IN may or may not keep null values: always written as
+ *	  (f != x AND f != null);
+ *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
+ *	  (and "= null" means "= false" there), so IS NULL on it is false;
+ *	- text =, IN and LIKE are case-insensitive: sent as a superset and
+ *	  rechecked; text != and NOT LIKE would drop rows: never sent; text
+ *	  ranges compare in another order: never sent;
+ *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
+ *	  and made wider where case folding differs (non-ASCII letters, i and
+ *	  k whose case partners include non-ASCII characters, and _ since an
+ *	  upper-cased character may become two): always rechecked;
+ *	- no empty strings exist (Salesforce stores null): = '' is false;
+ *	- ids: a value that is not an 18-character id with its checksum can't
+ *	  equal any id (and Salesforce would reject it): the leaf becomes false
+ *	  locally, never sent; LIKE and ranges on ids are never sent;
+ *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
+ *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
+ *	  finer than Salesforce keeps is widened to a superset and rechecked;
+ *	  infinities and years outside 1..9999 are decided locally;
+ *	- numbers: the exact decimal text; a fraction against an integer field
+ *	  is rounded the right way; float columns are never compared remotely
+ *	  (Salesforce compares exact decimals, PostgreSQL rounded doubles);
+ *	- now(), current_date and parameters are sent as concrete UTC values,
+ *	  never as TODAY and friends (those follow the Salesforce user's zone);
+ *	- every boolean expression is fully parenthesized;
  *	- the same field may not be selected twice ("duplicate field selected"),
  *	  and field names compare case-insensitively, so the select list is
  *	  deduplicated without regard to case;
@@ -26,51 +62,1298 @@
 
 #include "salesforce_fdw.h"		/* first: see the json_object note there */
 
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/nodes.h"
 #include "nodes/pg_list.h"
 #include "optimizer/optimizer.h"
+#include "utils/array.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+/* Longest string literal SOQL accepts in a WHERE clause */
+#define SF_MAX_LITERAL		4000
+
+/* Largest IN list sent; a larger one is decided locally */
+#define SF_MAX_IN_VALUES	500
+#define SF_MAX_IN_BYTES		6000
+
+/* Leaves that are true for every record, or for none (Id is never null) */
+#define SF_TRUE_LEAF		"(Id != null)"
+#define SF_FALSE_LEAF		"(Id = null)"
+
+/* Comparison operators a leaf can carry */
+typedef enum SfCmp
+{
+	CMP_EQ,
+	CMP_NE,
+	CMP_LT,
+	CMP_LE,
+	CMP_GT,
+	CMP_GE
+} SfCmp;
+
+static const char *const cmp_soql[] = {"=", "!=", "<", "<=", ">", ">="};
+
+/* State of one walk over a clause */
+typedef struct WalkCxt
+{
+	SfDeparseInfo *info;
+	StringInfo	buf;
+	bool		exact;			/* no leaf so far is a superset */
+	bool		has_values;		/* a leaf needs a value known at execution */
+} WalkCxt;
+
+static bool walk_cond(Expr *node, bool negate, WalkCxt *cxt);
+static bool walk_op(OpExpr *op, bool negate, WalkCxt *cxt);
+static bool walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt);
+static bool walk_nulltest(NullTest *nt, bool negate, WalkCxt *cxt);
+static bool walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt);
+static int	column_of(Expr *node, WalkCxt *cxt);
+static bool is_value_expr(Expr *node, Index varno);
+static bool value_walker(Node *node, void *context);
+static bool get_value(WalkCxt *cxt, Expr *expr, Datum *value, bool *isnull);
+static void placeholder(WalkCxt *cxt);
+static bool kind_accepts_type(int kind, Oid typid);
+static bool same_type_class(Oid a, Oid b);
+static bool parse_cmp(const char *name, SfCmp *cmp);
+static SfCmp negate_cmp(SfCmp cmp);
+static SfCmp commute_cmp(SfCmp cmp);
+static void emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+					  Datum value, Oid typid);
+static void emit_extreme(StringInfo buf, const char *field, SfCmp cmp,
+						 bool plus);
+static int	format_value(StringInfo out, int kind, Datum value, Oid typid,
+						 bool *plus, bool *fraction, Datum *floor_value);
+static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
+					  Datum value);
+static bool numeric_is_integral(Numeric num);
+static void append_escaped(StringInfo buf, const char *val, bool like);
+
+/* Results of format_value */
+#define FMT_OK			0		/* a literal was written */
+#define FMT_EXTREME		1		/* beyond every Salesforce value (see *plus) */
+#define FMT_NOMATCH		2		/* equals no Salesforce value (but ranges ok) */
 
 /*
- * is_foreign_expr
- *		Could Salesforce evaluate 'expr' for 'baserel' with the same result as
- *		PostgreSQL?
+ * sfResolveFieldKinds
+ *		Fill info->fields and info->kinds for every column of 'rel' from the
+ *		sObject describe 'desc'.
  *
- * Nothing is pushed down yet: every clause is evaluated locally.  A later
- * version walks the expression here (foreign_expr_walker) and accepts the
- * operators whose SOQL semantics match PostgreSQL's (see the traps in the
- * reference, section 12).
+ * A column gets a kind only when its field is filterable, is not a
+ * relationship path, and its PostgreSQL type compares the way Salesforce
+ * compares the field's type (see the file header).
  */
-bool
-is_foreign_expr(PlannerInfo *root, RelOptInfo *baserel, Expr *expr)
+void
+sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
+					const SfSObjectDesc *desc)
 {
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			i;
+
+	info->natts = tupdesc->natts;
+	info->fields = (char **) palloc0(sizeof(char *) * (tupdesc->natts + 1));
+	info->kinds = (int *) palloc0(sizeof(int) * (tupdesc->natts + 1));
+
+	for (i = 1; i <= tupdesc->natts; i++)
+	{
+		Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
+		char	   *field;
+		const SfFieldDesc *fd;
+		int			kind = SF_KIND_NONE;
+		const char *t;
+
+		if (attr->attisdropped)
+			continue;
+		field = SfColumnField(relid, i);
+		info->fields[i] = field;
+		if (desc == NULL || strchr(field, '.') != NULL)
+			continue;
+		fd = SfDescribeField(desc, field);
+		if (fd == NULL || !fd->filterable || fd->type == NULL)
+			continue;
+
+		t = fd->type;
+		if (strcmp(t, "string") == 0 || strcmp(t, "textarea") == 0 ||
+			strcmp(t, "email") == 0 || strcmp(t, "phone") == 0 ||
+			strcmp(t, "url") == 0 || strcmp(t, "combobox") == 0)
+			kind = fd->case_sensitive ? SF_KIND_STRING_CS : SF_KIND_STRING;
+		else if (strcmp(t, "picklist") == 0)
+			kind = SF_KIND_PICKLIST;
+		else if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0)
+			kind = SF_KIND_ID;
+		else if (strcmp(t, "int") == 0 || strcmp(t, "long") == 0)
+			kind = SF_KIND_INT;
+		else if (strcmp(t, "double") == 0 || strcmp(t, "currency") == 0 ||
+				 strcmp(t, "percent") == 0)
+			kind = SF_KIND_NUMBER;
+		else if (strcmp(t, "boolean") == 0)
+			kind = SF_KIND_BOOL;
+		else if (strcmp(t, "date") == 0)
+			kind = SF_KIND_DATE;
+		else if (strcmp(t, "datetime") == 0)
+			kind = SF_KIND_DATETIME;
+		else if (strcmp(t, "time") == 0)
+			kind = SF_KIND_TIME;
+
+		if (kind == SF_KIND_NONE || !kind_accepts_type(kind, attr->atttypid))
+			continue;
+		/* a field used as PostgreSQL text must keep its own collation */
+		if (OidIsValid(attr->attcollation) &&
+			!get_collation_isdeterministic(attr->attcollation))
+			continue;
+		if (fd->sortable)
+			kind |= SF_KIND_SORTABLE;
+		if (fd->groupable)
+			kind |= SF_KIND_GROUPABLE;
+		info->kinds[i] = kind;
+	}
+}
+
+/*
+ * kind_accepts_type
+ *		Does a column of type 'typid' hold the values of a field of 'kind'
+ *		so that comparisons agree?
+ */
+static bool
+kind_accepts_type(int kind, Oid typid)
+{
+	switch (kind & SF_KIND_MASK)
+	{
+		case SF_KIND_STRING:
+		case SF_KIND_STRING_CS:
+		case SF_KIND_PICKLIST:
+		case SF_KIND_ID:
+			return typid == TEXTOID || typid == VARCHAROID;
+		case SF_KIND_INT:
+		case SF_KIND_NUMBER:
+			return typid == INT2OID || typid == INT4OID ||
+				typid == INT8OID || typid == NUMERICOID;
+		case SF_KIND_BOOL:
+			return typid == BOOLOID;
+		case SF_KIND_DATE:
+			return typid == DATEOID;
+		case SF_KIND_DATETIME:
+			return typid == TIMESTAMPTZOID || typid == TIMESTAMPOID;
+		case SF_KIND_TIME:
+			return typid == TIMEOID;
+	}
 	return false;
 }
 
 /*
- * classifyConditions
- *		Split 'input_conds' (RestrictInfos) into those Salesforce can
- *		evaluate (*remote_conds) and those PostgreSQL must (*local_conds).
+ * same_type_class
+ *		Do an operator's two input types belong together (both the column's
+ *		comparison type)?  Integers of any width compare exactly.
+ */
+static bool
+same_type_class(Oid a, Oid b)
+{
+	if (a == b)
+		return true;
+	return (a == INT2OID || a == INT4OID || a == INT8OID) &&
+		(b == INT2OID || b == INT4OID || b == INT8OID);
+}
+
+/*
+ * sfClauseIsPushable
+ *		Can 'clause' be written in SOQL?  *exact tells whether Salesforce's
+ *		answer is exactly PostgreSQL's (else a superset: recheck locally),
+ *		*has_values whether it needs values known only at execution.
+ */
+bool
+sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
+				   bool *has_values)
+{
+	WalkCxt		cxt;
+	StringInfoData scratch;
+	bool		ok;
+	SfValueHook save_hook = info->value_hook;
+	int			save_n = info->nplaceholders;
+
+	initStringInfo(&scratch);
+	cxt.info = info;
+	cxt.buf = &scratch;
+	cxt.exact = true;
+	cxt.has_values = false;
+	info->value_hook = NULL;
+	ok = walk_cond(clause, false, &cxt);
+	info->value_hook = save_hook;
+	info->nplaceholders = save_n;
+	pfree(scratch.data);
+
+	*exact = cxt.exact;
+	*has_values = cxt.has_values;
+	return ok;
+}
+
+/*
+ * sfDeparseWhere
+ *		Append " WHERE c1 AND c2 ..." for 'clauses' (plain expressions, each
+ *		accepted by sfClauseIsPushable), or nothing for an empty list.
  */
 void
-classifyConditions(PlannerInfo *root, RelOptInfo *baserel,
-				   List *input_conds, List **remote_conds,
-				   List **local_conds)
+sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 {
 	ListCell   *lc;
+	bool		first = true;
 
-	*remote_conds = NIL;
-	*local_conds = NIL;
-
-	foreach(lc, input_conds)
+	foreach(lc, clauses)
 	{
-		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		WalkCxt		cxt;
 
-		if (is_foreign_expr(root, baserel, ri->clause))
-			*remote_conds = lappend(*remote_conds, ri);
-		else
-			*local_conds = lappend(*local_conds, ri);
+		cxt.info = info;
+		cxt.buf = buf;
+		cxt.exact = true;
+		cxt.has_values = false;
+		appendStringInfoString(buf, first ? " WHERE " : " AND ");
+		first = false;
+		if (!walk_cond((Expr *) lfirst(lc), false, &cxt))
+			elog(ERROR, "salesforce_fdw: a clause accepted at plan time cannot be written in SOQL");
 	}
+}
+
+/*
+ * walk_cond
+ *		Write the boolean expression 'node' (negated if 'negate') into
+ *		cxt->buf.  False if it cannot be sent; then the buffer holds junk.
+ */
+static bool
+walk_cond(Expr *node, bool negate, WalkCxt *cxt)
+{
+	if (node == NULL)
+		return false;
+
+	switch (nodeTag(node))
+	{
+		case T_BoolExpr:
+			{
+				BoolExpr   *b = (BoolExpr *) node;
+				const char *conj;
+				ListCell   *lc;
+				bool		first = true;
+
+				if (b->boolop == NOT_EXPR)
+					return walk_cond((Expr *) linitial(b->args), !negate, cxt);
+				/* De Morgan: NOT (a AND b) is (NOT a OR NOT b) */
+				if ((b->boolop == AND_EXPR) != negate)
+					conj = " AND ";
+				else
+					conj = " OR ";
+				appendStringInfoChar(cxt->buf, '(');
+				foreach(lc, b->args)
+				{
+					if (!first)
+						appendStringInfoString(cxt->buf, conj);
+					first = false;
+					if (!walk_cond((Expr *) lfirst(lc), negate, cxt))
+						return false;
+				}
+				appendStringInfoChar(cxt->buf, ')');
+				return true;
+			}
+		case T_OpExpr:
+			return walk_op((OpExpr *) node, negate, cxt);
+		case T_ScalarArrayOpExpr:
+			return walk_in((ScalarArrayOpExpr *) node, negate, cxt);
+		case T_NullTest:
+			return walk_nulltest((NullTest *) node, negate, cxt);
+		case T_BooleanTest:
+			return walk_booltest((BooleanTest *) node, negate, cxt);
+		case T_Var:
+			{
+				int			attno = column_of(node, cxt);
+
+				if (attno == 0 ||
+					(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+					return false;
+				appendStringInfo(cxt->buf, "(%s = %s)",
+								 cxt->info->fields[attno],
+								 negate ? "false" : "true");
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/*
+ * column_of
+ *		The attnum of 'node' if it is a column of the foreign table that may
+ *		appear in SOQL (through a binary-compatible relabeling such as
+ *		varchar to text), else 0.
+ */
+static int
+column_of(Expr *node, WalkCxt *cxt)
+{
+	Var		   *var;
+
+	while (node && IsA(node, RelabelType))
+		node = ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Var))
+		return 0;
+	var = (Var *) node;
+	if (var->varno != cxt->info->varno || var->varlevelsup != 0 ||
+		var->varattno <= 0 || var->varattno > cxt->info->natts)
+		return 0;
+	if ((cxt->info->kinds[var->varattno] & SF_KIND_MASK) == SF_KIND_NONE)
+		return 0;
+	return var->varattno;
+}
+
+/*
+ * is_value_expr
+ *		Is 'node' a value PostgreSQL can compute before the scan: a constant,
+ *		a parameter, a column of another relation (a parameterized join), or
+ *		a non-volatile expression of those (now(), current_date, casts)?
+ */
+static bool
+is_value_expr(Expr *node, Index varno)
+{
+	if (contain_volatile_functions((Node *) node))
+		return false;
+	return !value_walker((Node *) node, &varno);
+}
+
+/* True when 'node' contains something a value may not contain. */
+static bool
+value_walker(Node *node, void *context)
+{
+	Index		varno = *(Index *) context;
+
+	if (node == NULL)
+		return false;
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			return ((Var *) node)->varno == varno ||
+				((Var *) node)->varlevelsup != 0;
+		case T_Const:
+		case T_Param:
+		case T_FuncExpr:
+		case T_OpExpr:
+		case T_RelabelType:
+		case T_CoerceViaIO:
+		case T_ArrayCoerceExpr:
+		case T_ArrayExpr:
+		case T_SQLValueFunction:
+		case T_CaseTestExpr:
+		case T_List:
+			break;
+		default:
+			return true;
+	}
+	return expression_tree_walker(node, value_walker, context);
+}
+
+/*
+ * get_value
+ *		The value of 'expr': true with the value and null flag if it is known now (a
+ *		constant, or anything at execution), false at plan time otherwise.
+ */
+static bool
+get_value(WalkCxt *cxt, Expr *expr, Datum *value, bool *isnull)
+{
+	if (IsA(expr, Const))
+	{
+		*value = ((Const *) expr)->constvalue;
+		*isnull = ((Const *) expr)->constisnull;
+		return true;
+	}
+	cxt->has_values = true;
+	if (cxt->info->value_hook == NULL)
+		return false;
+	return cxt->info->value_hook(expr, cxt->info->value_arg, value, isnull);
+}
+
+/* Write the next plan-time placeholder. */
+static void
+placeholder(WalkCxt *cxt)
+{
+	appendStringInfo(cxt->buf, "$%d", ++cxt->info->nplaceholders);
+}
+
+/* Comparison operators by name */
+static bool
+parse_cmp(const char *name, SfCmp *cmp)
+{
+	if (strcmp(name, "=") == 0)
+		*cmp = CMP_EQ;
+	else if (strcmp(name, "<>") == 0)
+		*cmp = CMP_NE;
+	else if (strcmp(name, "<") == 0)
+		*cmp = CMP_LT;
+	else if (strcmp(name, "<=") == 0)
+		*cmp = CMP_LE;
+	else if (strcmp(name, ">") == 0)
+		*cmp = CMP_GT;
+	else if (strcmp(name, ">=") == 0)
+		*cmp = CMP_GE;
+	else
+		return false;
+	return true;
+}
+
+static SfCmp
+negate_cmp(SfCmp cmp)
+{
+	static const SfCmp neg[] = {CMP_NE, CMP_EQ, CMP_GE, CMP_GT, CMP_LE, CMP_LT};
+
+	return neg[cmp];
+}
+
+static SfCmp
+commute_cmp(SfCmp cmp)
+{
+	static const SfCmp com[] = {CMP_EQ, CMP_NE, CMP_GT, CMP_GE, CMP_LT, CMP_LE};
+
+	return com[cmp];
+}
+
+/*
+ * walk_op
+ *		column op value (either way round), LIKE and ILIKE.
+ */
+static bool
+walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
+{
+	HeapTuple	tup;
+	Form_pg_operator form;
+	char		name[NAMEDATALEN];
+	Oid			left,
+				right;
+	Expr	   *arg1,
+			   *arg2;
+	int			attno;
+	Expr	   *valexpr;
+	bool		var_left = true;
+	int			kind;
+	const char *field;
+	Datum		value;
+	bool		isnull;
+	SfCmp		cmp;
+
+	if (list_length(op->args) != 2 || op->opno >= FirstGenbkiObjectId)
+		return false;
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op->opno));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	strlcpy(name, NameStr(form->oprname), NAMEDATALEN);
+	left = form->oprleft;
+	right = form->oprright;
+	ReleaseSysCache(tup);
+
+	if (OidIsValid(op->inputcollid) &&
+		!get_collation_isdeterministic(op->inputcollid))
+		return false;
+
+	arg1 = linitial(op->args);
+	arg2 = lsecond(op->args);
+	attno = column_of(arg1, cxt);
+	valexpr = arg2;
+	if (attno == 0)
+	{
+		attno = column_of(arg2, cxt);
+		valexpr = arg1;
+		var_left = false;
+	}
+	if (attno == 0 || !is_value_expr(valexpr, cxt->info->varno))
+		return false;
+	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	field = cxt->info->fields[attno];
+
+	/* LIKE, ILIKE and their negations: the column on the left only */
+	if (strcmp(name, "~~") == 0 || strcmp(name, "~~*") == 0 ||
+		strcmp(name, "!~~") == 0 || strcmp(name, "!~~*") == 0)
+	{
+		bool		positive = (name[0] != '!') != negate;
+		bool		ilike = (name[strlen(name) - 1] == '*');
+
+		if (!var_left || !positive || left != TEXTOID || right != TEXTOID)
+			return false;
+		if (kind != SF_KIND_STRING && kind != SF_KIND_STRING_CS)
+			return false;
+		cxt->exact = false;		/* case and wildcards: always rechecked */
+		if (!get_value(cxt, valexpr, &value, &isnull))
+		{
+			appendStringInfo(cxt->buf, "(%s LIKE ", field);
+			placeholder(cxt);
+			appendStringInfoChar(cxt->buf, ')');
+		}
+		else if (isnull)
+			appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
+		else
+			emit_like(cxt, field, ilike, value);
+		return true;
+	}
+
+	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
+		!kind_accepts_type(kind, left))
+		return false;
+	if (!var_left)
+		cmp = commute_cmp(cmp);
+	if (negate)
+		cmp = negate_cmp(cmp);
+
+	switch (kind)
+	{
+		case SF_KIND_STRING:
+		case SF_KIND_PICKLIST:
+			/* case-insensitive: only = narrows to a superset */
+			if (cmp != CMP_EQ)
+				return false;
+			cxt->exact = false;
+			break;
+		case SF_KIND_STRING_CS:
+		case SF_KIND_ID:
+		case SF_KIND_BOOL:
+			if (cmp != CMP_EQ && cmp != CMP_NE)
+				return false;
+			break;
+		case SF_KIND_DATETIME:
+		case SF_KIND_TIME:
+			/* a finer value than Salesforce keeps is widened */
+			if (!IsA(valexpr, Const))
+				cxt->exact = false;
+			break;
+		default:
+			break;
+	}
+
+	if (!get_value(cxt, valexpr, &value, &isnull))
+	{
+		if (cmp == CMP_NE)
+		{
+			appendStringInfo(cxt->buf, "(%s != ", field);
+			placeholder(cxt);
+			appendStringInfo(cxt->buf, " AND %s != null)", field);
+		}
+		else
+		{
+			appendStringInfo(cxt->buf, "(%s %s ", field, cmp_soql[cmp]);
+			placeholder(cxt);
+			appendStringInfoChar(cxt->buf, ')');
+		}
+		return true;
+	}
+	if (isnull)
+	{
+		/* a comparison with null is never true, negated or not */
+		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
+		return true;
+	}
+	emit_leaf(cxt, field, kind, cmp, value, right);
+	return true;
+}
+
+/*
+ * emit_leaf
+ *		Write "field cmp value" for a known non-null value of type 'typid',
+ *		null-safe, or an equivalent (or, with cxt->exact cleared, wider)
+ *		leaf where the value can't be written as it is.
+ */
+static void
+emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+		  Datum value, Oid typid)
+{
+	StringInfoData lit;
+	bool		plus = false;
+	bool		fraction = false;
+	Datum		floor_value = (Datum) 0;
+	int			res;
+	StringInfo	buf = cxt->buf;
+
+	if (kind == SF_KIND_BOOL)
+	{
+		bool		b = DatumGetBool(value);
+
+		if (cmp == CMP_NE)
+			b = !b;
+		appendStringInfo(buf, "(%s = %s)", field, b ? "true" : "false");
+		return;
+	}
+
+	initStringInfo(&lit);
+	res = format_value(&lit, kind, value, typid, &plus, &fraction,
+					   &floor_value);
+	if (res == FMT_EXTREME)
+	{
+		emit_extreme(buf, field, cmp, plus);
+		return;
+	}
+	if (res == FMT_NOMATCH)
+	{
+		if (cmp == CMP_NE)
+			appendStringInfo(buf, "(%s != null)", field);
+		else if (cmp == CMP_EQ)
+			appendStringInfoString(buf, SF_FALSE_LEAF);
+		else
+		{
+			/*
+			 * A fraction against an integer field: x < 2.5 is x <= 2, x >
+			 * 2.5 is x >= 3 (floor_value holds the floor, as text).
+			 */
+			int64		fl = DatumGetInt64(floor_value);
+
+			if (cmp == CMP_LT || cmp == CMP_LE)
+				appendStringInfo(buf, "(%s <= " INT64_FORMAT ")", field, fl);
+			else
+				appendStringInfo(buf, "(%s >= " INT64_FORMAT ")", field, fl + 1);
+		}
+		return;
+	}
+
+	if (fraction)
+	{
+		/*
+		 * The value lies strictly between two values Salesforce can hold
+		 * and write: lit is the lower one, floor_value the upper one (text).
+		 * Widen to a superset; the clause is rechecked.
+		 */
+		const char *upper = DatumGetCString(floor_value);
+
+		cxt->exact = false;
+		switch (cmp)
+		{
+			case CMP_EQ:
+				appendStringInfo(buf, "(%s > %s AND %s < %s)",
+								 field, lit.data, field, upper);
+				break;
+			case CMP_NE:
+				appendStringInfo(buf, "(%s != null)", field);
+				break;
+			case CMP_LT:
+			case CMP_LE:
+				appendStringInfo(buf, "(%s < %s)", field, upper);
+				break;
+			case CMP_GT:
+			case CMP_GE:
+				appendStringInfo(buf, "(%s > %s)", field, lit.data);
+				break;
+		}
+		return;
+	}
+
+	if (cmp == CMP_NE)
+		appendStringInfo(buf, "(%s != %s AND %s != null)",
+						 field, lit.data, field);
+	else
+		appendStringInfo(buf, "(%s %s %s)", field, cmp_soql[cmp], lit.data);
+}
+
+/*
+ * emit_extreme
+ *		Write the leaf for a comparison with a value beyond every value
+ *		Salesforce holds (above all if 'plus', below all otherwise).
+ */
+static void
+emit_extreme(StringInfo buf, const char *field, SfCmp cmp, bool plus)
+{
+	bool		all;
+
+	switch (cmp)
+	{
+		case CMP_NE:
+			all = true;
+			break;
+		case CMP_LT:
+		case CMP_LE:
+			all = plus;
+			break;
+		case CMP_GT:
+		case CMP_GE:
+			all = !plus;
+			break;
+		default:
+			all = false;
+			break;
+	}
+	if (all)
+		appendStringInfo(buf, "(%s != null)", field);
+	else
+		appendStringInfoString(buf, SF_FALSE_LEAF);
+}
+
+/*
+ * format_value
+ *		Write the SOQL literal of 'value' (of PostgreSQL type 'typid') for a
+ *		field of 'kind' into 'out' and return FMT_OK; or return FMT_EXTREME
+ *		(with *plus) or FMT_NOMATCH when no literal stands for it.
+ *
+ * Datetimes and times finer than Salesforce keeps set *fraction: 'out'
+ * then holds the value rounded down and *floor_value (a C string) rounded
+ * up.  For an integer field and a non-integral number FMT_NOMATCH comes
+ * with *floor_value the floor (int64).
+ */
+static int
+format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
+			 bool *fraction, Datum *floor_value)
+{
+	*fraction = false;
+
+	switch (kind)
+	{
+		case SF_KIND_STRING:
+		case SF_KIND_STRING_CS:
+		case SF_KIND_PICKLIST:
+		case SF_KIND_ID:
+			{
+				char	   *s = TextDatumGetCString(value);
+				size_t		len = strlen(s);
+
+				/* Salesforce stores no empty string (null instead) */
+				if (len == 0)
+					return FMT_NOMATCH;
+				if (kind == SF_KIND_ID && !sfIsValidId18(s, len))
+					return FMT_NOMATCH;
+				/* longer than any filterable value, and than SOQL allows */
+				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
+					return FMT_NOMATCH;
+				deparseStringLiteral(out, s);
+				return FMT_OK;
+			}
+		case SF_KIND_INT:
+		case SF_KIND_NUMBER:
+			{
+				Numeric		num;
+				char	   *s;
+
+				if (typid == INT2OID)
+				{
+					appendStringInfo(out, "%d", (int) DatumGetInt16(value));
+					return FMT_OK;
+				}
+				if (typid == INT4OID)
+				{
+					appendStringInfo(out, "%d", DatumGetInt32(value));
+					return FMT_OK;
+				}
+				if (typid == INT8OID)
+				{
+					appendStringInfo(out, INT64_FORMAT, DatumGetInt64(value));
+					return FMT_OK;
+				}
+				num = DatumGetNumeric(value);
+				s = DatumGetCString(DirectFunctionCall1(numeric_out,
+														NumericGetDatum(num)));
+				if (numeric_is_nan(num))
+				{
+					*plus = true;	/* NaN sorts above every number */
+					return FMT_EXTREME;
+				}
+				/* infinities, and far beyond any double Salesforce holds */
+				if (numeric_is_inf(num) || strlen(s) > 60)
+				{
+					*plus = (s[0] != '-');
+					return FMT_EXTREME;
+				}
+				if (kind == SF_KIND_INT)
+				{
+					char	   *fl;
+					char	   *end;
+					int64		i64;
+
+					fl = DatumGetCString(DirectFunctionCall1(numeric_out,
+															 DirectFunctionCall1(numeric_floor,
+																				 NumericGetDatum(num))));
+					errno = 0;
+					i64 = strtoi64(fl, &end, 10);
+					if (errno != 0 || *end != '\0')
+					{
+						*plus = (s[0] != '-');
+						return FMT_EXTREME;
+					}
+					if (!numeric_is_integral(num))
+					{
+						*floor_value = Int64GetDatum(i64);
+						return FMT_NOMATCH;
+					}
+					appendStringInfo(out, INT64_FORMAT, i64);
+					return FMT_OK;
+				}
+				appendStringInfoString(out, s);
+				return FMT_OK;
+			}
+		case SF_KIND_DATE:
+			{
+				DateADT		d = DatumGetDateADT(value);
+				int			y,
+							m,
+							dd;
+
+				if (DATE_NOT_FINITE(d))
+				{
+					*plus = DATE_IS_NOEND(d);
+					return FMT_EXTREME;
+				}
+				j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &dd);
+				if (y < 1 || y > 9999)
+				{
+					*plus = (y > 9999);
+					return FMT_EXTREME;
+				}
+				appendStringInfo(out, "%04d-%02d-%02d", y, m, dd);
+				return FMT_OK;
+			}
+		case SF_KIND_DATETIME:
+			{
+				/* timestamptz and timestamp (UTC wall time, see convert.c) */
+				Timestamp	ts = DatumGetTimestamp(value);
+				struct pg_tm tm;
+				fsec_t		fsec;
+
+				if (TIMESTAMP_NOT_FINITE(ts))
+				{
+					*plus = TIMESTAMP_IS_NOEND(ts);
+					return FMT_EXTREME;
+				}
+				if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+					tm.tm_year < 1 || tm.tm_year > 9999)
+				{
+					*plus = (ts > 0);
+					return FMT_EXTREME;
+				}
+				appendStringInfo(out, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+								 tm.tm_year, tm.tm_mon, tm.tm_mday,
+								 tm.tm_hour, tm.tm_min, tm.tm_sec);
+				if (fsec != 0)
+				{
+					StringInfoData up;
+					Timestamp	next = ts - fsec + USECS_PER_SEC;
+
+					*fraction = true;
+					initStringInfo(&up);
+					if (timestamp2tm(next, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+						tm.tm_year > 9999)
+					{
+						/* no upper literal: compare with the lower one */
+						*plus = true;
+						appendStringInfoString(&up, out->data);
+					}
+					else
+						appendStringInfo(&up, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+										 tm.tm_year, tm.tm_mon, tm.tm_mday,
+										 tm.tm_hour, tm.tm_min, tm.tm_sec);
+					*floor_value = CStringGetDatum(up.data);
+				}
+				return FMT_OK;
+			}
+		case SF_KIND_TIME:
+			{
+				TimeADT		t = DatumGetTimeADT(value);
+				int64		ms = t / 1000;
+
+				/* 24:00:00 is later than any time Salesforce holds */
+				if (t >= USECS_PER_DAY)
+				{
+					*plus = true;
+					return FMT_EXTREME;
+				}
+				appendStringInfo(out, "%02d:%02d:%02d.%03dZ",
+								 (int) (ms / 3600000), (int) (ms / 60000 % 60),
+								 (int) (ms / 1000 % 60), (int) (ms % 1000));
+				if (t % 1000 != 0)
+				{
+					StringInfoData up;
+
+					ms++;
+					*fraction = true;
+					initStringInfo(&up);
+					if (ms >= 86400000)
+						appendStringInfoString(&up, "23:59:59.999Z");
+					else
+						appendStringInfo(&up, "%02d:%02d:%02d.%03dZ",
+										 (int) (ms / 3600000),
+										 (int) (ms / 60000 % 60),
+										 (int) (ms / 1000 % 60),
+										 (int) (ms % 1000));
+					*floor_value = CStringGetDatum(up.data);
+				}
+				return FMT_OK;
+			}
+	}
+	elog(ERROR, "salesforce_fdw: no SOQL literal for field kind %d", kind);
+	return FMT_NOMATCH;			/* keep compiler quiet */
+}
+
+/* Is 'num' (finite) a whole number? */
+static bool
+numeric_is_integral(Numeric num)
+{
+	Datum		fl = DirectFunctionCall1(numeric_floor, NumericGetDatum(num));
+
+	return DatumGetBool(DirectFunctionCall2(numeric_eq, fl,
+											NumericGetDatum(num)));
+}
+
+/*
+ * emit_like
+ *		Write "field LIKE 'pattern'" for the PostgreSQL pattern 'value'
+ *		(default escape \), in a form that matches at least every string the
+ *		PostgreSQL LIKE (or ILIKE) matches.  The clause is rechecked.
+ *
+ * SOQL LIKE upper-cases both sides with the user's locale.  A character
+ * PostgreSQL matches one for one may then be two (German sharp s), so _
+ * becomes %.  For ILIKE, non-ASCII characters and i and k (whose lower-case
+ * partners include the non-ASCII dotted capital I and Kelvin sign) become %
+ * too: the rest of ASCII folds alike everywhere.
+ */
+static void
+emit_like(WalkCxt *cxt, const char *field, bool ilike, Datum value)
+{
+	char	   *pat = TextDatumGetCString(value);
+	StringInfoData soql;		/* the escaped pattern, without quotes */
+	StringInfoData seg;			/* literal characters not yet escaped */
+	const unsigned char *p;
+	bool		last_pct = false;
+
+	initStringInfo(&soql);
+	initStringInfo(&seg);
+	for (p = (const unsigned char *) pat; *p; p++)
+	{
+		unsigned char c = *p;
+		bool		literal = false;
+
+		if (c == '\\')
+		{
+			p++;
+			if (*p == '\0')
+			{
+				/* PostgreSQL rejects this pattern: let the recheck say so */
+				appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
+				return;
+			}
+			c = *p;
+			literal = true;
+		}
+		if ((!literal && (c == '%' || c == '_')) || c >= 0x80 ||
+			(ilike && (c == 'i' || c == 'I' || c == 'k' || c == 'K')))
+		{
+			/* a wildcard; all bytes of a multibyte character go with it */
+			if (c >= 0x80)
+				while ((p[1] & 0xC0) == 0x80)
+					p++;
+			if (!last_pct)
+			{
+				append_escaped(&soql, seg.data, true);
+				resetStringInfo(&seg);
+				appendStringInfoChar(&soql, '%');
+			}
+			last_pct = true;
+			continue;
+		}
+		last_pct = false;
+		appendStringInfoChar(&seg, (char) c);
+	}
+	append_escaped(&soql, seg.data, true);
+
+	if (soql.len > SF_MAX_LITERAL)
+		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
+	else if (strcmp(soql.data, "%") == 0)
+		appendStringInfo(cxt->buf, "(%s != null)", field);	/* any value */
+	else
+		appendStringInfo(cxt->buf, "(%s LIKE '%s')", field, soql.data);
+}
+
+/*
+ * walk_in
+ *		column = ANY (array) and column <> ALL (array): IN and NOT IN.
+ */
+static bool
+walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
+{
+	HeapTuple	tup;
+	Form_pg_operator form;
+	char		name[NAMEDATALEN];
+	Oid			left,
+				right;
+	Expr	   *arrexpr;
+	int			attno;
+	int			kind;
+	const char *field;
+	SfCmp		cmp;
+	bool		in;
+	Datum		value;
+	bool		isnull;
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	StringInfoData list;
+	int			nwritten = 0;
+	int			i;
+
+	if (list_length(saop->args) != 2 || saop->opno >= FirstGenbkiObjectId)
+		return false;
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(saop->opno));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	strlcpy(name, NameStr(form->oprname), NAMEDATALEN);
+	left = form->oprleft;
+	right = form->oprright;
+	ReleaseSysCache(tup);
+
+	if (OidIsValid(saop->inputcollid) &&
+		!get_collation_isdeterministic(saop->inputcollid))
+		return false;
+
+	attno = column_of(linitial(saop->args), cxt);
+	arrexpr = lsecond(saop->args);
+	if (attno == 0 || !is_value_expr(arrexpr, cxt->info->varno))
+		return false;
+	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	field = cxt->info->fields[attno];
+
+	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
+		!kind_accepts_type(kind, left))
+		return false;
+	/* = ANY is IN; <> ALL is NOT IN; NOT swaps them */
+	if (cmp == CMP_EQ && saop->useOr)
+		in = !negate;
+	else if (cmp == CMP_NE && !saop->useOr)
+		in = negate;
+	else
+		return false;
+
+	switch (kind)
+	{
+		case SF_KIND_STRING:
+		case SF_KIND_PICKLIST:
+			if (!in)
+				return false;	/* case-insensitive NOT IN drops rows */
+			cxt->exact = false;
+			break;
+		case SF_KIND_STRING_CS:
+		case SF_KIND_ID:
+		case SF_KIND_INT:
+		case SF_KIND_NUMBER:
+		case SF_KIND_DATE:
+			break;
+		default:
+			return false;
+	}
+
+	if (!IsA(arrexpr, Const))
+	{
+		/* its size is known only at execution: a long one is not sent */
+		cxt->exact = false;
+	}
+
+	if (!get_value(cxt, arrexpr, &value, &isnull))
+	{
+		appendStringInfo(cxt->buf, in ? "(%s IN " : "(%s NOT IN ", field);
+		placeholder(cxt);
+		if (!in)
+			appendStringInfo(cxt->buf, " AND %s != null", field);
+		appendStringInfoChar(cxt->buf, ')');
+		return true;
+	}
+	if (isnull)
+	{
+		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
+		return true;
+	}
+
+	arr = DatumGetArrayTypeP(value);
+	get_typlenbyvalalign(ARR_ELEMTYPE(arr), &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
+					  &elems, &nulls, &nelems);
+
+	initStringInfo(&list);
+	for (i = 0; i < nelems; i++)
+	{
+		StringInfoData lit;
+		bool		plus;
+		bool		fraction;
+		Datum		floor_value;
+
+		if (nulls[i])
+		{
+			if (in)
+				continue;		/* x = null is never true */
+			/* x <> null is never true: NOT IN is false */
+			appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
+			return true;
+		}
+		initStringInfo(&lit);
+		/* values no field value can equal leave both lists alike */
+		if (format_value(&lit, kind, elems[i], right, &plus, &fraction,
+						 &floor_value) != FMT_OK)
+			continue;
+		if (nwritten > 0)
+			appendStringInfoString(&list, ", ");
+		appendStringInfoString(&list, lit.data);
+		nwritten++;
+	}
+
+	if (nwritten > SF_MAX_IN_VALUES || list.len > SF_MAX_IN_BYTES)
+	{
+		if (IsA(arrexpr, Const))
+			return false;		/* decided locally */
+		/* a parameter: the clause is rechecked, any superset will do */
+		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
+		return true;
+	}
+	if (nwritten == 0)
+	{
+		if (in)
+			appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
+		else
+			appendStringInfo(cxt->buf, "(%s != null)", field);
+		return true;
+	}
+	if (in)
+		appendStringInfo(cxt->buf, "(%s IN (%s))", field, list.data);
+	else
+		appendStringInfo(cxt->buf, "(%s NOT IN (%s) AND %s != null)",
+						 field, list.data, field);
+	return true;
+}
+
+/*
+ * walk_nulltest
+ *		IS [NOT] NULL: "= null" / "!= null"; a checkbox is never null.
+ */
+static bool
+walk_nulltest(NullTest *nt, bool negate, WalkCxt *cxt)
+{
+	int			attno;
+	bool		isnull;
+
+	if (nt->argisrow)
+		return false;
+	attno = column_of(nt->arg, cxt);
+	if (attno == 0)
+		return false;
+	isnull = (nt->nulltesttype == IS_NULL) != negate;
+	if ((cxt->info->kinds[attno] & SF_KIND_MASK) == SF_KIND_BOOL)
+		appendStringInfoString(cxt->buf,
+							   isnull ? SF_FALSE_LEAF : SF_TRUE_LEAF);
+	else
+		appendStringInfo(cxt->buf, "(%s %s null)", cxt->info->fields[attno],
+						 isnull ? "=" : "!=");
+	return true;
+}
+
+/*
+ * walk_booltest
+ *		IS [NOT] TRUE / FALSE of a checkbox (never null, so IS NOT TRUE is
+ *		= false).
+ */
+static bool
+walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
+{
+	int			attno = column_of(bt->arg, cxt);
+	bool		want;
+
+	if (attno == 0 ||
+		(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+		return false;
+	switch (bt->booltesttype)
+	{
+		case IS_TRUE:
+		case IS_NOT_FALSE:
+			want = true;
+			break;
+		case IS_FALSE:
+		case IS_NOT_TRUE:
+			want = false;
+			break;
+		default:
+			return false;		/* IS [NOT] UNKNOWN */
+	}
+	if (negate)
+		want = !want;
+	appendStringInfo(cxt->buf, "(%s = %s)", cxt->info->fields[attno],
+					 want ? "true" : "false");
+	return true;
+}
+
+/*
+ * sfPathkeyField
+ *		If 'expr' is a column whose field SOQL sorts the way PostgreSQL's
+ *		default btree order does (numbers, dates, datetimes, times), set
+ *		*field and return true.  Text (case-insensitive, locale-driven),
+ *		picklists (definition order), ids and checkboxes are never sorted
+ *		remotely.
+ */
+bool
+sfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
+{
+	WalkCxt		cxt;
+	int			attno;
+	int			kind;
+
+	cxt.info = info;
+	attno = column_of(expr, &cxt);
+	if (attno == 0)
+		return false;
+	kind = info->kinds[attno];
+	if (!(kind & SF_KIND_SORTABLE))
+		return false;
+	switch (kind & SF_KIND_MASK)
+	{
+		case SF_KIND_INT:
+		case SF_KIND_NUMBER:
+		case SF_KIND_DATE:
+		case SF_KIND_DATETIME:
+		case SF_KIND_TIME:
+			*field = info->fields[attno];
+			return true;
+	}
+	return false;
+}
+
+/*
+ * sfIsValidId18
+ *		Is s (len bytes) an 18-character record id whose last three
+ *		characters are the checksum of the first fifteen, as Salesforce
+ *		returns every id?  Only such a value can equal an id column.
+ */
+bool
+sfIsValidId18(const char *s, size_t len)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+	int			chunk;
+	size_t		i;
+
+	if (len != 18)
+		return false;
+	for (i = 0; i < 18; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+			  (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	for (chunk = 0; chunk < 3; chunk++)
+	{
+		int			bits = 0;
+
+		for (i = 0; i < 5; i++)
+		{
+			char		c = s[chunk * 5 + i];
+
+			if (c >= 'A' && c <= 'Z')
+				bits |= 1 << i;
+		}
+		if (s[15 + chunk] != alphabet[bits])
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -127,6 +1410,22 @@ deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
 /*
  * deparseStringLiteral
  *		Append 'val' to 'buf' as a SOQL string literal, quotes included.
+ *		The one quoting function: every string value reaches SOQL through it
+ *		(LIKE patterns through its core, append_escaped).
+ */
+void
+deparseStringLiteral(StringInfo buf, const char *val)
+{
+	appendStringInfoChar(buf, '\'');
+	append_escaped(buf, val, false);
+	appendStringInfoChar(buf, '\'');
+}
+
+/*
+ * append_escaped
+ *		Append the characters of 'val' escaped for the inside of a SOQL
+ *		string literal; with 'like', % and _ are escaped as well (\% and \_,
+ *		escapes SOQL knows only in LIKE patterns).
  *
  * SOQL knows the escapes \n \r \t \b \f \" \' \\ and \uXXXX (reference
  * section 4.3).  Every other control character is written as \uXXXX so that
@@ -134,12 +1433,11 @@ deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
  * server encoding; bytes of multibyte characters are copied unchanged
  * (the query is sent as UTF-8 by the transport).
  */
-void
-deparseStringLiteral(StringInfo buf, const char *val)
+static void
+append_escaped(StringInfo buf, const char *val, bool like)
 {
 	const unsigned char *p;
 
-	appendStringInfoChar(buf, '\'');
 	for (p = (const unsigned char *) val; *p; p++)
 	{
 		switch (*p)
@@ -165,6 +1463,12 @@ deparseStringLiteral(StringInfo buf, const char *val)
 			case '\f':
 				appendStringInfoString(buf, "\\f");
 				break;
+			case '%':
+			case '_':
+				if (like)
+					appendStringInfoChar(buf, '\\');
+				appendStringInfoChar(buf, (char) *p);
+				break;
 			default:
 				if (*p < 0x20 || *p == 0x7f)
 					appendStringInfo(buf, "\\u%04X", (unsigned int) *p);
@@ -173,5 +1477,4 @@ deparseStringLiteral(StringInfo buf, const char *val)
 				break;
 		}
 	}
-	appendStringInfoChar(buf, '\'');
 }

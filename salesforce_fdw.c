@@ -23,6 +23,8 @@
 
 #include "salesforce_fdw.h"		/* first: see the json_object note there */
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "access/sysattr.h"
 #include "access/table.h"
@@ -31,12 +33,20 @@
 #include "foreign/fdwapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_opfamily.h"
+#include "commands/defrem.h"
+#include "access/stratnum.h"
 #include "optimizer/cost.h"
+#include "optimizer/paths.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "catalog/pg_am.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -78,12 +88,23 @@ typedef struct SfScanState
 	int			ncolumns;
 	SfScanColumn *columns;
 
+	int			mode;			/* SF_SCAN_* */
+	char	   *soql_head;		/* "SELECT ... FROM X" */
+	char	   *soql_tail;		/* " ORDER BY ... LIMIT n" */
+	List	   *remote_exprs;	/* quals written with execution-time values,
+								 * NIL when soql is complete */
+	SfDeparseInfo deparse;		/* fields and kinds for remote_exprs */
+	List	   *value_exprs;	/* Exprs evaluated for the SOQL ... */
+	List	   *value_states;	/* ... and their ExprStates */
+	ForeignScanState *node;
+
 	SfQueryCursor *cursor;		/* NULL until the first row is asked for */
 	json_object *records;		/* the current page's records array */
 	size_t		nrecords;
 	size_t		next_record;
 	bool		eof;			/* the last page has been consumed */
 	uint64		closed_requests;	/* requests of cursors closed by rescans */
+	char	   *last_soql;		/* the SOQL last sent */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -104,6 +125,12 @@ static void sfReScanForeignScan(ForeignScanState *node);
 static void sfEndForeignScan(ForeignScanState *node);
 static void sfExplainForeignScan(ForeignScanState *node, ExplainState *es);
 
+static void sfGetForeignUpperPaths(PlannerInfo *root,
+								   UpperRelationKind stage,
+								   RelOptInfo *input_rel,
+								   RelOptInfo *output_rel, void *extra);
+static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
+static char *current_soql(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
 static void close_cursor(SfScanState *fsstate);
@@ -129,6 +156,7 @@ salesforce_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ReScanForeignScan = sfReScanForeignScan;
 	routine->EndForeignScan = sfEndForeignScan;
 	routine->ExplainForeignScan = sfExplainForeignScan;
+	routine->GetForeignUpperPaths = sfGetForeignUpperPaths;
 	routine->AddForeignUpdateTargets = sfAddForeignUpdateTargets;
 	routine->PlanForeignModify = sfPlanForeignModify;
 	routine->BeginForeignModify = sfBeginForeignModify;
@@ -161,8 +189,12 @@ salesforce_fdw_version(PG_FUNCTION_ARGS)
 
 /*
  * sfGetForeignRelSize
- *		Resolve the table's options, split the quals, note the columns the
- *		query needs and estimate the row count.
+ *		Resolve the table's options and its fields' kinds, split the quals
+ *		into those Salesforce evaluates and those checked here, note the
+ *		columns the query needs and estimate the row count.
+ *
+ * The describe of the sObject (cached per backend) is asked for only when
+ * something could be pushed down: a qual, a join clause or an ORDER BY.
  */
 static void
 sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
@@ -170,14 +202,49 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 {
 	SfFdwRelationInfo *fpinfo;
 	ListCell   *lc;
+	Relation	rel;
+	const SfSObjectDesc *desc = NULL;
 
 	fpinfo = (SfFdwRelationInfo *) palloc0(sizeof(SfFdwRelationInfo));
 	baserel->fdw_private = (void *) fpinfo;
 
 	SfGetTableOptions(foreigntableid, &fpinfo->table);
 
-	classifyConditions(root, baserel, baserel->baserestrictinfo,
-					   &fpinfo->remote_conds, &fpinfo->local_conds);
+	if (baserel->baserestrictinfo != NIL || baserel->joininfo != NIL ||
+		baserel->has_eclass_joins || root->query_pathkeys != NIL)
+	{
+		ForeignTable *table = GetForeignTable(foreigntableid);
+		Oid			userid = OidIsValid(baserel->userid) ?
+			baserel->userid : GetUserId();
+		UserMapping *user = GetUserMapping(userid, table->serverid);
+
+		desc = SfDescribeSObject(GetSalesforceConnection(user),
+								 fpinfo->table.sobject);
+	}
+
+	rel = table_open(foreigntableid, NoLock);
+	fpinfo->deparse.varno = baserel->relid;
+	sfResolveFieldKinds(&fpinfo->deparse, foreigntableid, rel, desc);
+	table_close(rel, NoLock);
+
+	foreach(lc, baserel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		bool		exact;
+		bool		has_values;
+
+		if (sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
+							   &has_values))
+		{
+			fpinfo->remote_conds = lappend(fpinfo->remote_conds, ri);
+			if (has_values)
+				fpinfo->remote_values = true;
+			if (!exact)
+				fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
+		}
+		else
+			fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
+	}
 
 	/* columns of the target list and of the quals evaluated here */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
@@ -190,82 +257,316 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					   &fpinfo->attrs_used);
 	}
 
-	/* a fixed guess until the record count is asked for (see above) */
-	baserel->tuples = SF_DEFAULT_ROWS;
-	baserel->rows = clamp_row_est(SF_DEFAULT_ROWS *
+	fpinfo->record_count = SF_DEFAULT_ROWS;
+	baserel->tuples = fpinfo->record_count;
+	baserel->rows = clamp_row_est(fpinfo->record_count *
 								  clauselist_selectivity(root,
-														 fpinfo->local_conds,
+														 baserel->baserestrictinfo,
 														 baserel->relid,
 														 JOIN_INNER,
 														 NULL));
 }
 
 /*
+ * scan_cost
+ *		Startup and total cost of fetching 'rows' records in one query:
+ *		one round trip per page, a little per record.
+ */
+static void
+scan_cost(SfFdwRelationInfo *fpinfo, double rows, Cost *startup,
+		  Cost *total)
+{
+	double		pages = ceil(Max(rows, 1.0) / fpinfo->table.fetch_size);
+
+	*startup = SF_STARTUP_COST;
+	*total = SF_STARTUP_COST * pages + rows * (SF_PER_ROW_COST + cpu_tuple_cost);
+}
+
+/*
+ * order_by_soql
+ *		The SOQL ORDER BY list for 'pathkeys', or NULL when one of them can't
+ *		be sorted by Salesforce the way PostgreSQL sorts it.
+ */
+static char *
+order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
+{
+	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (pathkeys == NIL)
+		return NULL;
+	initStringInfo(&buf);
+	foreach(lc, pathkeys)
+	{
+		PathKey    *pk = (PathKey *) lfirst(lc);
+		EquivalenceClass *ec = pk->pk_eclass;
+		const char *field = NULL;
+		ListCell   *lc2;
+
+		if (ec->ec_has_volatile ||
+			(pk->pk_strategy != BTLessStrategyNumber &&
+			 pk->pk_strategy != BTGreaterStrategyNumber))
+			return NULL;
+		foreach(lc2, ec->ec_members)
+		{
+			EquivalenceMember *em = (EquivalenceMember *) lfirst(lc2);
+			Oid			typid;
+			Oid			opclass;
+
+			if (em->em_is_child || !bms_equal(em->em_relids, baserel->relids))
+				continue;
+			if (!sfPathkeyField(&fpinfo->deparse, em->em_expr, &field))
+				continue;
+			/* the type's default order, not some other operator family */
+			typid = exprType((Node *) em->em_expr);
+			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+			if (!OidIsValid(opclass) ||
+				get_opclass_family(opclass) != pk->pk_opfamily)
+			{
+				field = NULL;
+				continue;
+			}
+			break;
+		}
+		if (field == NULL)
+			return NULL;
+		appendStringInfo(&buf, "%s%s %s NULLS %s",
+						 buf.len > 0 ? ", " : "", field,
+						 pk->pk_strategy == BTLessStrategyNumber ? "ASC" : "DESC",
+						 pk->pk_nulls_first ? "FIRST" : "LAST");
+	}
+	return buf.data;
+}
+
+/*
  * sfGetForeignPaths
- *		One path: fetch every record and filter locally.
+ *		A path fetching every record that passes the remote quals, and one
+ *		sorted by Salesforce when the query's ORDER BY can be sent.
  */
 static void
 sfGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
-	Cost		startup_cost = SF_STARTUP_COST;
+	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
+	Cost		startup_cost;
 	Cost		total_cost;
+	double		fetched;
+	Selectivity remote_sel;
 
-	total_cost = startup_cost +
-		(baserel->tuples * (SF_PER_ROW_COST + cpu_tuple_cost));
+	remote_sel = clauselist_selectivity(root, fpinfo->remote_conds,
+										baserel->relid, JOIN_INNER, NULL);
+	fetched = clamp_row_est(baserel->tuples * remote_sel);
+	scan_cost(fpinfo, fetched, &startup_cost, &total_cost);
 
 	add_path(baserel, (Path *)
 			 sf_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 										startup_cost, total_cost,
 										NIL, NULL, NULL, NIL));
+
+	if (root->query_pathkeys != NIL &&
+		order_by_soql(root, baserel, root->query_pathkeys) != NULL)
+	{
+		/* sorting costs Salesforce a little, and saves a local Sort */
+		add_path(baserel, (Path *)
+				 sf_create_foreignscan_path(root, baserel, NULL,
+											baserel->rows,
+											startup_cost,
+											total_cost + fetched * cpu_operator_cost,
+											root->query_pathkeys,
+											NULL, NULL, NIL));
+	}
+}
+
+/*
+ * limit_soql
+ *		The LIMIT Salesforce may apply to this scan, or 0: the query reads
+ *		this one table, needs no local filter, and the plan neither sorts,
+ *		groups nor filters above the scan before the LIMIT (OFFSET is done
+ *		here: the LIMIT covers the skipped rows too).
+ */
+static int64
+limit_soql(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *best_path,
+		   List *local_exprs)
+{
+	Query	   *parse = root->parse;
+
+	if (root->limit_tuples <= 0 || root->limit_tuples > 50000000.0 ||
+		parse->commandType != CMD_SELECT ||
+		parse->limitOption != LIMIT_OPTION_COUNT ||
+		baserel->reloptkind != RELOPT_BASEREL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON ||
+		!bms_equal(root->all_baserels, baserel->relids) ||
+		best_path->path.param_info != NULL ||
+		local_exprs != NIL || parse->hasTargetSRFs || parse->rowMarks != NIL)
+		return 0;
+	if (root->query_pathkeys != NIL &&
+		!pathkeys_contained_in(root->query_pathkeys,
+							   best_path->path.pathkeys))
+		return 0;
+	return (int64) root->limit_tuples;
 }
 
 /*
  * sfGetForeignPlan
- *		Build the SOQL of the columns needed and keep it, with everything the
- *		scan needs to know, in fdw_private.
+ *		Build the SOQL of the columns needed, the quals Salesforce evaluates,
+ *		the ORDER BY and LIMIT it applies, and keep it, with everything the
+ *		scan needs to know, in fdw_private.  Quals whose values are known
+ *		only at execution also go to fdw_exprs: the scan writes their SOQL
+ *		again with the values (EXPLAIN shows $n placeholders).
  */
 static ForeignScan *
-sfGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
-				 ForeignPath *best_path, List *tlist, List *scan_clauses,
-				 Plan *outer_plan)
+sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
+				 Oid foreigntableid, ForeignPath *best_path, List *tlist,
+				 List *scan_clauses, Plan *outer_plan)
 {
-	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
+	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) foreignrel->fdw_private;
 	List	   *retrieved_attrs = NIL;
 	List	   *fields = NIL;
+	List	   *remote_exprs = NIL;
+	List	   *local_exprs = NIL;
+	List	   *fdw_exprs = NIL;
 	List	   *fdw_private;
+	List	   *column_fields = NIL;
+	List	   *column_kinds = NIL;
+	List	   *fdw_scan_tlist = NIL;
+	StringInfoData head;
+	StringInfoData tail;
 	StringInfoData soql;
-	Relation	rel;
-	TupleDesc	tupdesc;
-	bool		whole_row;
+	bool		remote_values = false;
+	int			mode = SF_SCAN_RECORDS;
+	Index		scan_relid;
+	ListCell   *lc;
 	int			i;
 
-	/* nothing is pushed down: every clause is checked locally */
-	scan_clauses = extract_actual_clauses(scan_clauses, false);
+	initStringInfo(&head);
+	initStringInfo(&tail);
 
-	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
-							  fpinfo->attrs_used);
-
-	rel = table_open(foreigntableid, NoLock);
-	tupdesc = RelationGetDescr(rel);
-	for (i = 1; i <= tupdesc->natts; i++)
+	if (IS_UPPER_REL(foreignrel))
 	{
-		Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
-
-		if (attr->attisdropped)
-			continue;
-		if (whole_row ||
-			bms_is_member(i - FirstLowInvalidHeapAttributeNumber,
-						  fpinfo->attrs_used))
-		{
-			retrieved_attrs = lappend_int(retrieved_attrs, i);
-			fields = lappend(fields,
-							 makeString(SfColumnField(foreigntableid, i)));
-		}
+		/* count(*): fdw_private is the input relation's (see below) */
+		mode = SF_SCAN_COUNT;
+		scan_relid = 0;
+		foreach(lc, fpinfo->remote_conds)
+			remote_exprs = lappend(remote_exprs,
+								   lfirst_node(RestrictInfo, lc)->clause);
+		i = 0;
+		foreach(lc, foreignrel->reltarget->exprs)
+			fdw_scan_tlist = lappend(fdw_scan_tlist,
+									 makeTargetEntry((Expr *) lfirst(lc),
+													 ++i, NULL, false));
+		appendStringInfo(&head, "SELECT COUNT() FROM %s",
+						 fpinfo->table.sobject);
 	}
-	table_close(rel, NoLock);
+	else
+	{
+		bool		whole_row;
+		Relation	rel;
+		TupleDesc	tupdesc;
+		char	   *order_by;
+		int64		limit;
+
+		scan_relid = foreignrel->relid;
+
+		/*
+		 * Quals of the relation were classified by sfGetForeignRelSize;
+		 * join clauses of a parameterized path are classified here.
+		 */
+		foreach(lc, scan_clauses)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+			bool		exact;
+			bool		has_values;
+
+			if (ri->pseudoconstant)
+				continue;		/* a gating Result above checks it */
+			if (list_member_ptr(fpinfo->remote_conds, ri))
+			{
+				remote_exprs = lappend(remote_exprs, ri->clause);
+				if (list_member_ptr(fpinfo->local_conds, ri))
+					local_exprs = lappend(local_exprs, ri->clause);
+			}
+			else if (list_member_ptr(fpinfo->local_conds, ri))
+				local_exprs = lappend(local_exprs, ri->clause);
+			else if (sfClauseIsPushable(&fpinfo->deparse, ri->clause,
+										&exact, &has_values))
+			{
+				remote_exprs = lappend(remote_exprs, ri->clause);
+				if (!exact)
+				{
+					local_exprs = lappend(local_exprs, ri->clause);
+					pull_varattnos((Node *) ri->clause, scan_relid,
+								   &fpinfo->attrs_used);
+				}
+			}
+			else
+			{
+				local_exprs = lappend(local_exprs, ri->clause);
+				pull_varattnos((Node *) ri->clause, scan_relid,
+							   &fpinfo->attrs_used);
+			}
+		}
+
+		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+								  fpinfo->attrs_used);
+
+		rel = table_open(foreigntableid, NoLock);
+		tupdesc = RelationGetDescr(rel);
+		for (i = 1; i <= tupdesc->natts; i++)
+		{
+			Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
+
+			if (attr->attisdropped)
+				continue;
+			if (whole_row ||
+				bms_is_member(i - FirstLowInvalidHeapAttributeNumber,
+							  fpinfo->attrs_used))
+			{
+				retrieved_attrs = lappend_int(retrieved_attrs, i);
+				fields = lappend(fields,
+								 makeString(SfColumnField(foreigntableid, i)));
+			}
+		}
+		table_close(rel, NoLock);
+
+		(void) deparseSelectSoql(&head, fpinfo->table.sobject, fields);
+
+		order_by = order_by_soql(root, foreignrel, best_path->path.pathkeys);
+		if (order_by != NULL)
+			appendStringInfo(&tail, " ORDER BY %s", order_by);
+		limit = limit_soql(root, foreignrel, best_path, local_exprs);
+		if (limit > 0)
+			appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
+	}
+
+	/* does a remote qual need values known only at execution? */
+	foreach(lc, remote_exprs)
+	{
+		bool		exact;
+		bool		has_values;
+
+		if (sfClauseIsPushable(&fpinfo->deparse, (Expr *) lfirst(lc),
+							   &exact, &has_values) && has_values)
+			remote_values = true;
+	}
 
 	initStringInfo(&soql);
-	(void) deparseSelectSoql(&soql, fpinfo->table.sobject, fields);
+	appendStringInfoString(&soql, head.data);
+	fpinfo->deparse.nplaceholders = 0;
+	sfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
+	appendStringInfoString(&soql, tail.data);
+
+	if (remote_values)
+	{
+		fdw_exprs = remote_exprs;
+		for (i = 1; i <= fpinfo->deparse.natts; i++)
+		{
+			column_fields = lappend(column_fields,
+									makeString(fpinfo->deparse.fields[i] ?
+											   pstrdup(fpinfo->deparse.fields[i]) :
+											   pstrdup("")));
+			column_kinds = lappend_int(column_kinds, fpinfo->deparse.kinds[i]);
+		}
+	}
 
 	/* in the order of enum SfScanPrivateIndex */
 	fdw_private = list_make4(makeString(soql.data),
@@ -274,9 +575,69 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 							 makeInteger(fpinfo->table.fetch_size));
 	fdw_private = lappend(fdw_private, retrieved_attrs);
 	fdw_private = lappend(fdw_private, fields);
+	fdw_private = lappend(fdw_private, makeInteger(mode));
+	fdw_private = lappend(fdw_private, makeString(head.data));
+	fdw_private = lappend(fdw_private, makeString(tail.data));
+	fdw_private = lappend(fdw_private, column_fields);
+	fdw_private = lappend(fdw_private, column_kinds);
 
-	return make_foreignscan(tlist, scan_clauses, baserel->relid,
-							NIL, fdw_private, NIL, NIL, outer_plan);
+	return make_foreignscan(tlist, local_exprs, scan_relid,
+							fdw_exprs, fdw_private, fdw_scan_tlist,
+							NIL, outer_plan);
+}
+
+/*
+ * sfGetForeignUpperPaths
+ *		count(*) of a table whose quals Salesforce evaluates exactly, as
+ *		SELECT COUNT() (the count comes in totalSize, no record travels).
+ *
+ * Other aggregates are computed here: SOQL's SUM and AVG are doubles
+ * (inexact for numeric), its MIN and MAX of text follow another order, and
+ * grouping by text is case-insensitive.
+ */
+static void
+sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
+					   RelOptInfo *input_rel, RelOptInfo *output_rel,
+					   void *extra)
+{
+	SfFdwRelationInfo *fpinfo;
+	Query	   *parse = root->parse;
+	ListCell   *lc;
+	Cost		startup_cost;
+	Cost		total_cost;
+	ForeignPath *path;
+
+	if (stage != UPPERREL_GROUP_AGG || output_rel->fdw_private != NULL ||
+		input_rel->reloptkind != RELOPT_BASEREL ||
+		input_rel->fdw_private == NULL)
+		return;
+	fpinfo = (SfFdwRelationInfo *) input_rel->fdw_private;
+
+	if (fpinfo->local_conds != NIL || fpinfo->remote_values ||
+		parse->groupClause != NIL || parse->groupingSets != NIL ||
+		parse->havingQual != NULL || root->hasHavingQual ||
+		output_rel->reltarget->exprs == NIL)
+		return;
+
+	foreach(lc, output_rel->reltarget->exprs)
+	{
+		Aggref	   *agg = (Aggref *) lfirst(lc);
+
+		if (!IsA(agg, Aggref) || !agg->aggstar ||
+			agg->aggfnoid != F_COUNT_ || agg->aggfilter != NULL ||
+			agg->aggorder != NIL || agg->aggdistinct != NIL ||
+			agg->aggkind != AGGKIND_NORMAL)
+			return;
+	}
+
+	output_rel->fdw_private = fpinfo;	/* considered once */
+	startup_cost = SF_STARTUP_COST;
+	total_cost = SF_STARTUP_COST + cpu_tuple_cost;
+	path = sf_create_foreign_upper_path(root, output_rel,
+										output_rel->reltarget, 1.0,
+										startup_cost, total_cost, NIL,
+										NULL, NIL);
+	add_path(output_rel, (Path *) path);
 }
 
 /*
@@ -309,7 +670,8 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	fsstate = (SfScanState *) palloc0(sizeof(SfScanState));
 	node->fdw_state = (void *) fsstate;
 
-	rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	rte = exec_rt_fetch(fsplan->scan.scanrelid > 0 ? fsplan->scan.scanrelid :
+						bms_next_member(fsplan->fs_relids, -1), estate);
 	userid = OidIsValid(sf_scan_check_as_user(fsplan, rte)) ?
 		sf_scan_check_as_user(fsplan, rte) : GetUserId();
 	table = GetForeignTable(rte->relid);
@@ -324,6 +686,47 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	retrieved_attrs = (List *) list_nth(fdw_private,
 										SfScanPrivateRetrievedAttrs);
 	fields = (List *) list_nth(fdw_private, SfScanPrivateFields);
+	fsstate->mode = intVal(list_nth(fdw_private, SfScanPrivateMode));
+	fsstate->soql_head = strVal(list_nth(fdw_private, SfScanPrivateSoqlHead));
+	fsstate->soql_tail = strVal(list_nth(fdw_private, SfScanPrivateSoqlTail));
+	fsstate->node = node;
+
+	if (fsplan->fdw_exprs != NIL)
+	{
+		List	   *column_fields = (List *) list_nth(fdw_private,
+													  SfScanPrivateColumnFields);
+		List	   *column_kinds = (List *) list_nth(fdw_private,
+													 SfScanPrivateColumnKinds);
+		int			natts = list_length(column_kinds);
+
+		fsstate->remote_exprs = fsplan->fdw_exprs;
+		fsstate->deparse.varno = fsplan->scan.scanrelid;
+		fsstate->deparse.natts = natts;
+		fsstate->deparse.fields = (char **) palloc0(sizeof(char *) * (natts + 1));
+		fsstate->deparse.kinds = (int *) palloc0(sizeof(int) * (natts + 1));
+		i = 1;
+		forboth(lc1, column_fields, lc2, column_kinds)
+		{
+			char	   *f = strVal(lfirst(lc1));
+
+			fsstate->deparse.fields[i] = (*f != '\0') ? f : NULL;
+			fsstate->deparse.kinds[i] = lfirst_int(lc2);
+			i++;
+		}
+		fsstate->deparse.value_hook = eval_value;
+		fsstate->deparse.value_arg = fsstate;
+	}
+
+	fsstate->scan_cxt = estate->es_query_cxt;
+	fsstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											   "salesforce_fdw page",
+											   ALLOCSET_DEFAULT_SIZES);
+	fsstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
+											  "salesforce_fdw row",
+											  ALLOCSET_SMALL_SIZES);
+
+	if (fsstate->mode == SF_SCAN_COUNT)
+		return;
 
 	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
 	fsstate->ncolumns = list_length(retrieved_attrs);
@@ -366,14 +769,70 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 						 fsstate->sobject, field,
 						 pstrdup(NameStr(attr->attname)));
 	}
+}
 
-	fsstate->scan_cxt = estate->es_query_cxt;
-	fsstate->batch_cxt = AllocSetContextCreate(estate->es_query_cxt,
-											   "salesforce_fdw page",
-											   ALLOCSET_DEFAULT_SIZES);
-	fsstate->temp_cxt = AllocSetContextCreate(estate->es_query_cxt,
-											  "salesforce_fdw row",
-											  ALLOCSET_SMALL_SIZES);
+/*
+ * eval_value
+ *		SfValueHook: the current value of a parameter, an outer column or a
+ *		stable expression in a remote qual.  ExprStates are made on first
+ *		use and kept for the scan.
+ */
+static bool
+eval_value(Expr *expr, void *arg, Datum *value, bool *isnull)
+{
+	SfScanState *fsstate = (SfScanState *) arg;
+	ExprContext *econtext = fsstate->node->ss.ps.ps_ExprContext;
+	ExprState  *state = NULL;
+	ListCell   *lc1;
+	ListCell   *lc2;
+
+	forboth(lc1, fsstate->value_exprs, lc2, fsstate->value_states)
+	{
+		if (lfirst(lc1) == (void *) expr)
+		{
+			state = (ExprState *) lfirst(lc2);
+			break;
+		}
+	}
+	if (state == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+
+		state = ExecInitExpr(expr, &fsstate->node->ss.ps);
+		fsstate->value_exprs = lappend(fsstate->value_exprs, expr);
+		fsstate->value_states = lappend(fsstate->value_states, state);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	*value = ExecEvalExpr(state, econtext, isnull);
+	return true;
+}
+
+/*
+ * current_soql
+ *		The SOQL to send now: the planned text, or, when quals take values
+ *		known only at execution, the text written again with the values.
+ *		Allocated in the scan's context.
+ */
+static char *
+current_soql(SfScanState *fsstate)
+{
+	StringInfoData buf;
+	MemoryContext oldcxt;
+	char	   *result;
+
+	if (fsstate->remote_exprs == NIL)
+		return fsstate->soql;
+
+	MemoryContextReset(fsstate->temp_cxt);
+	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, fsstate->soql_head);
+	sfDeparseWhere(&buf, &fsstate->deparse, fsstate->remote_exprs);
+	appendStringInfoString(&buf, fsstate->soql_tail);
+	MemoryContextSwitchTo(oldcxt);
+	result = MemoryContextStrdup(fsstate->scan_cxt, buf.data);
+	MemoryContextReset(fsstate->temp_cxt);
+	return result;
 }
 
 /*
@@ -479,14 +938,43 @@ sfIterateForeignScan(ForeignScanState *node)
 	if (fsstate->cursor == NULL && !fsstate->eof)
 	{
 		/* the cursor lives as long as the scan, not the per-tuple context */
+		char	   *soql = current_soql(fsstate);
+
+		fsstate->last_soql = soql;
 		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
-		fsstate->cursor = SfQueryOpen(fsstate->conn, fsstate->soql,
+		fsstate->cursor = SfQueryOpen(fsstate->conn, soql,
 									  fsstate->query_all,
 									  fsstate->fetch_size, fsstate->sobject);
 		MemoryContextSwitchTo(oldcxt);
 		fsstate->records = NULL;
 		fsstate->nrecords = 0;
 		fsstate->next_record = 0;
+	}
+
+	if (fsstate->mode == SF_SCAN_COUNT)
+	{
+		/* COUNT(): the count is totalSize, the records array is empty */
+		int			natts = slot->tts_tupleDescriptor->natts;
+		int64		count;
+
+		if (fsstate->eof)
+			return slot;
+		(void) fetch_next_page(fsstate);
+		count = SfQueryTotalSize(fsstate->cursor);
+		if (count < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_REPLY_HANDLE),
+					 errmsg("unexpected reply to a query on Salesforce object \"%s\"",
+							fsstate->sobject),
+					 errdetail("The reply to COUNT() has no \"totalSize\".")));
+		for (i = 0; i < natts; i++)
+		{
+			slot->tts_values[i] = Int64GetDatum(count);
+			slot->tts_isnull[i] = false;
+		}
+		fsstate->eof = true;
+		ExecStoreVirtualTuple(slot);
+		return slot;
 	}
 
 	/* pages may be empty (only the last one should be): skip them */
@@ -579,6 +1067,10 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 							strVal(list_nth(fsplan->fdw_private,
 											SfScanPrivateSoql)),
 							es);
+
+	if (es->verbose && fsstate != NULL && fsstate->remote_exprs != NIL &&
+		fsstate->last_soql != NULL)
+		ExplainPropertyText("Salesforce SOQL sent", fsstate->last_soql, es);
 
 	if (es->analyze)
 	{

@@ -85,6 +85,23 @@
 							pathkeys, outer, outerpath, priv)
 #endif
 
+#if PG_VERSION_NUM >= 180000
+#define sf_create_foreign_upper_path(root, rel, target, rows, startup, \
+									 total, pathkeys, outerpath, priv) \
+	create_foreign_upper_path(root, rel, target, rows, 0, startup, total, \
+							  pathkeys, outerpath, NIL, priv)
+#elif PG_VERSION_NUM >= 170000
+#define sf_create_foreign_upper_path(root, rel, target, rows, startup, \
+									 total, pathkeys, outerpath, priv) \
+	create_foreign_upper_path(root, rel, target, rows, startup, total, \
+							  pathkeys, outerpath, NIL, priv)
+#else
+#define sf_create_foreign_upper_path(root, rel, target, rows, startup, \
+									 total, pathkeys, outerpath, priv) \
+	create_foreign_upper_path(root, rel, target, rows, startup, total, \
+							  pathkeys, outerpath, priv)
+#endif
+
 /* PostgreSQL 18 moved the ExplainProperty* functions to their own header */
 #if PG_VERSION_NUM >= 180000
 #include "commands/explain_format.h"
@@ -213,29 +230,31 @@ typedef struct SfQueryCursor SfQueryCursor;
 
 /*
  * Planner information about one foreign table (baserel->fdw_private),
- * filled by sfGetForeignRelSize.
+ * filled by sfGetForeignRelSize.  Defined after the deparse.c section.
  */
-typedef struct SfFdwRelationInfo
-{
-	SfTableOptions table;		/* resolved table options */
-	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
-	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates */
-	Bitmapset  *attrs_used;		/* columns the query needs, offset by
-								 * FirstLowInvalidHeapAttributeNumber */
-} SfFdwRelationInfo;
+typedef struct SfFdwRelationInfo SfFdwRelationInfo;
 
 /*
  * Items of a ForeignScan's fdw_private list, resolved once at plan time.
  */
 enum SfScanPrivateIndex
 {
-	SfScanPrivateSoql,			/* SOQL text (String) */
+	SfScanPrivateSoql,			/* SOQL text as planned (String) */
 	SfScanPrivateSObject,		/* sObject API name (String) */
 	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
 	SfScanPrivateFetchSize,		/* records per page (Integer) */
 	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
-	SfScanPrivateFields			/* field path per retrieved attr (Strings) */
+	SfScanPrivateFields,		/* field path per retrieved attr (Strings) */
+	SfScanPrivateMode,			/* SF_SCAN_* (Integer) */
+	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
+	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
+	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
+	SfScanPrivateColumnKinds	/* SF_KIND_* per attnum (IntList) */
 };
+
+/* What a ForeignScan returns */
+#define SF_SCAN_RECORDS		0	/* records of the sObject */
+#define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
 
 /*
  * How one column is filled from a JSON value of a record (convert.c).  Set
@@ -269,15 +288,75 @@ extern bool SfUrlIsLoopback(const char *url);
 
 /*
  * in deparse.c
+ *
+ * What Salesforce may be asked about a column: the kind of its field
+ * (SF_KIND_*), or SF_KIND_NONE when no condition on it is sent (field not
+ * filterable, a relationship path, a type whose semantics differ).  The
+ * flags say whether SOQL may ORDER BY / GROUP BY it.
  */
-extern bool is_foreign_expr(PlannerInfo *root, RelOptInfo *baserel,
-							Expr *expr);
-extern void classifyConditions(PlannerInfo *root, RelOptInfo *baserel,
-							   List *input_conds, List **remote_conds,
-							   List **local_conds);
+#define SF_KIND_NONE		0
+#define SF_KIND_STRING		1	/* text compared case-insensitively */
+#define SF_KIND_STRING_CS	2	/* text compared case-sensitively */
+#define SF_KIND_PICKLIST	3	/* picklist: like STRING, no LIKE */
+#define SF_KIND_ID			4	/* id or reference: 18-char ids */
+#define SF_KIND_INT			5	/* int, long */
+#define SF_KIND_NUMBER		6	/* double, currency, percent */
+#define SF_KIND_BOOL		7	/* checkbox: never null */
+#define SF_KIND_DATE		8
+#define SF_KIND_DATETIME	9
+#define SF_KIND_TIME		10
+#define SF_KIND_MASK		0xff
+#define SF_KIND_SORTABLE	0x100
+#define SF_KIND_GROUPABLE	0x200
+
+/*
+ * Everything the SOQL emitters need to know about one foreign table: its
+ * range table index, and per column (1-based attnum) the field and its kind.
+ * At execution 'value_hook' evaluates the non-constant values (parameters,
+ * now(), outer columns of a parameterized join); at plan time it is NULL and
+ * such values are written as placeholders $1, $2, ...
+ */
+typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
+							 bool *isnull);
+
+typedef struct SfDeparseInfo
+{
+	Index		varno;
+	int			natts;
+	char	  **fields;			/* [attnum]: API name, or NULL */
+	int		   *kinds;			/* [attnum]: SF_KIND_* and flags */
+	SfValueHook value_hook;
+	void	   *value_arg;
+	int			nplaceholders;	/* placeholders written so far */
+} SfDeparseInfo;
+
+struct SfFdwRelationInfo
+{
+	SfTableOptions table;		/* resolved table options */
+	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
+	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates
+								 * (including rechecks of remote ones) */
+	bool		remote_values;	/* a remote cond needs execution-time values */
+	Bitmapset  *attrs_used;		/* columns the query needs, offset by
+								 * FirstLowInvalidHeapAttributeNumber */
+	SfDeparseInfo deparse;		/* fields and their kinds */
+	double		record_count;	/* records of the sObject (estimate) */
+};
+
+struct SfSObjectDesc;
+extern void sfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
+								Relation rel,
+								const struct SfSObjectDesc *desc);
+extern bool sfClauseIsPushable(SfDeparseInfo *info, Expr *clause,
+							   bool *exact, bool *has_values);
+extern void sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+						   List *clauses);
+extern bool sfPathkeyField(SfDeparseInfo *info, Expr *expr,
+						   const char **field);
 extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
 							   List *fields);
 extern void deparseStringLiteral(StringInfo buf, const char *val);
+extern bool sfIsValidId18(const char *s, size_t len);
 
 /*
  * in convert.c
