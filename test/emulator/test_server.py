@@ -312,6 +312,8 @@ class QueryTest(unittest.TestCase):
         self.assertEqual(log[0]["query"], "SELECT Id, Name FROM Widget__c ORDER BY Name")
         self.assertEqual(log[0]["headers"]["Sforce-Query-Options"], "batchSize=200")
         self.assertIsNone(log[-1]["query"])
+        # The log weighs every page: records carried per response.
+        self.assertEqual([e["records"] for e in log if "/query" in e["path"]], [200, 200, 50])
 
     def test_batch_size_clamped(self):
         _, _, page = self.emu.query("SELECT Id FROM Widget__c", {"Sforce-Query-Options": "batchSize=5"})
@@ -575,12 +577,15 @@ class CollectionsTest(unittest.TestCase):
         self.assertEqual(self.count(), 0)
 
     def test_composite_batch(self):
+        used_before = self.emu.control("GET", "limits")["used"]
         status, _, out = self.emu.post(API + "/composite/batch", {"batchRequests": [
             {"method": "POST", "url": "v66.0/sobjects/Widget__c", "richInput": {"Name": "b1"}},
             {"method": "GET", "url": "v66.0/query?q=SELECT+Name+FROM+Widget__c"},
             {"method": "GET", "url": "v66.0/sobjects/Nope/describe"},
         ]})
         self.assertEqual(status, 200)
+        # every subrequest of a batch is a call against the daily allowance
+        self.assertEqual(self.emu.control("GET", "limits")["used"] - used_before, 3)
         self.assertTrue(out["hasErrors"])
         self.assertEqual([r["statusCode"] for r in out["results"]], [201, 200, 404])
         self.assertEqual(out["results"][1]["result"]["records"][0]["Name"], "b1")

@@ -958,6 +958,11 @@ class Api:
                             "result": reply.json() if reply.status != 204 else None})
             if reply.status >= 400 and halt:
                 halted = True
+        # Salesforce counts every subrequest of a Composite/Batch call against
+        # the daily allowance (a Composite call counts once); the call itself
+        # was counted on arrival.
+        with self.emu.lock:
+            self.emu.api_used += max(len(subs) - 1, 0)
         return Reply(200, {"hasErrors": any(r["statusCode"] >= 400 for r in results),
                            "results": results})
 
@@ -1164,14 +1169,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.log_request(code)
         self.send_response_only(code, message)
 
-    def _log(self, path, query, status, nbytes, start, body):
+    def _log(self, path, query, status, nbytes, start, body, records=None):
         headers = {h: self.headers[h] for h in LOGGED_HEADERS if self.headers.get(h) is not None}
         text = body[:LOG_BODY_LIMIT].decode("utf-8", "replace") if body else None
         if text and path.endswith("/oauth2/token"):
             text = re.sub(r"(client_secret=)[^&]*", r"\1***", text)
         entry = {"method": self.command, "path": path, "query": query, "status": status,
                  "bytes": nbytes, "ms": round((time.monotonic() - start) * 1000, 1),
-                 "headers": headers, "body": text}
+                 "headers": headers, "body": text, "records": records}
         with self.emu.lock:
             self.emu.log.append(entry)
 
@@ -1234,8 +1239,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 reply = Reply(500, error("UNKNOWN_EXCEPTION", "An unexpected error occurred: %s: %s"
                                          % (type(e).__name__, e)))
         data, ctype = reply.encode()
+        # How many records a query page carried, so tests can weigh what
+        # crossed the wire against what a statement returned.
+        records = None
+        if isinstance(reply.body, dict) and isinstance(reply.body.get("records"), list) \
+                and re.match(r"^/services/data/v\d+\.\d+/query(All)?(/|$)", path):
+            records = len(reply.body["records"])
         self._send(reply.status, data, ctype, reply.headers, gzip_ok,
-                   on_ready=lambda n: self._log(path, query, reply.status, n, start, body))
+                   on_ready=lambda n: self._log(path, query, reply.status, n, start, body, records))
 
     def serve(self, path, params, body):
         """The Salesforce surface: token endpoint, versions, API resources."""
