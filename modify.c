@@ -291,6 +291,14 @@ sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 	rel = table_open(rte->relid, NoLock);
 	tupdesc = RelationGetDescr(rel);
 
+	/* Salesforce has no "insert unless it exists"; upsert_field is the way */
+	if (plan->onConflictAction != ONCONFLICT_NONE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("INSERT with ON CONFLICT is not supported on foreign table \"%s\"",
+						RelationGetRelationName(rel)),
+				 errhint("To update records whose external id already exists, set the table option \"upsert_field\".")));
+
 	if (operation == CMD_INSERT)
 	{
 		for (attnum = 1; attnum <= tupdesc->natts; attnum++)

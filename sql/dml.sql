@@ -187,6 +187,8 @@ WITH r AS (
   INSERT INTO dml_up (name, ext_id, qty) VALUES ('up 3 again', 'E-3', 30) RETURNING id
 )
 SELECT r.id = u.id AS same_record FROM r, dml_up u WHERE u.ext_id = 'E-3';
+-- ON CONFLICT has no Salesforce meaning: upsert_field is the way
+INSERT INTO dml_t (name) VALUES ('x') ON CONFLICT DO NOTHING;
 -- an upsert needs the external id
 INSERT INTO dml_up (name, qty) VALUES ('no ext', 1);
 \echo :LAST_ERROR_SQLSTATE
