@@ -217,6 +217,9 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 			kind |= SF_KIND_SORTABLE;
 		if (fd->groupable)
 			kind |= SF_KIND_GROUPABLE;
+		if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0 ||
+			fd->external_id || fd->id_lookup)
+			kind |= SF_KIND_LOOKUP;
 		info->kinds[i] = kind;
 	}
 }
@@ -1318,6 +1321,20 @@ sfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * sfColumnOf
+ *		The attnum of 'expr' if it is a column of the table whose field may
+ *		appear in SOQL, else 0.
+ */
+int
+sfColumnOf(SfDeparseInfo *info, Expr *expr)
+{
+	WalkCxt		cxt;
+
+	cxt.info = info;
+	return column_of(expr, &cxt);
 }
 
 /*

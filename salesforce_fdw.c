@@ -130,6 +130,7 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *input_rel,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
+static void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel);
 static char *current_soql(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
@@ -188,6 +189,83 @@ salesforce_fdw_version(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Record counts of sObjects, per backend: one /limits/recordCount request
+ * per sObject and user mapping for the life of the backend.  The count is
+ * approximate (Salesforce says so), which is all the planner needs.
+ */
+typedef struct RecordCountEntry
+{
+	Oid			umid;
+	char	   *sobject;
+	double		count;
+} RecordCountEntry;
+
+static List *record_counts = NIL;	/* in TopMemoryContext */
+
+/*
+ * sobject_record_count
+ *		Salesforce's record count of 'sobject', or -1 when it has none.
+ */
+static double
+sobject_record_count(UserMapping *user, const char *sobject)
+{
+	ListCell   *lc;
+	SfConnection *conn;
+	SfRequest	req;
+	json_object *json = NULL;
+	json_object *list;
+	double		count = -1;
+	MemoryContext oldcxt;
+	RecordCountEntry *entry;
+	char	   *action;
+	size_t		i;
+
+	foreach(lc, record_counts)
+	{
+		entry = (RecordCountEntry *) lfirst(lc);
+		if (entry->umid == user->umid &&
+			pg_strcasecmp(entry->sobject, sobject) == 0)
+			return entry->count;
+	}
+
+	conn = GetSalesforceConnection(user);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = psprintf("%s?sObjects=%s",
+						SalesforceApiPath(conn, "limits/recordCount"), sobject);
+	action = psprintf("read the record count of Salesforce object \"%s\"",
+					  sobject);
+	if (SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
+						  &json) / 100 == 2 &&
+		json != NULL && json_object_is_type(json, json_type_object) &&
+		json_object_object_get_ex(json, "sObjects", &list) &&
+		json_object_is_type(list, json_type_array))
+	{
+		for (i = 0; i < json_object_array_length(list); i++)
+		{
+			json_object *item = json_object_array_get_idx(list, i);
+			json_object *name;
+			json_object *n;
+
+			if (json_object_object_get_ex(item, "name", &name) &&
+				json_object_is_type(name, json_type_string) &&
+				pg_strcasecmp(json_object_get_string(name), sobject) == 0 &&
+				json_object_object_get_ex(item, "count", &n))
+				count = json_object_get_double(n);
+		}
+	}
+
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	entry = (RecordCountEntry *) palloc(sizeof(RecordCountEntry));
+	entry->umid = user->umid;
+	entry->sobject = pstrdup(sobject);
+	entry->count = count;
+	record_counts = lappend(record_counts, entry);
+	MemoryContextSwitchTo(oldcxt);
+	return count;
+}
+
+/*
  * sfGetForeignRelSize
  *		Resolve the table's options and its fields' kinds, split the quals
  *		into those Salesforce evaluates and those checked here, note the
@@ -216,9 +294,9 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		ForeignTable *table = GetForeignTable(foreigntableid);
 		Oid			userid = OidIsValid(baserel->userid) ?
 			baserel->userid : GetUserId();
-		UserMapping *user = GetUserMapping(userid, table->serverid);
 
-		desc = SfDescribeSObject(GetSalesforceConnection(user),
+		fpinfo->user = GetUserMapping(userid, table->serverid);
+		desc = SfDescribeSObject(GetSalesforceConnection(fpinfo->user),
 								 fpinfo->table.sobject);
 	}
 
@@ -257,7 +335,22 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 					   &fpinfo->attrs_used);
 	}
 
+	/*
+	 * The number of records: ANALYZE's, else, where a join makes it matter
+	 * (a parameterized path against a full scan), Salesforce's record count.
+	 */
 	fpinfo->record_count = SF_DEFAULT_ROWS;
+	if (baserel->tuples > 0)
+		fpinfo->record_count = baserel->tuples;
+	else if (fpinfo->user != NULL &&
+			 (baserel->joininfo != NIL || baserel->has_eclass_joins))
+	{
+		double		n = sobject_record_count(fpinfo->user,
+											 fpinfo->table.sobject);
+
+		if (n >= 0)
+			fpinfo->record_count = Max(n, 1.0);
+	}
 	baserel->tuples = fpinfo->record_count;
 	baserel->rows = clamp_row_est(fpinfo->record_count *
 								  clauselist_selectivity(root,
@@ -339,6 +432,94 @@ order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
 	return buf.data;
 }
 
+/* generate_implied_equalities_for_column callback: this column? */
+static bool
+ec_member_is_column(PlannerInfo *root, RelOptInfo *rel,
+					EquivalenceClass *ec, EquivalenceMember *em, void *arg)
+{
+	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) rel->fdw_private;
+
+	return sfColumnOf(&fpinfo->deparse, em->em_expr) == *(int *) arg;
+}
+
+/*
+ * add_parameterized_paths
+ *		Paths taking the value of an Id, reference or external id field from
+ *		the outer side of a nested loop: one small query per outer row
+ *		(Memoize above saves repeated keys) instead of every record.
+ */
+static void
+add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
+{
+	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
+	List	   *clauses = NIL;
+	List	   *ppis = NIL;
+	ListCell   *lc;
+	int			attno;
+
+	if (!baserel->has_eclass_joins && baserel->joininfo == NIL)
+		return;
+
+	/* equijoins live in equivalence classes */
+	for (attno = 1; attno <= fpinfo->deparse.natts; attno++)
+	{
+		if (!(fpinfo->deparse.kinds[attno] & SF_KIND_LOOKUP))
+			continue;
+		clauses = list_concat(clauses,
+							  generate_implied_equalities_for_column(root,
+																	 baserel,
+																	 ec_member_is_column,
+																	 (void *) &attno,
+																	 baserel->lateral_referencers));
+	}
+	/* other join clauses on such a column (outer joins) */
+	foreach(lc, baserel->joininfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		OpExpr	   *op = (OpExpr *) ri->clause;
+
+		if (IsA(op, OpExpr) && list_length(op->args) == 2 &&
+			(fpinfo->deparse.kinds[sfColumnOf(&fpinfo->deparse,
+											   linitial(op->args))] & SF_KIND_LOOKUP))
+			clauses = lappend(clauses, ri);
+	}
+
+	foreach(lc, clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		Relids		required_outer;
+		ParamPathInfo *ppi;
+		bool		exact;
+		bool		has_values;
+
+		if (!join_clause_is_movable_to(ri, baserel))
+			continue;
+		if (!sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
+								&has_values))
+			continue;
+		required_outer = bms_union(ri->clause_relids, baserel->lateral_relids);
+		required_outer = bms_del_member(required_outer, baserel->relid);
+		if (bms_is_empty(required_outer))
+			continue;
+		ppi = get_baserel_parampathinfo(root, baserel, required_outer);
+		ppis = list_append_unique_ptr(ppis, ppi);
+	}
+
+	foreach(lc, ppis)
+	{
+		ParamPathInfo *ppi = (ParamPathInfo *) lfirst(lc);
+		double		rows = ppi->ppi_rows;
+		Cost		startup_cost;
+		Cost		total_cost;
+
+		scan_cost(fpinfo, rows, &startup_cost, &total_cost);
+		add_path(baserel, (Path *)
+				 sf_create_foreignscan_path(root, baserel, NULL, rows,
+											startup_cost, total_cost, NIL,
+											ppi->ppi_req_outer, NULL, NIL));
+	}
+}
+
 /*
  * sfGetForeignPaths
  *		A path fetching every record that passes the remote quals, and one
@@ -362,6 +543,8 @@ sfGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 			 sf_create_foreignscan_path(root, baserel, NULL, baserel->rows,
 										startup_cost, total_cost,
 										NIL, NULL, NULL, NIL));
+
+	add_parameterized_paths(root, baserel);
 
 	if (root->query_pathkeys != NIL &&
 		order_by_soql(root, baserel, root->query_pathkeys) != NULL)

@@ -308,6 +308,8 @@ extern bool SfUrlIsLoopback(const char *url);
 #define SF_KIND_MASK		0xff
 #define SF_KIND_SORTABLE	0x100
 #define SF_KIND_GROUPABLE	0x200
+#define SF_KIND_LOOKUP		0x400	/* Id, reference or external id: worth
+									 * a parameterized path */
 
 /*
  * Everything the SOQL emitters need to know about one foreign table: its
@@ -341,6 +343,7 @@ struct SfFdwRelationInfo
 								 * FirstLowInvalidHeapAttributeNumber */
 	SfDeparseInfo deparse;		/* fields and their kinds */
 	double		record_count;	/* records of the sObject (estimate) */
+	UserMapping *user;			/* for the record count, or NULL */
 };
 
 struct SfSObjectDesc;
@@ -353,6 +356,7 @@ extern void sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
 						   List *clauses);
 extern bool sfPathkeyField(SfDeparseInfo *info, Expr *expr,
 						   const char **field);
+extern int	sfColumnOf(SfDeparseInfo *info, Expr *expr);
 extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
 							   List *fields);
 extern void deparseStringLiteral(StringInfo buf, const char *val);
