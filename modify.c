@@ -613,7 +613,8 @@ SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel)
 
 	if (parse->commandType != CMD_UPDATE ||
 		baserel->relid != (Index) parse->resultRelation ||
-		parse->returningList != NIL || parse->withCheckOptions != NIL)
+		parse->returningList != NIL || parse->withCheckOptions != NIL ||
+		parse->hasSubLinks)		/* an outer reference could hide there */
 		return true;
 
 	/* a whole-row reference of the user's own in SET or WHERE */
