@@ -175,6 +175,7 @@ class DifferentialTest(unittest.TestCase):
     blocks = []
     local = {}
     remote = {}
+    summary = []
 
     @classmethod
     def setUpClass(cls):
@@ -243,6 +244,11 @@ class DifferentialTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if cls.summary:
+            sys.stderr.write("\n[differential] summary (records = records that crossed the wire)\n"
+                             "  %-17s %6s %8s %8s %10s %6s\n%s\n" % (
+                                 "setting", "queries", "rows", "requests", "records", "diffs",
+                                 "\n".join(sorted(cls.summary))))
         cls.stop_emulators()
         if os.environ.get("DIFF_KEEP_DB") != "1":
             psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB, check=False)
@@ -272,7 +278,9 @@ class DifferentialTest(unittest.TestCase):
                             for b in self.blocks)
         queries = [e for e in log if "/query" in (e.get("path") or "")]
         counted = [e["records"] for e in queries if isinstance(e.get("records"), int)]
-        records = sum(counted) if len(counted) == len(queries) else None
+        records = "%d" % sum(counted)
+        if len(counted) < len(queries):
+            records += " (+ %d pages the log gives no count for)" % (len(queries) - len(counted))
         rejected = [e for e in log if (e.get("status") or 0) >= 400]
         clauses = collections.Counter()
         for e in queries:
@@ -289,8 +297,9 @@ class DifferentialTest(unittest.TestCase):
             "%s records crossed the wire, %d bytes; %d differences, %d requests rejected; "
             "%.1fs\n" % (
                 name, len(self.blocks), rows_returned, len(log), len(queries),
-                records if records is not None else "unknown (log has no 'records')",
-                sum(e.get("bytes") or 0 for e in log), len(diffs), len(rejected), seconds))
+                records, sum(e.get("bytes") or 0 for e in log), len(diffs), len(rejected), seconds))
+        self.summary.append("  %-17s %6d %8d %8d %10s %6d" % (
+            name, len(self.blocks), rows_returned, len(log), sum(counted), len(diffs)))
 
         report = []
         verbose = os.environ.get("DIFF_VERBOSE") == "1"
