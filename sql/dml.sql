@@ -322,6 +322,31 @@ SELECT count(*) FROM dml_t WHERE name LIKE 'copied %' AND code = 'ok';
 ALTER FOREIGN TABLE dml_t OPTIONS (DROP batch_size, DROP all_or_none);
 
 --
+-- a foreign table as a partition: routed INSERT and COPY are batched too,
+-- and an UPDATE can move a row into it
+--
+CREATE TABLE dml_parted (id varchar(18), name text, qty int) PARTITION BY RANGE (qty);
+CREATE TABLE dml_parted_local PARTITION OF dml_parted FOR VALUES FROM (0) TO (100);
+CREATE FOREIGN TABLE dml_parted_sf PARTITION OF dml_parted
+  FOR VALUES FROM (100) TO (MAXVALUE) SERVER dml_srv OPTIONS (sobject 'DmlScratch__c');
+ALTER FOREIGN TABLE dml_parted_sf ALTER COLUMN id OPTIONS (ADD field 'Id'),
+  ALTER COLUMN name OPTIONS (ADD field 'Name'), ALTER COLUMN qty OPTIONS (ADD field 'Qty__c');
+\! test/emuctl clear-log
+INSERT INTO dml_parted (name, qty) SELECT 'p' || g, g FROM generate_series(1, 500) g;
+\! test/emuctl count 'composite/sobjects'
+\! test/emuctl clear-log
+\copy dml_parted (name, qty) FROM PROGRAM 'awk ''BEGIN { for (i = 1; i <= 300; i++) print "c" i "," i }''' WITH (FORMAT csv)
+\! test/emuctl count 'composite/sobjects'
+SELECT count(*) FROM dml_parted_sf;
+UPDATE dml_parted SET qty = 150 WHERE name = 'p5';
+SELECT name, qty FROM dml_parted_sf WHERE name = 'p5';
+\! test/emuctl clear-log
+DELETE FROM dml_parted WHERE qty >= 100;
+\! test/emuctl count 'composite/sobjects'
+SELECT count(*) FROM dml_parted_sf;
+DROP TABLE dml_parted;
+
+--
 -- round trip: every type written reads back equal
 --
 SET TimeZone = 'America/New_York';
