@@ -1,0 +1,246 @@
+--
+-- pushdown: what is sent to Salesforce as SOQL, what is rechecked locally,
+-- and the traps where SOQL does not mean what SQL means
+--
+\getenv sfemu_url SFEMU_URL
+SET DateStyle = ISO;
+SET TimeZone = 'UTC';
+\! test/emuctl reset
+\! test/emuctl define test/fixtures/pushdown_object.json
+\! test/emuctl load Push_Lab__c test/fixtures/pushdown_records.json
+CREATE SERVER pd_srv FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url :'sfemu_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER pd_srv
+  OPTIONS (client_id 'emu-client-id', client_secret 'emu-client-secret');
+
+CREATE FOREIGN TABLE pl (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  txt text OPTIONS (field 'Text__c'),
+  code text OPTIONS (field 'Code__c'),       -- caseSensitive
+  pick text OPTIONS (field 'Pick__c'),
+  note text OPTIONS (field 'Note__c'),       -- long text area: not filterable
+  flag boolean OPTIONS (field 'Flag__c'),
+  num integer OPTIONS (field 'Num__c'),
+  num_n numeric OPTIONS (field 'Num__c'),    -- numeric column on an int field
+  amt numeric OPTIONS (field 'Amt__c'),
+  dbl float8 OPTIONS (field 'Dbl__c'),
+  day date OPTIONS (field 'Day__c'),
+  stamp timestamptz OPTIONS (field 'Stamp__c'),
+  stamp_utc timestamp OPTIONS (field 'Stamp__c'),
+  clock time OPTIONS (field 'Clock__c'),
+  ref text OPTIONS (field 'Ref__c')
+) SERVER pd_srv OPTIONS (sobject 'Push_Lab__c');
+
+CREATE FOREIGN TABLE pd_account (
+  id text OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  revenue numeric OPTIONS (field 'AnnualRevenue'),
+  employees integer OPTIONS (field 'NumberOfEmployees'),
+  created timestamptz OPTIONS (field 'CreatedDate')
+) SERVER pd_srv OPTIONS (sobject 'Account');
+
+CREATE FOREIGN TABLE pd_contact (
+  id text OPTIONS (field 'Id'),
+  lastname text OPTIONS (field 'LastName'),
+  accountid text OPTIONS (field 'AccountId')
+) SERVER pd_srv OPTIONS (sobject 'Contact');
+
+-- exact quals: sent, not rechecked (no Filter line)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE num >= 3 AND (amt < 10 OR day = '2024-02-29') AND NOT flag;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE NOT (num < 5 OR num IS NULL) AND code IN ('P1', 'S1');
+-- NOT is pushed down to the leaves; != always excludes nulls
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE NOT (num = 1 AND code = 'P1');
+SELECT name, num, code FROM pl WHERE NOT (num = 1 AND code = 'P1') ORDER BY name;
+SELECT name, num FROM pl WHERE num <> 1 ORDER BY name;
+SELECT name, num FROM pl WHERE num NOT IN (1, 2, 3) ORDER BY name;
+SELECT name FROM pl WHERE num NOT IN (1, NULL);       -- never true
+SELECT name FROM pl WHERE num IN (1, NULL) ORDER BY name;
+\! test/emuctl clear-log
+SELECT count(*) FROM pl WHERE num <> ALL ('{}');      -- true for nulls too
+\! test/emuctl log --soql
+
+-- text is compared case-insensitively by Salesforce: = IN LIKE are sent
+-- as a superset and rechecked (Filter); <> and ranges are not sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE txt = 'plain';
+SELECT name, txt FROM pl WHERE txt = 'plain';
+SELECT name, txt FROM pl WHERE txt IN ('PLAIN', 'straße') ORDER BY name;
+SELECT name, txt FROM pl WHERE txt ILIKE 'plain' ORDER BY name;
+SELECT name, txt FROM pl WHERE txt ILIKE 'STRASSE' ORDER BY name;
+SELECT name, txt FROM pl WHERE txt ILIKE '%k%' ORDER BY name;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE txt <> 'plain' OR txt < 'b';
+SELECT name, txt FROM pl WHERE txt <> 'plain' ORDER BY name;
+-- a case-sensitive field: = and <> are exact
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE code = 'P1' OR code <> 'p1';
+SELECT name, code FROM pl WHERE code = 'P1';
+SELECT name, code FROM pl WHERE code <> 'P1' ORDER BY name;
+-- picklists: = is sent (and rechecked), never sorted remotely
+SELECT name, pick FROM pl WHERE pick = 'red' ORDER BY name;
+SELECT name, pick FROM pl WHERE pick = 'Red' ORDER BY name;
+
+-- hostile literals: one quoting function for every value
+\! test/emuctl clear-log
+SELECT name, txt FROM pl WHERE txt = 'O''Brien';
+SELECT name, txt FROM pl WHERE txt = 'back\slash';
+SELECT name FROM pl WHERE txt = E'line\nbreak';
+SELECT name, txt FROM pl WHERE txt = 'Ünïcødé ✓';
+SELECT name, txt FROM pl WHERE txt = '  padded  ';
+SELECT name, txt FROM pl WHERE txt LIKE '100\% %';
+SELECT name, txt FROM pl WHERE txt LIKE 'under\_score';
+SELECT name, txt FROM pl WHERE txt LIKE 'under_score';
+SELECT name, txt FROM pl WHERE txt LIKE '%''%';
+SELECT name, txt FROM pl WHERE txt LIKE E'%\\\\%';
+SELECT name FROM pl WHERE txt = E'\u0001\t"\\''%_';
+\! test/emuctl log --soql
+-- a LIKE pattern ending in the escape character: PostgreSQL decides
+-- (the clause is rechecked here, Salesforce gets a superset)
+SELECT name FROM pl WHERE txt LIKE 'plain\';
+
+-- no empty strings in Salesforce (stored as null): = '' is never true,
+-- and '' is never sent
+\! test/emuctl clear-log
+SELECT name FROM pl WHERE txt = '';
+SELECT name FROM pl WHERE txt IN ('', 'plain');
+SELECT count(*) FROM pl WHERE code <> '';
+\! test/emuctl log --soql
+
+-- checkboxes are never null; IS NULL is false, never "= null"
+\! test/emuctl clear-log
+SELECT count(*) FROM pl WHERE flag IS NULL;
+SELECT count(*) FROM pl WHERE flag IS NOT NULL;
+SELECT count(*) FROM pl WHERE flag IS NOT TRUE;
+SELECT count(*) FROM pl WHERE txt IS NULL;
+SELECT count(*) FROM pl WHERE pick IS NOT NULL;
+\! test/emuctl log --soql
+
+-- ids: a malformed id is no error and matches nothing; LIKE is not sent
+\! test/emuctl clear-log
+SELECT count(*) FROM pl WHERE ref = 'bogus';
+SELECT count(*) FROM pl WHERE ref = '001RO000000000L';            -- 15 chars
+SELECT count(*) FROM pl WHERE ref = '001RO000000000LYAq';         -- bad checksum
+SELECT count(*) FROM pl WHERE ref <> 'bogus';
+SELECT count(*) FROM pl WHERE ref LIKE '001%';
+SELECT count(*) FROM pl WHERE ref = '001RO000000000LYAQ';
+SELECT count(*) FROM pl WHERE ref IN ('001RO000000000LYAQ', '001RO000000000MYAQ', 'x');
+SELECT id AS r03_id FROM pl WHERE name = 'R03' \gset
+SELECT name FROM pl WHERE id IN ('bogus', :'r03_id');
+SELECT name FROM pl WHERE id = lower(:'r03_id');
+\! test/emuctl log --soql
+
+-- not filterable (long text area) and float columns: evaluated here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE note = 'note 1' AND dbl > 1;
+SELECT name FROM pl WHERE note = 'note 1' AND dbl > 0;
+
+-- numbers: a fraction against an integer field, NaN and infinities
+\! test/emuctl clear-log
+SELECT name, num_n FROM pl WHERE num_n < 2.5 ORDER BY name;
+SELECT name, num_n FROM pl WHERE num_n > 99.5 ORDER BY name;
+SELECT count(*) FROM pl WHERE num_n = 2.5;
+SELECT count(*) FROM pl WHERE amt < 'Infinity';
+SELECT count(*) FROM pl WHERE amt = 'NaN';
+SELECT count(*) FROM pl WHERE amt > '-Infinity';
+SELECT name, amt FROM pl WHERE amt = 9999999.99;
+SELECT name, amt FROM pl WHERE amt = 9999999.990;
+SELECT count(*) FROM pl WHERE day > 'infinity' OR day < '-infinity';
+\! test/emuctl log --soql
+
+-- datetimes: UTC literals without fraction; a finer value is widened and
+-- rechecked; timestamp without time zone is UTC wall time
+\! test/emuctl clear-log
+SELECT name, stamp FROM pl WHERE stamp = '2024-01-15 10:00:00.5+00';
+SELECT name, stamp FROM pl WHERE stamp > '2024-01-15 10:00:00.4+00' AND stamp < '2024-01-16';
+SELECT name, stamp FROM pl WHERE stamp >= '2024-01-15 11:00:00+01' AND stamp <= '2024-01-15 10:00:00.5+00' ORDER BY name;
+SELECT name, stamp FROM pl WHERE stamp <= '2023-12-31 23:59:59.9989+00' ORDER BY name;
+SELECT name, stamp_utc FROM pl WHERE stamp_utc = '2024-03-31 01:30:00';
+SELECT name, clock FROM pl WHERE clock > '00:00:00.0005' AND clock < '01:00' ORDER BY name;
+SELECT name, clock FROM pl WHERE clock = '12:34:56.789';
+\! test/emuctl log --soql
+-- now() and current_date: sent as concrete values at execution, never TODAY
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE day < current_date AND stamp < now();
+SELECT count(*) FROM pl WHERE day > current_date;
+
+-- prepared statements, generic plans: values written at execution
+SET plan_cache_mode = force_generic_plan;
+PREPARE q_code(text) AS SELECT name, code FROM pl WHERE code = $1;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE q_code('P1');
+EXECUTE q_code('P1');
+EXECUTE q_code('p1');
+EXECUTE q_code(NULL);
+EXECUTE q_code('');
+EXECUTE q_code('O''Brien');
+PREPARE q_nums(int[]) AS SELECT name FROM pl WHERE num = ANY ($1) ORDER BY name;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE q_nums('{1,2}');
+EXECUTE q_nums('{1,2,NULL}');
+EXECUTE q_nums('{}');
+\! test/emuctl clear-log
+SELECT array_agg(g)::text AS big FROM generate_series(1, 3000) g \gset
+PREPARE q_count(int[]) AS SELECT count(*) FROM pl WHERE num = ANY ($1);
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE q_count(:'big');
+EXECUTE q_nums(:'big');
+\! test/emuctl log --soql
+RESET plan_cache_mode;
+-- a long constant IN list is evaluated here, the URI stays short
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT count(*) FROM pl WHERE num = ANY (ARRAY(SELECT generate_series(1, 3000)));
+SELECT count(*) FROM pl WHERE num IN (SELECT generate_series(1, 3000));
+
+-- ORDER BY: numbers, dates, datetimes with explicit NULLS FIRST/LAST;
+-- never text or picklists
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name, amt FROM pl ORDER BY amt DESC NULLS LAST, day;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name, amt FROM pl WHERE amt IS NOT NULL ORDER BY amt NULLS FIRST, day DESC;
+SELECT name, amt FROM pl WHERE amt IS NOT NULL ORDER BY amt NULLS FIRST, day DESC;
+SELECT name, num FROM pl WHERE num IS NOT NULL ORDER BY num DESC;
+SELECT name, day FROM pl WHERE day IS NOT NULL ORDER BY day DESC NULLS FIRST LIMIT 4;
+SELECT name, stamp FROM pl WHERE stamp IS NOT NULL ORDER BY stamp LIMIT 4;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY txt;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY pick;
+
+-- LIMIT: sent when nothing is filtered or sorted above the scan
+\! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM pd_contact LIMIT 10;
+\! test/emuctl log --soql
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name, amt FROM pl WHERE num > 0 ORDER BY amt DESC NULLS LAST LIMIT 3 OFFSET 1;
+SELECT name, amt FROM pl WHERE num > 0 ORDER BY amt DESC NULLS LAST LIMIT 3 OFFSET 1;
+-- a rechecked qual or a local sort keeps the LIMIT here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE txt = 'plain' LIMIT 1;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY txt LIMIT 1;
+SELECT name FROM pl WHERE txt = 'plain' LIMIT 1;
+
+-- count(*) as COUNT(): the count comes in totalSize, no record travels
+\! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM pd_contact;
+SELECT count(*) FROM pl WHERE num > 3;
+\! test/emuctl log --soql
+-- not with a recheck, or with other aggregates
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM pl WHERE txt = 'plain';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*), sum(amt) FROM pl;
+
+-- a selective WHERE transfers only the matching records
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT id FROM pd_account WHERE revenue >= 9e11;
+
+-- joins with a small local table: a parameterized path on an Id or
+-- reference field, one request per outer row at most
+CREATE TEMP TABLE pd_keys AS
+  SELECT id FROM pd_account WHERE revenue IS NOT NULL ORDER BY revenue DESC LIMIT 10;
+ANALYZE pd_keys;
+ALTER FOREIGN TABLE pd_contact OPTIONS (ADD fetch_size '200');
+\! test/emuctl clear-log
+SELECT count(*) FROM pd_keys k JOIN pd_contact c ON c.accountid = k.id;
+\! test/emuctl count '/query'
+CREATE TEMP TABLE pd_keys5 AS SELECT id FROM pd_keys ORDER BY id COLLATE "C" LIMIT 5;
+ANALYZE pd_keys5;
+\! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT c.lastname FROM pd_keys5 k JOIN pd_contact c ON c.accountid = k.id;
+\! test/emuctl count '/query'
+SELECT c.lastname, k.id FROM pd_keys5 k JOIN pd_contact c ON c.accountid = k.id
+ ORDER BY c.lastname COLLATE "C", k.id COLLATE "C";
+
+\! test/emuctl reset
+DROP SERVER pd_srv CASCADE;
