@@ -40,6 +40,7 @@ PICKLIST = ["Red", "green", "Blue", "ÉTÉ", "zeta"]  # definition order is not 
 # (column, PostgreSQL type, Salesforce field, kind used by the query grammar)
 COLUMNS = [
     ("id", "varchar(18)", "Id", "id"),
+    ("seq", "integer", "Seq__c", "int"),       # unique: a total order SOQL can sort by
     ("txt", "text", "Txt__c", "text"),
     ("code", "varchar(40)", "Code__c", "text"),
     ("pick", "text", "Pick__c", "text"),
@@ -66,6 +67,7 @@ DESCRIBE = {
     "label": "Differential",
     "nameField": False,
     "fields": [
+        {"name": "Seq__c", "type": "int", "digits": 9, "unique": True},
         {"name": "Txt__c", "type": "string", "length": 255, "caseSensitive": False},
         {"name": "Code__c", "type": "string", "length": 40, "caseSensitive": False},
         {"name": "Pick__c", "type": "picklist", "picklistValues": PICKLIST},
@@ -148,9 +150,11 @@ def generate(seed=SEED, n=NRECORDS, now=None):
     rng = random.Random(seed)
     now = now or datetime.datetime.now(UTC)
     ids = [make_id(KEY_PREFIX, 1000 + i * 7) for i in range(n)]
+    seqs = list(range(1, n + 1))
+    rng.shuffle(seqs)
     rows = []
     for i in range(n):
-        r = {"id": ids[i]}
+        r = {"id": ids[i], "seq": seqs[i]}
         r["txt"] = _pick(rng, WORDS, 0.12)
         r["code"] = _pick(rng, CODES, 0.15)
         r["pick"] = _pick(rng, PICKLIST, 0.15)

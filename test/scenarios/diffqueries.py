@@ -4,7 +4,7 @@ generate(rows) returns a list of Block: one or more SQL statements whose
 output is compared between the foreign table and its local twin (both are
 called `diff`; the search_path decides which one a run sees).  A block is
 `ordered` when every statement that prints rows orders them totally (the
-last sort key is the unique `id`, or the keys are the GROUP BY keys), so its
+last sort key is the unique `id` or `seq`, or the keys are the GROUP BY keys), so its
 output is compared line by line; otherwise it is compared as a multiset.
 
 The grammar covers what issue 4 lists: comparisons = <> < <= > >= on every
@@ -284,7 +284,7 @@ class Grammar:
     # ------------------------------------------------------------- shapes
 
     def order_by(self, alias="", keys=None):
-        """ORDER BY keys, then the unique id: a total order."""
+        """ORDER BY keys, then a unique key (id or seq): a total order."""
         rng = self.rng
         keys = keys if keys is not None else rng.sample(SORTABLE, rng.randint(0, 3))
         parts = []
@@ -295,8 +295,10 @@ class Grammar:
             item = expr + rng.choice(["", " ASC", " DESC"])
             item += rng.choice(["", "", " NULLS FIRST", " NULLS LAST"])
             parts.append(item)
-        if "id" not in keys:
-            parts.append(alias + "id" + rng.choice(["", " DESC"]))
+        if "id" not in keys and "seq" not in keys:
+            # id is text (sorted by PostgreSQL's collation), seq an integer
+            # Salesforce can sort by too
+            parts.append(alias + rng.choice(["id", "seq"]) + rng.choice(["", " DESC"]))
         return "ORDER BY " + ", ".join(parts)
 
     def select_list(self, alias=""):
@@ -540,6 +542,23 @@ def fixed(rows):
         "SELECT id, day FROM diff ORDER BY day DESC NULLS LAST, id LIMIT 7;",
         "SELECT id, dt FROM diff ORDER BY dt ASC NULLS FIRST, id LIMIT 7;",
         "SELECT id FROM diff ORDER BY id LIMIT 5 OFFSET 2001;",
+        "SELECT seq, amt FROM diff ORDER BY amt DESC, seq LIMIT 5;",
+        "SELECT seq, amt FROM diff ORDER BY amt, seq LIMIT 5 OFFSET 300;",
+        "SELECT seq, day FROM diff ORDER BY day NULLS FIRST, seq LIMIT 10;",
+        "SELECT seq, dt FROM diff WHERE num > 0 ORDER BY dt DESC NULLS LAST, seq DESC LIMIT 10 OFFSET 5;",
+        "SELECT seq, dts FROM diff ORDER BY dts DESC, seq LIMIT 10;",
+        "SELECT seq, big FROM diff ORDER BY big, seq LIMIT 3;",
+        "SELECT seq, tm FROM diff ORDER BY tm DESC, seq LIMIT 4;",
+        "SELECT seq, flag FROM diff ORDER BY flag, seq LIMIT 4;",
+        "SELECT seq, flag FROM diff ORDER BY flag DESC NULLS LAST, seq DESC LIMIT 4;",
+        "SELECT seq, dbl FROM diff ORDER BY dbl NULLS FIRST, seq LIMIT 4;",
+        "SELECT seq FROM diff ORDER BY seq LIMIT 10 OFFSET 355;",
+        "SELECT seq FROM diff WHERE seq > 100 ORDER BY seq DESC LIMIT 1;",
+        "SELECT seq, pick FROM diff ORDER BY pick, seq LIMIT 10;",
+        "SELECT seq, txt FROM diff WHERE txt IS NOT NULL ORDER BY txt, seq LIMIT 10;",
+        "SELECT seq, ref_num FROM diff ORDER BY ref_num NULLS FIRST, seq LIMIT 10;",
+        "SELECT seq, ref_txt FROM diff WHERE ref_txt = 'apple' OR ref_txt IS NULL ORDER BY seq;",
+        "SELECT seq, ref_num FROM diff WHERE ref_num <> 0 ORDER BY seq;",
         "SELECT id FROM diff ORDER BY id OFFSET 350;",
         "SELECT id, dt FROM diff WHERE dt > '2024-01-01 00:00:00.0005+00' AND dt < '2024-01-01 05:00:00+00' ORDER BY id;",
         "SELECT id, dt FROM diff WHERE dt >= '2023-12-31 23:59:59.9995+00' AND dt <= '2024-01-01 00:00:00.0004+00' ORDER BY id;",
