@@ -242,5 +242,15 @@ SELECT c.lastname FROM pd_keys5 k JOIN pd_contact c ON c.accountid = k.id;
 SELECT c.lastname, k.id FROM pd_keys5 k JOIN pd_contact c ON c.accountid = k.id
  ORDER BY c.lastname COLLATE "C", k.id COLLATE "C";
 
+-- ANALYZE: a record count and the first records as the sample
+\! test/emuctl clear-log
+SET default_statistics_target = 2;    -- a sample of 600 records
+ANALYZE VERBOSE pd_contact;
+RESET default_statistics_target;
+\! test/emuctl log
+SELECT reltuples FROM pg_class WHERE oid = 'pd_contact'::regclass;
+SELECT attname, null_frac > 0 AS has_nulls FROM pg_stats
+ WHERE tablename = 'pd_contact' ORDER BY attname;
+
 \! test/emuctl reset
 DROP SERVER pd_srv CASCADE;
