@@ -397,9 +397,26 @@ class Grammar:
             sql = ("SELECT d.id, d.pick FROM diff d WHERE %sEXISTS (SELECT 1 FROM %s s WHERE %s = %s)%s "
                    "ORDER BY d.id;") % (rng.choice(["", "NOT "]), local, on[0], on[1],
                                         (" AND " + self.atom(alias="d.")) if where else "")
-        else:
+        elif roll < 0.92:
             sql = ("SELECT d.id, d.txt, r.id, r.txt, r.num FROM diff d JOIN diff r ON d.ref = r.id%s "
                    "ORDER BY d.id;") % where
+        elif roll < 0.96:
+            # a parameterized scan per outer row, each with its own ORDER BY/LIMIT
+            col = rng.choice(["num", "seq", "amt", "day", "txt", "code"])
+            outer = {"num": "s.n", "seq": "s.n", "amt": "s.n", "day": "DATE '2024-01-01' + s.n",
+                     "txt": "s.word", "code": "s.code"}[col]
+            sql = ("SELECT s.k, x.id, x.%s FROM %s s CROSS JOIN LATERAL (SELECT d.id, d.%s FROM diff d "
+                   "WHERE d.%s %s %s %s LIMIT %d) x ORDER BY s.k, x.id;") % (
+                       col, local, col, col, rng.choice(["=", "<", ">=", "<>"]), outer,
+                       self.order_by(alias="d.", keys=[col]), rng.choice([1, 2, 5]))
+        else:
+            # values known only at execution time: an initplan's result
+            sql = rng.choice([
+                "SELECT id, num FROM diff WHERE num = (SELECT max(n) FROM %s) ORDER BY id;",
+                "SELECT id, txt FROM diff WHERE txt = (SELECT min(word) FROM %s) ORDER BY id;",
+                "SELECT id, ref FROM diff WHERE ref = ANY (ARRAY(SELECT rid FROM %s)) ORDER BY id;",
+                "SELECT id, num FROM diff WHERE num > (SELECT avg(n) FROM %s) ORDER BY seq LIMIT 7;",
+            ]) % local
         return Block("join", sql, True)
 
     def prepared(self):

@@ -93,6 +93,18 @@ class Emulator:
             raise AssertionError("emulator %s %s: %d %s" % (method, path, err.code, err.read()[:500]))
         return json.loads(text) if text else None
 
+    def soql(self, text):
+        """Run SOQL directly (a token minted through the control endpoint)."""
+        import urllib.parse
+        import urllib.request
+        import json
+        token = self.call("POST", "/__emu/tokens")["access_token"]
+        req = urllib.request.Request(
+            self.url + "/services/data/v66.0/query?q=" + urllib.parse.quote(text),
+            headers={"Authorization": "Bearer " + token})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read().decode())
+
     def stop(self):
         self.proc.terminate()
         try:
@@ -184,6 +196,7 @@ class DifferentialTest(unittest.TestCase):
         wanted = os.environ.get("DIFF_SETTINGS")
         cls.settings = [s for s in SETTINGS if not wanted or s[0] in wanted.split(",")]
         rows = diffdata.generate()
+        cls.rows = rows
         many = diffdata.generate_many()
         psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
         psql("CREATE DATABASE %s" % DB)
@@ -230,6 +243,14 @@ class DifferentialTest(unittest.TestCase):
         empty = len([b for b in cls.blocks if not cls.local[b.id]])
         sys.stderr.write("\n[differential] %d + %d records, %d queries (%d print no rows locally); "
                          "local run %.1fs\n" % (len(rows), len(many), len(cls.blocks), empty, cls.local_seconds))
+        # What each emulator says to the two unconfirmed behaviours, asked
+        # directly: the settings must really differ for the suite to mean much.
+        cls.behaviour = {}
+        for name, _quirks in cls.settings:
+            emu = cls.emulators[name]
+            ne = emu.soql("SELECT COUNT() FROM %s WHERE Txt__c != 'apple'" % diffdata.SOBJECT)
+            desc = emu.soql("SELECT Amt__c FROM %s ORDER BY Amt__c DESC LIMIT 1" % diffdata.SOBJECT)
+            cls.behaviour[name] = (ne["totalSize"], desc["records"][0]["Amt__c"] is None)
         # The settings run side by side (2 cores: two at a time by default).
         cls.remote = {}
         with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("DIFF_JOBS", "2"))) as pool:
@@ -339,6 +360,17 @@ class DifferentialTest(unittest.TestCase):
                    sql.replace("\n", "\n  "), len(local), clip(local, 6), len(remote),
                    clip(remote, 6), difference(block, local, remote),
                    "\n      ".join(s[:600] for s in soql[:8]) or "(none)"))
+
+    def test_settings_differ(self):
+        """The quirks change what the emulator answers (else four runs prove
+        no more than one): `!=` keeps or drops nulls, DESC puts nulls first
+        or last."""
+        b = self.behaviour
+        if "default" not in b or "both" not in b:
+            self.skipTest("needs the default and both settings")
+        nulls = len([r for r in self.rows if r["txt"] is None])
+        self.assertEqual(b["default"][0] - b["both"][0], nulls, "!= with nulls: %r" % b)
+        self.assertEqual((b["default"][1], b["both"][1]), (False, True), "DESC nulls: %r" % b)
 
     def test_default(self):
         self.run_setting("default")
