@@ -195,6 +195,17 @@ class DifferentialTest(unittest.TestCase):
             raise unittest.SkipTest("run through test/run-tests (needs SFEMU_URL and a cluster)")
         wanted = os.environ.get("DIFF_SETTINGS")
         cls.settings = [s for s in SETTINGS if not wanted or s[0] in wanted.split(",")]
+        try:
+            cls.prepare()
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def prepare(cls):
+        """Data into the emulators and the local tables, the queries generated,
+        run over the local tables and then over each setting's foreign table."""
         rows = diffdata.generate()
         cls.rows = rows
         many = diffdata.generate_many()
@@ -203,27 +214,23 @@ class DifferentialTest(unittest.TestCase):
         ddl = ["CREATE EXTENSION salesforce_fdw;", "CREATE SCHEMA loc;",
                diffdata.local_table_sql(rows, "loc.diff"), diffdata.join_tables_sql(rows),
                diffdata.many_local_sql(many, "loc.many")]
-        try:
-            for name, quirks in cls.settings:
-                emu = Emulator(quirks)
-                cls.emulators[name] = emu
-                emu.call("POST", "/__emu/sobjects", diffdata.DESCRIBE)
-                emu.call("POST", "/__emu/records/" + diffdata.SOBJECT,
-                         diffdata.emulator_records(rows))
-                emu.call("POST", "/__emu/sobjects", diffdata.MANY_DESCRIBE)
-                emu.call("POST", "/__emu/records/" + diffdata.MANY_SOBJECT,
-                         diffdata.many_emulator_records(many))
-                ddl += ["CREATE SERVER sf_%s FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url '%s', client_id '%s');"
-                        % (name, emu.url, CLIENT_ID),
-                        "CREATE USER MAPPING FOR CURRENT_USER SERVER sf_%s OPTIONS (client_secret '%s');"
-                        % (name, CLIENT_SECRET),
-                        "CREATE SCHEMA f_%s;" % name,
-                        diffdata.foreign_table_sql("f_%s.diff" % name, "sf_%s" % name),
-                        diffdata.many_foreign_sql("f_%s.many" % name, "sf_%s" % name)]
-            psql("\n".join(ddl), db=DB)
-        except BaseException:
-            cls.stop_emulators()
-            raise
+        for name, quirks in cls.settings:
+            emu = Emulator(quirks)
+            cls.emulators[name] = emu
+            emu.call("POST", "/__emu/sobjects", diffdata.DESCRIBE)
+            emu.call("POST", "/__emu/records/" + diffdata.SOBJECT,
+                     diffdata.emulator_records(rows))
+            emu.call("POST", "/__emu/sobjects", diffdata.MANY_DESCRIBE)
+            emu.call("POST", "/__emu/records/" + diffdata.MANY_SOBJECT,
+                     diffdata.many_emulator_records(many))
+            ddl += ["CREATE SERVER sf_%s FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url '%s', client_id '%s');"
+                    % (name, emu.url, CLIENT_ID),
+                    "CREATE USER MAPPING FOR CURRENT_USER SERVER sf_%s OPTIONS (client_secret '%s');"
+                    % (name, CLIENT_SECRET),
+                    "CREATE SCHEMA f_%s;" % name,
+                    diffdata.foreign_table_sql("f_%s.diff" % name, "sf_%s" % name),
+                    diffdata.many_foreign_sql("f_%s.many" % name, "sf_%s" % name)]
+        psql("\n".join(ddl), db=DB)
         if os.environ.get("DIFF_SELFTEST") == "1":
             # shows the suite failing: one local value no longer matches
             psql("UPDATE loc.diff SET txt = 'Apple' WHERE txt = 'apple';", db=DB)
