@@ -220,6 +220,8 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0 ||
 			fd->external_id || fd->id_lookup)
 			kind |= SF_KIND_LOOKUP;
+		if (fd->aggregatable)
+			kind |= SF_KIND_AGGREGATABLE;
 		info->kinds[i] = kind;
 	}
 }

@@ -106,6 +106,8 @@ typedef struct SfScanState
 	bool		eof;			/* the last page has been consumed */
 	uint64		closed_requests;	/* requests of cursors closed by rescans */
 	char	   *last_soql;		/* the SOQL last sent */
+	bool		row_returned;	/* the current query gave a row */
+	bool	   *is_count;		/* aggregate mode: [column] is a count */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -276,6 +278,104 @@ sobject_record_count(UserMapping *user, const char *sobject)
 }
 
 /*
+ * query_has_field_aggregates
+ *		Does the query compute an aggregate other than count(*)?  Then the
+ *		describe tells whether Salesforce may compute it.
+ */
+static bool
+query_has_field_aggregates(PlannerInfo *root)
+{
+	List	   *vars;
+	ListCell   *lc;
+
+	if (!root->parse->hasAggs)
+		return false;
+	vars = pull_var_clause((Node *) root->parse->targetList,
+						   PVC_INCLUDE_AGGREGATES |
+						   PVC_RECURSE_WINDOWFUNCS |
+						   PVC_RECURSE_PLACEHOLDERS);
+	foreach(lc, vars)
+	{
+		Node	   *node = (Node *) lfirst(lc);
+
+		if (IsA(node, Aggref) && !((Aggref *) node)->aggstar)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * aggregate_soql
+ *		The SOQL of an aggregate Salesforce computes exactly as PostgreSQL
+ *		does, or NULL: count(*), count(column), and min/max of integer,
+ *		date and datetime columns (numbers arrive exact, no collation is
+ *		involved; SUM and AVG come back as doubles, MIN/MAX of text follow
+ *		another order).
+ */
+static char *
+aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
+{
+	TargetEntry *tle;
+	int			attno;
+	int			kind;
+	const char *fn;
+
+	if (!IsA(agg, Aggref) || agg->aggfilter != NULL ||
+		agg->aggorder != NIL || agg->aggdistinct != NIL ||
+		agg->aggkind != AGGKIND_NORMAL || agg->aggvariadic)
+		return NULL;
+	if (agg->aggstar)
+		return agg->aggfnoid == F_COUNT_ ? pstrdup("COUNT(Id)") : NULL;
+	if (list_length(agg->args) != 1)
+		return NULL;
+	tle = linitial_node(TargetEntry, agg->args);
+	attno = sfColumnOf(&fpinfo->deparse, tle->expr);
+	if (attno == 0)
+		return NULL;
+	kind = fpinfo->deparse.kinds[attno];
+	if (!(kind & SF_KIND_AGGREGATABLE))
+		return NULL;
+
+	switch (agg->aggfnoid)
+	{
+		case F_COUNT_ANY:
+			fn = "COUNT";
+			break;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_DATE:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			fn = "MIN";
+			break;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_DATE:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			fn = "MAX";
+			break;
+		default:
+			return NULL;
+	}
+	if (strcmp(fn, "COUNT") != 0)
+	{
+		switch (kind & SF_KIND_MASK)
+		{
+			case SF_KIND_INT:
+			case SF_KIND_DATE:
+			case SF_KIND_DATETIME:
+				break;
+			default:
+				return NULL;
+		}
+	}
+	return psprintf("%s(%s)", fn, fpinfo->deparse.fields[attno]);
+}
+
+/*
  * sfGetForeignRelSize
  *		Resolve the table's options and its fields' kinds, split the quals
  *		into those Salesforce evaluates and those checked here, note the
@@ -299,7 +399,8 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	SfGetTableOptions(foreigntableid, &fpinfo->table);
 
 	if (baserel->baserestrictinfo != NIL || baserel->joininfo != NIL ||
-		baserel->has_eclass_joins || root->query_pathkeys != NIL)
+		baserel->has_eclass_joins || root->query_pathkeys != NIL ||
+		query_has_field_aggregates(root))
 	{
 		ForeignTable *table = GetForeignTable(foreigntableid);
 		Oid			userid = OidIsValid(baserel->userid) ?
@@ -636,19 +737,51 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 
 	if (IS_UPPER_REL(foreignrel))
 	{
-		/* count(*): fdw_private is the input relation's (see below) */
-		mode = SF_SCAN_COUNT;
+		/*
+		 * Aggregates (sfGetForeignUpperPaths): fdw_private is the input
+		 * relation's.  count(*) alone is COUNT() (no record travels, the
+		 * count is totalSize); other aggregates are aliased a0, a1, ...
+		 */
+		bool		count_only = true;
+
 		scan_relid = 0;
 		foreach(lc, fpinfo->remote_conds)
 			remote_exprs = lappend(remote_exprs,
 								   lfirst_node(RestrictInfo, lc)->clause);
 		i = 0;
 		foreach(lc, foreignrel->reltarget->exprs)
+		{
+			Aggref	   *agg = (Aggref *) lfirst(lc);
+
 			fdw_scan_tlist = lappend(fdw_scan_tlist,
-									 makeTargetEntry((Expr *) lfirst(lc),
+									 makeTargetEntry((Expr *) agg,
 													 ++i, NULL, false));
-		appendStringInfo(&head, "SELECT COUNT() FROM %s",
-						 fpinfo->table.sobject);
+			if (!agg->aggstar)
+				count_only = false;
+		}
+		if (count_only)
+		{
+			mode = SF_SCAN_COUNT;
+			appendStringInfo(&head, "SELECT COUNT() FROM %s",
+							 fpinfo->table.sobject);
+		}
+		else
+		{
+			mode = SF_SCAN_AGGREGATE;
+			appendStringInfoString(&head, "SELECT ");
+			i = 0;
+			foreach(lc, foreignrel->reltarget->exprs)
+			{
+				char	   *alias = psprintf("a%d", i);
+
+				appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
+								 aggregate_soql(fpinfo, (Aggref *) lfirst(lc)),
+								 alias);
+				retrieved_attrs = lappend_int(retrieved_attrs, ++i);
+				fields = lappend(fields, makeString(alias));
+			}
+			appendStringInfo(&head, " FROM %s", fpinfo->table.sobject);
+		}
 	}
 	else
 	{
@@ -814,12 +947,7 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 
 	foreach(lc, output_rel->reltarget->exprs)
 	{
-		Aggref	   *agg = (Aggref *) lfirst(lc);
-
-		if (!IsA(agg, Aggref) || !agg->aggstar ||
-			agg->aggfnoid != F_COUNT_ || agg->aggfilter != NULL ||
-			agg->aggorder != NIL || agg->aggdistinct != NIL ||
-			agg->aggkind != AGGKIND_NORMAL)
+		if (aggregate_soql(fpinfo, (Aggref *) lfirst(lc)) == NULL)
 			return;
 	}
 
@@ -921,7 +1049,23 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	if (fsstate->mode == SF_SCAN_COUNT)
 		return;
 
-	tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
+	if (fsstate->mode == SF_SCAN_AGGREGATE)
+	{
+		ListCell   *lc;
+
+		tupdesc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+		fsstate->is_count = (bool *) palloc0(sizeof(bool) * tupdesc->natts);
+		i = 0;
+		foreach(lc, fsplan->fdw_scan_tlist)
+		{
+			Aggref	   *agg = (Aggref *) lfirst_node(TargetEntry, lc)->expr;
+
+			fsstate->is_count[i++] = (agg->aggfnoid == F_COUNT_ ||
+									  agg->aggfnoid == F_COUNT_ANY);
+		}
+	}
+	else
+		tupdesc = RelationGetDescr(node->ss.ss_currentRelation);
 	init_columns(fsstate, tupdesc, retrieved_attrs, fields);
 }
 
@@ -1303,8 +1447,24 @@ sfIterateForeignScan(ForeignScanState *node)
 	while (fsstate->next_record >= fsstate->nrecords)
 	{
 		if (fsstate->eof || !fetch_next_page(fsstate))
+		{
+			if (fsstate->mode == SF_SCAN_AGGREGATE && !fsstate->row_returned)
+			{
+				/* aggregates of no record: counts 0, the others null */
+				int			natts = slot->tts_tupleDescriptor->natts;
+
+				for (i = 0; i < natts; i++)
+				{
+					slot->tts_values[i] = Int64GetDatum(0);
+					slot->tts_isnull[i] = !fsstate->is_count[i];
+				}
+				fsstate->row_returned = true;
+				ExecStoreVirtualTuple(slot);
+			}
 			return slot;
+		}
 	}
+	fsstate->row_returned = true;
 
 	record = json_object_array_get_idx(fsstate->records,
 									   fsstate->next_record++);
@@ -1345,6 +1505,7 @@ close_cursor(SfScanState *fsstate)
 	fsstate->nrecords = 0;
 	fsstate->next_record = 0;
 	fsstate->eof = false;
+	fsstate->row_returned = false;
 	MemoryContextReset(fsstate->batch_cxt);
 }
 

@@ -255,6 +255,7 @@ enum SfScanPrivateIndex
 /* What a ForeignScan returns */
 #define SF_SCAN_RECORDS		0	/* records of the sObject */
 #define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
+#define SF_SCAN_AGGREGATE	2	/* one AggregateResult row, aliases a0, a1.. */
 
 /*
  * How one column is filled from a JSON value of a record (convert.c).  Set
@@ -310,6 +311,7 @@ extern bool SfUrlIsLoopback(const char *url);
 #define SF_KIND_GROUPABLE	0x200
 #define SF_KIND_LOOKUP		0x400	/* Id, reference or external id: worth
 									 * a parameterized path */
+#define SF_KIND_AGGREGATABLE 0x800
 
 /*
  * Everything the SOQL emitters need to know about one foreign table: its

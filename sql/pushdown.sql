@@ -216,9 +216,21 @@ EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT count(*) FROM pd_contact;
 SELECT count(*) FROM pl WHERE num > 3;
 \! test/emuctl log --soql
--- not with a recheck, or with other aggregates
+-- count(column), min and max of integers, dates and datetimes: one
+-- AggregateResult row, aliased columns
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT count(*), count(pick), min(num), max(num), min(day), max(stamp), max(stamp_utc)
+  FROM pl WHERE num > 0;
+SELECT count(*), count(pick), min(num), max(num), min(day), max(stamp), max(stamp_utc)
+  FROM pl WHERE num > 0;
+SELECT count(*), count(pick), min(num), max(day) FROM pl WHERE num > 1000;
+-- not with a recheck, nor SUM/AVG (doubles in SOQL), MIN/MAX of text or
+-- numeric, GROUP BY (SOQL groups text case-insensitively and won't page
+-- more than 2,000 groups)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM pl WHERE txt = 'plain';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*), sum(amt) FROM pl;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(txt), max(amt) FROM pl;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT flag, count(*) FROM pl GROUP BY flag;
 
 -- a selective WHERE transfers only the matching records
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
