@@ -42,6 +42,8 @@ COLUMNS = [
     ("id", "varchar(18)", "Id", "id"),
     ("seq", "integer", "Seq__c", "int"),       # unique: a total order SOQL can sort by
     ("txt", "text", "Txt__c", "text"),
+    # the same field under ICU's root collation (upper/lower of İ, ß differ from libc's)
+    ("txt_icu", 'text COLLATE "und-x-icu"', "Txt__c", "text"),
     ("code", "varchar(40)", "Code__c", "text"),
     ("pick", "text", "Pick__c", "text"),
     ("amt", "numeric(18,2)", "Amt__c", "numeric"),
@@ -59,7 +61,7 @@ COLUMNS = [
     ("ref_txt", "text", "Ref__r.Txt__c", "text"),
     ("ref_num", "integer", "Ref__r.Num__c", "int"),
 ]
-DERIVED = {"dts", "ref_txt", "ref_num"}     # not loaded into the emulator as such
+DERIVED = {"dts", "txt_icu", "ref_txt", "ref_num"}     # not loaded into the emulator as such
 
 DESCRIBE = {
     "name": SOBJECT,
@@ -220,6 +222,7 @@ def generate(seed=SEED, n=NRECORDS, now=None):
     by_id = {r["id"]: r for r in rows}
     for r in rows:
         parent = by_id.get(r["ref"]) or {}
+        r["txt_icu"] = r["txt"]
         r["ref_txt"] = parent.get("txt")
         r["ref_num"] = parent.get("num")
     return rows
@@ -277,7 +280,11 @@ def local_table_sql(rows, table):
 
 
 def foreign_table_sql(table, server):
-    cols = ",\n  ".join("%s %s OPTIONS (field '%s')" % (c, t, f) for c, t, f, _k in COLUMNS)
+    def column(c, t, f):
+        # the grammar wants a foreign column's COLLATE after its OPTIONS
+        t, _, collation = t.partition(" COLLATE ")
+        return "%s %s OPTIONS (field '%s')%s" % (c, t, f, " COLLATE " + collation if collation else "")
+    cols = ",\n  ".join(column(c, t, f) for c, t, f, _k in COLUMNS)
     return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s');" % (
         table, cols, server, SOBJECT)
 

@@ -78,7 +78,7 @@ class Grammar:
         data = self.values[col]
         if kind == "text":
             pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
-                    "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS}[col]
+                    "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS, "txt_icu": diffdata.WORDS}[col]
             extra = ["APPLE", "Apple ", "nothing", "STRASSE", "İSTANBUL", "ISTANBUL", "istanbul",
                      "ILIK", "red", "RED", "été", "Été", "ÄÖÜ", "ss", "FINE", "fine", "m", "N",
                      "😀", "\\", "%", "_", "a", "Z", "é", "'"]
@@ -161,7 +161,7 @@ class Grammar:
         and with the value's own wildcards escaped or not."""
         rng = self.rng
         pool = {"txt": diffdata.WORDS, "code": diffdata.CODES, "mail": diffdata.MAILS,
-                "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS}[col]
+                "pick": diffdata.PICKLIST, "ref_txt": diffdata.WORDS, "txt_icu": diffdata.WORDS}[col]
         v = rng.choice(pool)
         if rng.random() < 0.6:
             v = v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -223,6 +223,8 @@ class Grammar:
 
     def array_type(self, col):
         t = PGTYPES[col]
+        if " COLLATE " in t:
+            return "text"
         return {"varchar(18)": "varchar", "varchar(40)": "varchar", "numeric(18,2)": "numeric",
                 "timestamp with time zone": "timestamptz",
                 "timestamp without time zone": "timestamp",

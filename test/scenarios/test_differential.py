@@ -211,6 +211,14 @@ class DifferentialTest(unittest.TestCase):
         many = diffdata.generate_many()
         psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % DB)
         psql("CREATE DATABASE %s" % DB)
+        if psql("SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = '%s'"
+                % DB).stdout.strip() != "UTF8":
+            # the data is unicode: a cluster made under LANG=C is SQL_ASCII
+            psql("DROP DATABASE %s" % DB)
+            psql("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'" % DB)
+        if not psql("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'").stdout.strip():
+            diffdata.COLUMNS[:] = [(c, t.replace('"und-x-icu"', '"C"'), f, k)
+                                   for c, t, f, k in diffdata.COLUMNS]
         ddl = ["CREATE EXTENSION salesforce_fdw;", "CREATE SCHEMA loc;",
                diffdata.local_table_sql(rows, "loc.diff"), diffdata.join_tables_sql(rows),
                diffdata.many_local_sql(many, "loc.many")]
