@@ -209,6 +209,25 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 
 		if (kind == SF_KIND_NONE || !kind_accepts_type(kind, attr->atttypid))
 			continue;
+
+		/*
+		 * A column that rounds what Salesforce holds compares other values
+		 * than Salesforce does: numeric with fewer decimals than the field,
+		 * timestamps and times with fewer than the milliseconds it keeps.
+		 */
+		if (attr->atttypid == NUMERICOID && attr->atttypmod >= VARHDRSZ)
+		{
+			int32		tm = attr->atttypmod - VARHDRSZ;
+			int			scale = ((tm & 0x7ff) ^ 1024) - 1024;
+
+			if (scale < ((kind == SF_KIND_INT) ? 0 : fd->scale))
+				continue;
+		}
+		if ((attr->atttypid == TIMESTAMPOID ||
+			 attr->atttypid == TIMESTAMPTZOID ||
+			 attr->atttypid == TIMEOID) &&
+			attr->atttypmod >= 0 && attr->atttypmod < 3)
+			continue;
 		/* a field used as PostgreSQL text must keep its own collation */
 		if (OidIsValid(attr->attcollation) &&
 			!get_collation_isdeterministic(attr->attcollation))
