@@ -23,7 +23,8 @@ is first run again on both sides back to back: a day may have begun, in
 its session's zone, between the two runs.
 
 Set DIFF_QUERIES=N to change the number of generated queries (default 1000),
-DIFF_SETTINGS=default,both to run only some settings, DIFF_VERBOSE=1 to
+DIFF_SETTINGS=default,both to run only some settings, DIFF_JOBS=N to run N
+settings side by side (default 2), DIFF_VERBOSE=1 to
 print every difference found (default: the first 10 in detail),
 DIFF_SELFTEST=1 to change a local value first and watch the suite fail.
 """
@@ -31,6 +32,7 @@ DIFF_SELFTEST=1 to change a local value first and watch the suite fail.
 import collections
 import concurrent.futures
 import difflib
+import json
 import os
 import re
 import select
@@ -39,6 +41,9 @@ import sys
 import threading
 import time
 import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -87,8 +92,6 @@ class Emulator:
             self.proc.stdout.read()
 
     def call(self, method, path, body=None):
-        import json
-        import urllib.request
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"} if data else {})
@@ -101,9 +104,6 @@ class Emulator:
 
     def soql(self, text):
         """Run SOQL directly (a token minted through the control endpoint)."""
-        import urllib.parse
-        import urllib.request
-        import json
         token = self.call("POST", "/__emu/tokens")["access_token"]
         req = urllib.request.Request(
             self.url + "/services/data/v66.0/query?q=" + urllib.parse.quote(text),
@@ -357,7 +357,10 @@ class DifferentialTest(unittest.TestCase):
                 report.append("  %s %s -> %s  %s" % (e.get("method"), e.get("path"), e.get("status"),
                                                     (e.get("query") or "")[:400]))
         if any(b.id not in remote for b in self.blocks):
-            report.append("psql stopped early; its stderr ends with:\n" + err[-2000:])
+            last = max(remote) if remote else None
+            report.insert(0, "psql stopped early, in query %s (a crash?); its stderr ends with:\n%s"
+                          % (last, err[-2000:]))
+            report = report[:DETAILS + 1]
         if report:
             self.fail("setting %s: %d of %d queries differ between the foreign and the local table, "
                       "%d requests rejected\n\n%s" % (name, len(diffs), len(self.blocks),
