@@ -85,9 +85,14 @@
 /* Longest string literal SOQL accepts in a WHERE clause */
 #define SF_MAX_LITERAL		4000
 
-/* Largest IN list sent; a larger one is decided locally */
-#define SF_MAX_IN_VALUES	500
-#define SF_MAX_IN_BYTES		6000
+/*
+ * Largest IN list sent in one query: a longer one is split into chunks of
+ * at most this size (one query each) when that is exact, else it is
+ * decided locally.  Every request URI stays far below Salesforce's 16,384
+ * bytes even when each byte is percent-encoded.
+ */
+#define SF_MAX_IN_VALUES	200
+#define SF_MAX_IN_BYTES		3000
 
 /* Leaves that are true for every record, or for none (Id is never null) */
 #define SF_TRUE_LEAF		"(Id != null)"
@@ -113,6 +118,7 @@ typedef struct WalkCxt
 	StringInfo	buf;
 	bool		exact;			/* no leaf so far is a superset */
 	bool		has_values;		/* a leaf needs a value known at execution */
+	bool		top;			/* the node is the whole clause */
 } WalkCxt;
 
 static bool walk_cond(Expr *node, bool negate, WalkCxt *cxt);
@@ -139,6 +145,8 @@ static int	format_value(StringInfo out, int kind, Datum value, Oid typid,
 static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
+static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
+						  int n);
 static void append_escaped(StringInfo buf, const char *val, bool like);
 
 /* Results of format_value */
@@ -311,6 +319,7 @@ sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
 	cxt.buf = &scratch;
 	cxt.exact = true;
 	cxt.has_values = false;
+	cxt.top = true;
 	info->value_hook = NULL;
 	ok = walk_cond(clause, false, &cxt);
 	info->value_hook = save_hook;
@@ -341,6 +350,7 @@ sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 		cxt.buf = buf;
 		cxt.exact = true;
 		cxt.has_values = false;
+		cxt.top = true;
 		appendStringInfoString(buf, first ? " WHERE " : " AND ");
 		first = false;
 		if (!walk_cond((Expr *) lfirst(lc), false, &cxt))
@@ -370,6 +380,7 @@ walk_cond(Expr *node, bool negate, WalkCxt *cxt)
 
 				if (b->boolop == NOT_EXPR)
 					return walk_cond((Expr *) linitial(b->args), !negate, cxt);
+				cxt->top = false;
 				/* De Morgan: NOT (a AND b) is (NOT a OR NOT b) */
 				if ((b->boolop == AND_EXPR) != negate)
 					conj = " AND ";
@@ -1119,7 +1130,9 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	bool		typbyval;
 	char		typalign;
 	StringInfoData list;
+	char	  **literals;
 	int			nwritten = 0;
+	int			nbytes = 0;
 	int			i;
 
 	if (list_length(saop->args) != 2 || saop->opno >= FirstGenbkiObjectId)
@@ -1179,8 +1192,11 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		cxt->exact = false;
 	}
 
-	if (!get_value(cxt, arrexpr, &value, &isnull))
+	if ((cxt->info->chunk_target == (Expr *) saop &&
+		 cxt->info->value_hook == NULL) ||
+		!get_value(cxt, arrexpr, &value, &isnull))
 	{
+		cxt->has_values = true;
 		appendStringInfo(cxt->buf, in ? "(%s IN " : "(%s NOT IN ", field);
 		placeholder(cxt);
 		if (!in)
@@ -1199,7 +1215,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
 					  &elems, &nulls, &nelems);
 
-	initStringInfo(&list);
+	literals = (char **) palloc(sizeof(char *) * Max(nelems, 1));
 	for (i = 0; i < nelems; i++)
 	{
 		StringInfoData lit;
@@ -1220,19 +1236,50 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		if (format_value(&lit, kind, elems[i], right, &plus, &fraction,
 						 &floor_value) != FMT_OK)
 			continue;
-		if (nwritten > 0)
-			appendStringInfoString(&list, ", ");
-		appendStringInfoString(&list, lit.data);
-		nwritten++;
+		literals[nwritten++] = lit.data;
+		nbytes += lit.len + 2;
 	}
 
-	if (nwritten > SF_MAX_IN_VALUES || list.len > SF_MAX_IN_BYTES)
+	if (nwritten > SF_MAX_IN_VALUES || nbytes > SF_MAX_IN_BYTES)
 	{
-		if (IsA(arrexpr, Const))
-			return false;		/* decided locally */
-		/* a parameter: the clause is rechecked, any superset will do */
-		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
-		return true;
+		/*
+		 * Too long for one query.  A constant IN list that is the whole
+		 * clause, on a field compared exactly, is sent in chunks, one query
+		 * each: the values are made distinct first, so no record matches
+		 * two chunks.  Otherwise a constant is decided locally, and a
+		 * parameter (rechecked) is sent as no condition.
+		 */
+		bool		chunkable = in && cxt->top && IsA(arrexpr, Const) &&
+			(kind == SF_KIND_ID || kind == SF_KIND_INT ||
+			 kind == SF_KIND_DATE || kind == SF_KIND_STRING_CS) &&
+			(cxt->info->chunk_target == NULL ||
+			 cxt->info->chunk_target == (Expr *) saop);
+
+		if (!chunkable)
+		{
+			if (IsA(arrexpr, Const))
+				return false;
+			appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
+			return true;
+		}
+		cxt->info->chunk_target = (Expr *) saop;
+		cxt->has_values = true;
+		if (cxt->info->value_hook == NULL)
+		{
+			appendStringInfo(cxt->buf, "(%s IN ", field);
+			placeholder(cxt);
+			appendStringInfoChar(cxt->buf, ')');
+			return true;
+		}
+		return emit_in_chunk(cxt, field, literals, nwritten);
+	}
+
+	initStringInfo(&list);
+	for (i = 0; i < nwritten; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&list, ", ");
+		appendStringInfoString(&list, literals[i]);
 	}
 	if (nwritten == 0)
 	{
@@ -1247,6 +1294,67 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	else
 		appendStringInfo(cxt->buf, "(%s NOT IN (%s) AND %s != null)",
 						 field, list.data, field);
+	return true;
+}
+
+/* qsort comparator of C strings */
+static int
+cmp_cstring(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * emit_in_chunk
+ *		Write "field IN (...)" for chunk info->chunk of the distinct values
+ *		of 'literals' and set info->nchunks.  Chunks hold at most
+ *		SF_MAX_IN_VALUES values and SF_MAX_IN_BYTES bytes.
+ */
+static bool
+emit_in_chunk(WalkCxt *cxt, const char *field, char **literals, int n)
+{
+	int			ndistinct = 0;
+	int			chunk = 0;
+	int			count = 0;
+	int			bytes = 0;
+	bool		written = false;
+	int			i;
+
+	qsort(literals, n, sizeof(char *), cmp_cstring);
+	for (i = 0; i < n; i++)
+		if (ndistinct == 0 || strcmp(literals[ndistinct - 1], literals[i]) != 0)
+			literals[ndistinct++] = literals[i];
+
+	for (i = 0; i < ndistinct; i++)
+	{
+		int			len = strlen(literals[i]) + 2;
+
+		if (count > 0 &&
+			(count >= SF_MAX_IN_VALUES || bytes + len > SF_MAX_IN_BYTES))
+		{
+			if (chunk == cxt->info->chunk)
+				appendStringInfoString(cxt->buf, "))");
+			chunk++;
+			count = 0;
+			bytes = 0;
+		}
+		if (chunk == cxt->info->chunk)
+		{
+			appendStringInfoString(cxt->buf,
+								   count == 0 ? "(" : ", ");
+			if (count == 0)
+				appendStringInfo(cxt->buf, "%s IN (", field);
+			appendStringInfoString(cxt->buf, literals[i]);
+			written = true;
+		}
+		count++;
+		bytes += len;
+	}
+	if (written && chunk == cxt->info->chunk)
+		appendStringInfoString(cxt->buf, "))");
+	cxt->info->nchunks = chunk + 1;
+	if (!written)
+		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);	/* past the end */
 	return true;
 }
 

@@ -143,6 +143,7 @@ static int	sf_acquire_sample_rows(Relation relation, int elevel,
 								   double *totalrows, double *totaldeadrows);
 static void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel);
 static char *current_soql(SfScanState *fsstate);
+static void open_cursor(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
 static void close_cursor(SfScanState *fsstate);
@@ -657,7 +658,9 @@ sfGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 	add_parameterized_paths(root, baserel);
 
+	/* chunks of a long IN list come one after the other: not sorted */
 	if (root->query_pathkeys != NIL &&
+		fpinfo->deparse.chunk_target == NULL &&
 		order_by_soql(root, baserel, root->query_pathkeys) != NULL)
 	{
 		/* sorting costs Salesforce a little, and saves a local Sort */
@@ -906,6 +909,21 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	fdw_private = lappend(fdw_private, makeString(tail.data));
 	fdw_private = lappend(fdw_private, column_fields);
 	fdw_private = lappend(fdw_private, column_kinds);
+	{
+		int			chunk_clause = -1;
+
+		if (remote_values && fpinfo->deparse.chunk_target != NULL)
+		{
+			i = 0;
+			foreach(lc, remote_exprs)
+			{
+				if (lfirst(lc) == (void *) fpinfo->deparse.chunk_target)
+					chunk_clause = i;
+				i++;
+			}
+		}
+		fdw_private = lappend(fdw_private, makeInteger(chunk_clause));
+	}
 
 	return make_foreignscan(tlist, local_exprs, scan_relid,
 							fdw_exprs, fdw_private, fdw_scan_tlist,
@@ -1036,6 +1054,9 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 		}
 		fsstate->deparse.value_hook = eval_value;
 		fsstate->deparse.value_arg = fsstate;
+		i = intVal(list_nth(fdw_private, SfScanPrivateChunkClause));
+		if (i >= 0)
+			fsstate->deparse.chunk_target = (Expr *) list_nth(fsplan->fdw_exprs, i);
 	}
 
 	fsstate->scan_cxt = estate->es_query_cxt;
@@ -1402,20 +1423,7 @@ sfIterateForeignScan(ForeignScanState *node)
 	ExecClearTuple(slot);
 
 	if (fsstate->cursor == NULL && !fsstate->eof)
-	{
-		/* the cursor lives as long as the scan, not the per-tuple context */
-		char	   *soql = current_soql(fsstate);
-
-		fsstate->last_soql = soql;
-		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
-		fsstate->cursor = SfQueryOpen(fsstate->conn, soql,
-									  fsstate->query_all,
-									  fsstate->fetch_size, fsstate->sobject);
-		MemoryContextSwitchTo(oldcxt);
-		fsstate->records = NULL;
-		fsstate->nrecords = 0;
-		fsstate->next_record = 0;
-	}
+		open_cursor(fsstate);
 
 	if (fsstate->mode == SF_SCAN_COUNT)
 	{
@@ -1448,6 +1456,17 @@ sfIterateForeignScan(ForeignScanState *node)
 	{
 		if (fsstate->eof || !fetch_next_page(fsstate))
 		{
+			if (fsstate->deparse.chunk + 1 < fsstate->deparse.nchunks)
+			{
+				/* the next chunk of a long IN list: its own query */
+				fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+				SfQueryClose(fsstate->cursor);
+				fsstate->cursor = NULL;
+				fsstate->eof = false;
+				fsstate->deparse.chunk++;
+				open_cursor(fsstate);
+				continue;
+			}
 			if (fsstate->mode == SF_SCAN_AGGREGATE && !fsstate->row_returned)
 			{
 				/* aggregates of no record: counts 0, the others null */
@@ -1489,6 +1508,27 @@ sfIterateForeignScan(ForeignScanState *node)
 }
 
 /*
+ * open_cursor
+ *		Send the query (for the current chunk of a long IN list, if any).
+ */
+static void
+open_cursor(SfScanState *fsstate)
+{
+	/* the cursor lives as long as the scan, not the per-tuple context */
+	char	   *soql = current_soql(fsstate);
+	MemoryContext oldcxt;
+
+	fsstate->last_soql = soql;
+	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+	fsstate->cursor = SfQueryOpen(fsstate->conn, soql, fsstate->query_all,
+								  fsstate->fetch_size, fsstate->sobject);
+	MemoryContextSwitchTo(oldcxt);
+	fsstate->records = NULL;
+	fsstate->nrecords = 0;
+	fsstate->next_record = 0;
+}
+
+/*
  * close_cursor
  *		Close the query cursor, if any, keeping its request count.
  */
@@ -1506,6 +1546,8 @@ close_cursor(SfScanState *fsstate)
 	fsstate->next_record = 0;
 	fsstate->eof = false;
 	fsstate->row_returned = false;
+	fsstate->deparse.chunk = 0;
+	fsstate->deparse.nchunks = 0;
 	MemoryContextReset(fsstate->batch_cxt);
 }
 

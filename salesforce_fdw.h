@@ -249,7 +249,9 @@ enum SfScanPrivateIndex
 	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
 	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
 	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
-	SfScanPrivateColumnKinds	/* SF_KIND_* per attnum (IntList) */
+	SfScanPrivateColumnKinds,	/* SF_KIND_* per attnum (IntList) */
+	SfScanPrivateChunkClause	/* fdw_exprs index of the chunked IN, or -1
+								 * (Integer) */
 };
 
 /* What a ForeignScan returns */
@@ -332,6 +334,10 @@ typedef struct SfDeparseInfo
 	SfValueHook value_hook;
 	void	   *value_arg;
 	int			nplaceholders;	/* placeholders written so far */
+	/* a long constant IN list sent in chunks, one query per chunk */
+	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL */
+	int			chunk;			/* the chunk to write (execution) */
+	int			nchunks;		/* chunks found when writing (execution) */
 } SfDeparseInfo;
 
 struct SfFdwRelationInfo

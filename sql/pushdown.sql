@@ -186,6 +186,16 @@ EXPLAIN (VERBOSE, COSTS OFF)
 SELECT count(*) FROM pl WHERE num = ANY (ARRAY(SELECT generate_series(1, 3000)));
 SELECT count(*) FROM pl WHERE num IN (SELECT generate_series(1, 3000));
 
+-- a long constant IN list on an id field: sent in chunks of distinct
+-- values, one query each, every URI short; the rows are those of one list
+SELECT string_agg(quote_literal(id), ', ') AS many_ids
+  FROM (SELECT id FROM pd_account UNION ALL SELECT 'bogus'
+        UNION ALL SELECT id FROM pd_account) s \gset
+\! test/emuctl clear-log
+SELECT count(*), count(DISTINCT id) FROM pd_account WHERE id IN (:many_ids);
+\! test/emuctl log --soql | awk '{ n++; if (length($0) > max) max = length($0) } END { print n " queries, longest " max " characters" }'
+SELECT count(*) FROM pd_account WHERE id IN (:many_ids) AND employees > 50000;
+
 -- ORDER BY: numbers, dates, datetimes with explicit NULLS FIRST/LAST;
 -- never text or picklists
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name, amt FROM pl ORDER BY amt DESC NULLS LAST, day;
