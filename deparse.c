@@ -689,7 +689,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
 		return true;
 	}
-	emit_leaf(cxt, field, kind, cmp, value, right);
+	emit_leaf(cxt, field, kind, cmp, value, var_left ? right : left);
 	return true;
 }
 
