@@ -60,8 +60,17 @@ COLUMNS = [
     # parent fields through the self-lookup: null when Ref__c is null
     ("ref_txt", "text", "Ref__r.Txt__c", "text"),
     ("ref_num", "integer", "Ref__r.Num__c", "int"),
+    # columns that round or reinterpret what Salesforce holds: a condition
+    # on them cannot simply be sent as is
+    ("amt1", "numeric(18,1)", "Amt__c", "numeric"),
+    ("dbl4", "real", "Dbl__c", "float"),
+    ("dt0", "timestamp(0) with time zone", "Dt__c", "tstz"),
+    ("tm0", "time(0) without time zone", "Tm__c", "time"),
+    ("dtd", "date", "Dt__c", "date"),
+    ("days", "timestamp without time zone", "Day__c", "ts"),
 ]
-DERIVED = {"dts", "txt_icu", "ref_txt", "ref_num"}     # not loaded into the emulator as such
+# columns that read another column's field (not loaded into the emulator as such)
+DERIVED = {"dts", "txt_icu", "ref_txt", "ref_num", "amt1", "dbl4", "dt0", "tm0", "dtd", "days"}
 
 DESCRIBE = {
     "name": SOBJECT,
@@ -223,6 +232,9 @@ def generate(seed=SEED, n=NRECORDS, now=None):
     for r in rows:
         parent = by_id.get(r["ref"]) or {}
         r["txt_icu"] = r["txt"]
+        r["dts"] = r["dt0"] = r["dt"]
+        r["dtd"] = r["dt"][:10] if r["dt"] else None
+        r["amt1"], r["dbl4"], r["tm0"], r["days"] = r["amt"], r["dbl"], r["tm"], r["day"]
         r["ref_txt"] = parent.get("txt")
         r["ref_num"] = parent.get("num")
     return rows
@@ -255,7 +267,7 @@ def sql_literal(value):
 def _local_value(col, value):
     if value is None:
         return None
-    if col == "dt":
+    if col in ("dt", "dt0"):
         return value.replace("T", " ").replace("Z", "+00")
     if col == "dts":
         return value.replace("T", " ").replace("Z", "")
@@ -271,7 +283,7 @@ def local_table_sql(rows, table):
     for r in rows:
         vals = []
         for c in names:
-            v = r["dt"] if c == "dts" else r[c]
+            v = r[c]
             vals.append(sql_literal(_local_value(c, v)))
         values.append("(" + ", ".join(vals) + ")")
     lines.append("INSERT INTO %s (%s) VALUES\n%s;" % (table, ", ".join(names), ",\n".join(values)))

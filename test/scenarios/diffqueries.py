@@ -24,6 +24,7 @@ move a row across a boundary (date_trunc('hour', now()) would).
 """
 
 import random
+import re
 
 import diffdata
 
@@ -62,8 +63,7 @@ class Grammar:
         self.rng = random.Random(seed)
         self.rows = rows
         self.ids = [r["id"] for r in rows]
-        self.values = {c: sorted({r["dt" if c == "dts" else c] for r in rows
-                                  if r["dt" if c == "dts" else c] is not None}, key=str)
+        self.values = {c: sorted({r[c] for r in rows if r[c] is not None}, key=str)
                        for c in KINDS}
         self.nprep = 0
 
@@ -225,8 +225,8 @@ class Grammar:
         t = PGTYPES[col]
         if " COLLATE " in t:
             return "text"
-        return {"varchar(18)": "varchar", "varchar(40)": "varchar", "numeric(18,2)": "numeric",
-                "timestamp with time zone": "timestamptz",
+        t = re.sub(r"\(\d+(,\d+)?\)", "", t)
+        return {"timestamp with time zone": "timestamptz",
                 "timestamp without time zone": "timestamp",
                 "time without time zone": "time"}.get(t, t)
 
@@ -578,6 +578,26 @@ def fixed(rows):
         "SELECT seq, ref_num FROM diff ORDER BY ref_num NULLS FIRST, seq LIMIT 10;",
         "SELECT seq, ref_txt FROM diff WHERE ref_txt = 'apple' OR ref_txt IS NULL ORDER BY seq;",
         "SELECT seq, ref_num FROM diff WHERE ref_num <> 0 ORDER BY seq;",
+        # columns that round what Salesforce holds: equal after rounding,
+        # ordered by the rounded value and then by seq
+        "SELECT seq, amt, amt1 FROM diff WHERE amt1 = 100.5 OR amt1 = -0.0 ORDER BY seq;",
+        "SELECT seq, amt1 FROM diff WHERE amt1 > 100 AND amt1 <= 100.5 ORDER BY seq;",
+        "SELECT seq, dt, dt0 FROM diff WHERE dt0 = '2024-03-10 07:00:00+00' ORDER BY seq;",
+        "SELECT seq, dt0 FROM diff WHERE dt0 < '2024-01-01 00:00:00+00' AND dt0 > '2023-12-31 23:59:59+00' ORDER BY seq;",
+        "SELECT seq, tm, tm0 FROM diff WHERE tm0 = '07:00:00' OR tm0 = '24:00:00' OR tm0 = '00:00:00' ORDER BY seq;",
+        "SELECT seq, dt, dtd FROM diff WHERE dtd = '2024-03-10' OR dtd = '2024-01-01' ORDER BY seq;",
+        "SELECT seq, dtd FROM diff WHERE dtd > '2024-03-09' AND dtd < '2024-03-11' ORDER BY seq;",
+        "SELECT seq, day, days FROM diff WHERE days > '2024-03-10 12:00' ORDER BY days, seq LIMIT 5;",
+        "SELECT seq, days FROM diff WHERE days = '2024-02-29' ORDER BY seq;",
+        "SELECT seq, dbl, dbl4 FROM diff WHERE dbl4 = 0.1 OR dbl4 > 1234.5678 ORDER BY seq;",
+        "SELECT seq, dbl4 FROM diff WHERE dbl4 = 137438953471.984375 ORDER BY seq;",
+        "SELECT seq, amt1 FROM diff ORDER BY amt1, seq LIMIT 20;",
+        "SELECT seq, dt0 FROM diff ORDER BY dt0 DESC, seq LIMIT 20;",
+        "SELECT seq, tm0 FROM diff ORDER BY tm0, seq LIMIT 20;",
+        "SELECT seq, dtd FROM diff ORDER BY dtd, seq LIMIT 20;",
+        "SELECT seq, dbl4 FROM diff ORDER BY dbl4, seq LIMIT 20;",
+        "SELECT amt1, count(*), sum(amt1) FROM diff GROUP BY amt1 ORDER BY amt1;",
+        "SELECT dtd, count(*), min(dt0), max(tm0) FROM diff GROUP BY dtd ORDER BY dtd;",
         "SELECT id FROM diff ORDER BY id OFFSET 350;",
         "SELECT id, dt FROM diff WHERE dt > '2024-01-01 00:00:00.0005+00' AND dt < '2024-01-01 05:00:00+00' ORDER BY id;",
         "SELECT id, dt FROM diff WHERE dt >= '2023-12-31 23:59:59.9995+00' AND dt <= '2024-01-01 00:00:00.0004+00' ORDER BY id;",
