@@ -291,14 +291,14 @@ def local_table_sql(rows, table):
     return "\n".join(lines)
 
 
-def foreign_table_sql(table, server):
+def foreign_table_sql(table, server, options=""):
     def column(c, t, f):
         # the grammar wants a foreign column's COLLATE after its OPTIONS
         t, _, collation = t.partition(" COLLATE ")
         return "%s %s OPTIONS (field '%s')%s" % (c, t, f, " COLLATE " + collation if collation else "")
     cols = ",\n  ".join(column(c, t, f) for c, t, f, _k in COLUMNS)
-    return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s');" % (
-        table, cols, server, SOBJECT)
+    return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s'%s);" % (
+        table, cols, server, SOBJECT, options)
 
 
 def join_tables_sql(rows, seed=SEED):
@@ -376,7 +376,7 @@ def many_local_sql(rows, table):
     return "\n".join(lines)
 
 
-def many_foreign_sql(table, server):
+def many_foreign_sql(table, server, options=""):
     cols = ",\n  ".join("%s %s OPTIONS (field '%s')" % (c, t, f) for c, t, f in MANY_COLUMNS)
-    return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s');" % (
-        table, cols, server, MANY_SOBJECT)
+    return "CREATE FOREIGN TABLE %s (\n  %s\n) SERVER %s OPTIONS (sobject '%s'%s);" % (
+        table, cols, server, MANY_SOBJECT, options)
