@@ -145,6 +145,7 @@ static int	format_value(StringInfo out, int kind, Datum value, Oid typid,
 static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
+static bool emit_not_null(WalkCxt *cxt, const char *field, int kind);
 static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
 						  int n);
 static void append_escaped(StringInfo buf, const char *val, bool like);
@@ -616,11 +617,12 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		bool		positive = (name[0] != '!') != negate;
 		bool		ilike = (name[strlen(name) - 1] == '*');
 
-		if (!var_left || !positive || left != TEXTOID || right != TEXTOID)
-			return false;
-		if (kind != SF_KIND_STRING && kind != SF_KIND_STRING_CS)
+		if (left != TEXTOID || right != TEXTOID)
 			return false;
 		cxt->exact = false;		/* case and wildcards: always rechecked */
+		if (!var_left || !positive ||
+			(kind != SF_KIND_STRING && kind != SF_KIND_STRING_CS))
+			return emit_not_null(cxt, field, kind);
 		if (!get_value(cxt, valexpr, &value, &isnull))
 		{
 			appendStringInfo(cxt->buf, "(%s LIKE ", field);
@@ -647,12 +649,19 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		case SF_KIND_STRING:
 		case SF_KIND_PICKLIST:
 			/* case-insensitive: only = narrows to a superset */
-			if (cmp != CMP_EQ)
-				return false;
 			cxt->exact = false;
+			if (cmp != CMP_EQ)
+				return emit_not_null(cxt, field, kind);
 			break;
 		case SF_KIND_STRING_CS:
 		case SF_KIND_ID:
+			if (cmp != CMP_EQ && cmp != CMP_NE)
+			{
+				/* text ranges: SOQL's order is not PostgreSQL's */
+				cxt->exact = false;
+				return emit_not_null(cxt, field, kind);
+			}
+			break;
 		case SF_KIND_BOOL:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
 				return false;
@@ -786,6 +795,22 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 						 field, lit.data, field);
 	else
 		appendStringInfo(buf, "(%s %s %s)", field, cmp_soql[cmp], lit.data);
+}
+
+/*
+ * emit_not_null
+ *		The widest superset of a comparison SOQL can't make: the field is not
+ *		null (every comparison and LIKE is false on null in PostgreSQL).  The
+ *		caller has cleared cxt->exact.  A checkbox is never null: true leaf.
+ */
+static bool
+emit_not_null(WalkCxt *cxt, const char *field, int kind)
+{
+	if (kind == SF_KIND_BOOL)
+		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
+	else
+		appendStringInfo(cxt->buf, "(%s != null)", field);
+	return true;
 }
 
 /*
@@ -1172,9 +1197,9 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	{
 		case SF_KIND_STRING:
 		case SF_KIND_PICKLIST:
-			if (!in)
-				return false;	/* case-insensitive NOT IN drops rows */
 			cxt->exact = false;
+			if (!in)			/* case-insensitive NOT IN would drop rows */
+				return emit_not_null(cxt, field, kind);
 			break;
 		case SF_KIND_STRING_CS:
 		case SF_KIND_ID:

@@ -63,7 +63,7 @@ SELECT count(*) FROM pl WHERE num <> ALL ('{}');      -- true for nulls too
 \! test/emuctl log --soql
 
 -- text is compared case-insensitively by Salesforce: = IN LIKE are sent
--- as a superset and rechecked (Filter); <> and ranges are not sent
+-- as a superset and rechecked (Filter); <> and ranges only as "not null"
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE txt = 'plain';
 SELECT name, txt FROM pl WHERE txt = 'plain';
 SELECT name, txt FROM pl WHERE txt IN ('PLAIN', 'straße') ORDER BY name;
@@ -115,7 +115,8 @@ SELECT count(*) FROM pl WHERE txt IS NULL;
 SELECT count(*) FROM pl WHERE pick IS NOT NULL;
 \! test/emuctl log --soql
 
--- ids: a malformed id is no error and matches nothing; LIKE is not sent
+-- ids: a malformed id is no error and matches nothing; LIKE only as
+-- "not null"
 \! test/emuctl clear-log
 SELECT count(*) FROM pl WHERE ref = 'bogus';
 SELECT count(*) FROM pl WHERE ref = '001RO000000000L';            -- 15 chars
