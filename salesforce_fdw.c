@@ -44,11 +44,14 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
 #include "optimizer/planmain.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/date.h"
+#include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -76,6 +79,14 @@ typedef struct SfScanColumn
 	char	  **keys;			/* exact JSON key per part, once found */
 	SfColumnConv conv;
 } SfScanColumn;
+
+/* One group aggregated by the scan itself (more than 2,000 groups) */
+typedef struct SfLocalGroup
+{
+	char		key[256];		/* hash key: the group's values as text */
+	Datum	   *values;
+	bool	   *nulls;
+} SfLocalGroup;
 
 /* Execution state of a foreign scan */
 typedef struct SfScanState
@@ -108,6 +119,12 @@ typedef struct SfScanState
 	char	   *last_soql;		/* the SOQL last sent */
 	bool		row_returned;	/* the current query gave a row */
 	bool	   *is_count;		/* aggregate mode: [column] is a count */
+	char	   *group_soql;		/* GROUP BY: records to aggregate here */
+	List	   *group_ops;		/* GROUP BY: SF_GROUP_* per column */
+	List	   *group_infields;	/* GROUP BY: input field per column */
+	List	   *group_types;	/* GROUP BY: input type per column */
+	List	   *local_groups;	/* aggregated here: SfLocalGroup's left */
+	bool		aggregated_here;	/* local_groups replaces the records */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -133,6 +150,7 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *input_rel,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
+static bool group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr);
 static void init_columns(SfScanState *fsstate, TupleDesc tupdesc,
 						 List *retrieved_attrs, List *fields);
 static bool sfAnalyzeForeignTable(Relation relation,
@@ -144,6 +162,7 @@ static int	sf_acquire_sample_rows(Relation relation, int elevel,
 static void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel);
 static char *current_soql(SfScanState *fsstate);
 static void open_cursor(SfScanState *fsstate);
+static void aggregate_locally(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
 static void close_cursor(SfScanState *fsstate);
@@ -401,6 +420,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	if (baserel->baserestrictinfo != NIL || baserel->joininfo != NIL ||
 		baserel->has_eclass_joins || root->query_pathkeys != NIL ||
+		(root->parse->hasAggs && root->parse->groupClause != NIL) ||
 		query_has_field_aggregates(root))
 	{
 		ForeignTable *table = GetForeignTable(foreigntableid);
@@ -726,6 +746,10 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	List	   *column_fields = NIL;
 	List	   *column_kinds = NIL;
 	List	   *fdw_scan_tlist = NIL;
+	List	   *group_ops = NIL;
+	List	   *group_infields = NIL;
+	List	   *group_types = NIL;
+	char	   *group_soql = "";
 	StringInfoData head;
 	StringInfoData tail;
 	StringInfoData soql;
@@ -745,7 +769,9 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		 * relation's.  count(*) alone is COUNT() (no record travels, the
 		 * count is totalSize); other aggregates are aliased a0, a1, ...
 		 */
-		bool		count_only = true;
+		bool		count_only = (root->parse->groupClause == NIL);
+		List	   *group_fields = NIL;
+		StringInfoData group_by;
 
 		scan_relid = 0;
 		foreach(lc, fpinfo->remote_conds)
@@ -754,12 +780,11 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		i = 0;
 		foreach(lc, foreignrel->reltarget->exprs)
 		{
-			Aggref	   *agg = (Aggref *) lfirst(lc);
+			Expr	   *expr = (Expr *) lfirst(lc);
 
 			fdw_scan_tlist = lappend(fdw_scan_tlist,
-									 makeTargetEntry((Expr *) agg,
-													 ++i, NULL, false));
-			if (!agg->aggstar)
+									 makeTargetEntry(expr, ++i, NULL, false));
+			if (!IsA(expr, Aggref) || !((Aggref *) expr)->aggstar)
 				count_only = false;
 		}
 		if (count_only)
@@ -775,15 +800,91 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 			i = 0;
 			foreach(lc, foreignrel->reltarget->exprs)
 			{
-				char	   *alias = psprintf("a%d", i);
+				Expr	   *expr = (Expr *) lfirst(lc);
+				int			op;
+				Oid			intype = InvalidOid;
+				char	   *infield;
 
-				appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
-								 aggregate_soql(fpinfo, (Aggref *) lfirst(lc)),
-								 alias);
+				if (IsA(expr, Aggref))
+				{
+					Aggref	   *agg = (Aggref *) expr;
+					char	   *alias = psprintf("a%d", i);
+
+					appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
+									 aggregate_soql(fpinfo, agg), alias);
+					fields = lappend(fields, makeString(alias));
+					if (agg->aggstar)
+					{
+						op = SF_GROUP_COUNT_STAR;
+						infield = "Id";
+					}
+					else
+					{
+						Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
+
+						infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, arg)];
+						intype = exprType((Node *) arg);
+						if (agg->aggfnoid == F_COUNT_ANY)
+							op = SF_GROUP_COUNT;
+						else
+						{
+							/* the name tells min from max */
+							char	   *fname = get_func_name(agg->aggfnoid);
+
+							op = (strcmp(fname, "min") == 0) ?
+								SF_GROUP_MIN : SF_GROUP_MAX;
+						}
+					}
+				}
+				else
+				{
+					/* a grouping column: its field, not aliased */
+					infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
+					intype = exprType((Node *) expr);
+					op = SF_GROUP_KEY;
+					appendStringInfo(&head, "%s%s", i > 0 ? ", " : "", infield);
+					fields = lappend(fields, makeString(infield));
+				}
+				group_ops = lappend_int(group_ops, op);
+				group_infields = lappend(group_infields, makeString(infield));
+				group_types = lappend_oid(group_types, intype);
 				retrieved_attrs = lappend_int(retrieved_attrs, ++i);
-				fields = lappend(fields, makeString(alias));
 			}
 			appendStringInfo(&head, " FROM %s", fpinfo->table.sobject);
+
+			if (root->parse->groupClause != NIL)
+			{
+				List	   *raw;
+				StringInfoData gs;
+
+				initStringInfo(&group_by);
+				foreach(lc, root->parse->groupClause)
+				{
+					SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+					Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
+																		 root->parse->targetList);
+					char	   *f = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
+
+					appendStringInfo(&group_by, "%s%s",
+									 group_by.len > 0 ? ", " : "", f);
+					group_fields = lappend(group_fields, makeString(f));
+				}
+
+				/*
+				 * Salesforce returns at most 2,000 groups and won't page
+				 * them: ask for that many; when they all come, there may be
+				 * more, and the scan aggregates the records itself (with
+				 * group_soql) instead.
+				 */
+				appendStringInfo(&tail, " GROUP BY %s LIMIT %d",
+								 group_by.data, SF_MAX_AGGREGATE_ROWS);
+				raw = list_concat(list_copy(group_fields), group_infields);
+				initStringInfo(&gs);
+				(void) deparseSelectSoql(&gs, fpinfo->table.sobject, raw);
+				fpinfo->deparse.nplaceholders = 0;
+				sfDeparseWhere(&gs, &fpinfo->deparse, remote_exprs);
+				group_soql = gs.data;
+			}
 		}
 	}
 	else
@@ -924,10 +1025,42 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		}
 		fdw_private = lappend(fdw_private, makeInteger(chunk_clause));
 	}
+	fdw_private = lappend(fdw_private, makeString(group_soql));
+	fdw_private = lappend(fdw_private, group_ops);
+	fdw_private = lappend(fdw_private, group_infields);
+	fdw_private = lappend(fdw_private, group_types);
 
 	return make_foreignscan(tlist, local_exprs, scan_relid,
 							fdw_exprs, fdw_private, fdw_scan_tlist,
 							NIL, outer_plan);
+}
+
+/*
+ * group_key_ok
+ *		May Salesforce GROUP BY 'expr'?  A groupable column of a kind whose
+ *		grouping is PostgreSQL's.
+ */
+static bool
+group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr)
+{
+	int			attno = sfColumnOf(&fpinfo->deparse, expr);
+	int			kind;
+
+	if (attno == 0)
+		return false;
+	kind = fpinfo->deparse.kinds[attno];
+	if (!(kind & SF_KIND_GROUPABLE))
+		return false;
+	switch (kind & SF_KIND_MASK)
+	{
+		case SF_KIND_INT:
+		case SF_KIND_DATE:
+		case SF_KIND_DATETIME:
+		case SF_KIND_ID:
+		case SF_KIND_BOOL:
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -958,14 +1091,37 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	fpinfo = (SfFdwRelationInfo *) input_rel->fdw_private;
 
 	if (fpinfo->local_conds != NIL || fpinfo->remote_values ||
-		parse->groupClause != NIL || parse->groupingSets != NIL ||
+		parse->groupingSets != NIL ||
 		parse->havingQual != NULL || root->hasHavingQual ||
-		output_rel->reltarget->exprs == NIL)
+		output_rel->reltarget->exprs == NIL ||
+		list_length(parse->groupClause) > 8)
 		return;
+
+	/*
+	 * GROUP BY columns Salesforce groups as PostgreSQL does: integers,
+	 * dates, datetimes, ids and checkboxes (text groups case-insensitively).
+	 */
+	foreach(lc, parse->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
+															 parse->targetList);
+
+		if (!group_key_ok(fpinfo, expr))
+			return;
+	}
 
 	foreach(lc, output_rel->reltarget->exprs)
 	{
-		if (aggregate_soql(fpinfo, (Aggref *) lfirst(lc)) == NULL)
+		Expr	   *expr = (Expr *) lfirst(lc);
+
+		if (IsA(expr, Var) || IsA(expr, RelabelType))
+		{
+			/* a grouping column */
+			if (parse->groupClause == NIL || !group_key_ok(fpinfo, expr))
+				return;
+		}
+		else if (aggregate_soql(fpinfo, (Aggref *) expr) == NULL)
 			return;
 	}
 
@@ -1029,6 +1185,14 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	fsstate->soql_head = strVal(list_nth(fdw_private, SfScanPrivateSoqlHead));
 	fsstate->soql_tail = strVal(list_nth(fdw_private, SfScanPrivateSoqlTail));
 	fsstate->node = node;
+	fsstate->group_soql = strVal(list_nth(fdw_private, SfScanPrivateGroupSoql));
+	if (*fsstate->group_soql == '\0')
+		fsstate->group_soql = NULL;
+	fsstate->group_ops = (List *) list_nth(fdw_private, SfScanPrivateGroupOps);
+	fsstate->group_infields = (List *) list_nth(fdw_private,
+												SfScanPrivateGroupFields);
+	fsstate->group_types = (List *) list_nth(fdw_private,
+											 SfScanPrivateGroupTypes);
 
 	if (fsplan->fdw_exprs != NIL)
 	{
@@ -1422,8 +1586,35 @@ sfIterateForeignScan(ForeignScanState *node)
 
 	ExecClearTuple(slot);
 
-	if (fsstate->cursor == NULL && !fsstate->eof)
+	if (fsstate->cursor == NULL && !fsstate->eof && !fsstate->aggregated_here)
+	{
 		open_cursor(fsstate);
+		if (fsstate->group_soql != NULL)
+		{
+			/*
+			 * GROUP BY: all groups come in one page, at most 2,000 of them.
+			 * When all 2,000 came there may be more: aggregate here.
+			 */
+			if (fetch_next_page(fsstate) &&
+				fsstate->nrecords >= SF_MAX_AGGREGATE_ROWS)
+				aggregate_locally(fsstate);
+		}
+	}
+
+	if (fsstate->aggregated_here)
+	{
+		SfLocalGroup *group;
+		int			natts = slot->tts_tupleDescriptor->natts;
+
+		if (fsstate->local_groups == NIL)
+			return slot;
+		group = (SfLocalGroup *) linitial(fsstate->local_groups);
+		fsstate->local_groups = list_delete_first(fsstate->local_groups);
+		memcpy(slot->tts_values, group->values, sizeof(Datum) * natts);
+		memcpy(slot->tts_isnull, group->nulls, sizeof(bool) * natts);
+		ExecStoreVirtualTuple(slot);
+		return slot;
+	}
 
 	if (fsstate->mode == SF_SCAN_COUNT)
 	{
@@ -1467,7 +1658,8 @@ sfIterateForeignScan(ForeignScanState *node)
 				open_cursor(fsstate);
 				continue;
 			}
-			if (fsstate->mode == SF_SCAN_AGGREGATE && !fsstate->row_returned)
+			if (fsstate->mode == SF_SCAN_AGGREGATE && !fsstate->row_returned &&
+				fsstate->group_soql == NULL)
 			{
 				/* aggregates of no record: counts 0, the others null */
 				int			natts = slot->tts_tupleDescriptor->natts;
@@ -1505,6 +1697,219 @@ sfIterateForeignScan(ForeignScanState *node)
 	MemoryContextSwitchTo(oldcxt);
 	ExecStoreVirtualTuple(slot);
 	return slot;
+}
+
+/* A min/max input (integers, dates, timestamps) as a comparable int64 */
+static int64
+datum_as_int64(Oid typid, Datum value)
+{
+	switch (typid)
+	{
+		case INT2OID:
+			return DatumGetInt16(value);
+		case INT4OID:
+			return DatumGetInt32(value);
+		case DATEOID:
+			return DatumGetDateADT(value);
+		default:
+			return DatumGetInt64(value);	/* int8, timestamp[tz] */
+	}
+}
+
+/*
+ * aggregate_locally
+ *		GROUP BY with more groups than Salesforce returns: read the records
+ *		(group_soql) and compute the groups here, into local_groups.  Only
+ *		the aggregates sfGetForeignUpperPaths pushes occur: count(*),
+ *		count(col), min and max of integers, dates and timestamps.
+ */
+static void
+aggregate_locally(SfScanState *fsstate)
+{
+	int			ncols = list_length(fsstate->group_ops);
+	SfScanColumn *cols;
+	FmgrInfo   *outfuncs;
+	int		   *ops;
+	Oid		   *types;
+	HASHCTL		ctl;
+	HTAB	   *groups;
+	HASH_SEQ_STATUS seq;
+	SfLocalGroup *group;
+	MemoryContext oldcxt;
+	ListCell   *lc1,
+			   *lc2,
+			   *lc3;
+	int			i;
+
+	close_cursor(fsstate);
+	fsstate->aggregated_here = true;
+
+	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+	cols = (SfScanColumn *) palloc0(sizeof(SfScanColumn) * ncols);
+	outfuncs = (FmgrInfo *) palloc0(sizeof(FmgrInfo) * ncols);
+	ops = (int *) palloc(sizeof(int) * ncols);
+	types = (Oid *) palloc(sizeof(Oid) * ncols);
+	i = 0;
+	forthree(lc1, fsstate->group_ops, lc2, fsstate->group_infields,
+			 lc3, fsstate->group_types)
+	{
+		SfScanColumn *col = &cols[i];
+
+		ops[i] = lfirst_int(lc1);
+		types[i] = lfirst_oid(lc3);
+		col->nsegments = 1;
+		col->segments = (char **) palloc(sizeof(char *));
+		col->segments[0] = strVal(lfirst(lc2));
+		col->keys = (char **) palloc0(sizeof(char *));
+		if (ops[i] != SF_GROUP_COUNT_STAR)
+			SfInitColumnConv(&col->conv, types[i], -1, fsstate->sobject,
+							 col->segments[0], col->segments[0]);
+		if (ops[i] == SF_GROUP_KEY)
+		{
+			Oid			outfunc;
+			bool		isvarlena;
+
+			getTypeOutputInfo(types[i], &outfunc, &isvarlena);
+			fmgr_info(outfunc, &outfuncs[i]);
+		}
+		i++;
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(((SfLocalGroup *) NULL)->key);
+	ctl.entrysize = sizeof(SfLocalGroup);
+	ctl.hcxt = CurrentMemoryContext;
+	groups = hash_create("salesforce_fdw groups", 1024, &ctl,
+						 HASH_ELEM | SF_HASH_STRINGS | HASH_CONTEXT);
+	MemoryContextSwitchTo(oldcxt);
+
+	fsstate->last_soql = fsstate->group_soql;
+	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+	fsstate->cursor = SfQueryOpen(fsstate->conn, fsstate->group_soql,
+								  fsstate->query_all, fsstate->fetch_size,
+								  fsstate->sobject);
+	MemoryContextSwitchTo(oldcxt);
+
+	while (fetch_next_page(fsstate))
+	{
+		while (fsstate->next_record < fsstate->nrecords)
+		{
+			json_object *record = json_object_array_get_idx(fsstate->records,
+															fsstate->next_record++);
+			Datum	   *values;
+			bool	   *nulls;
+			StringInfoData key;
+			bool		found;
+
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextReset(fsstate->temp_cxt);
+			oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
+			values = (Datum *) palloc(sizeof(Datum) * ncols);
+			nulls = (bool *) palloc(sizeof(bool) * ncols);
+			initStringInfo(&key);
+			for (i = 0; i < ncols; i++)
+			{
+				nulls[i] = true;
+				if (ops[i] == SF_GROUP_COUNT_STAR)
+					continue;
+				values[i] = SfJsonToDatum(&cols[i].conv,
+										  record_field(&cols[i], record),
+										  &nulls[i]);
+				if (ops[i] == SF_GROUP_KEY)
+				{
+					appendStringInfoChar(&key, '\x1f');
+					if (nulls[i])
+						appendStringInfoChar(&key, '\x01');
+					else
+						appendStringInfoString(&key,
+											   OutputFunctionCall(&outfuncs[i],
+																  values[i]));
+				}
+			}
+			if (key.len >= (int) sizeof(((SfLocalGroup *) NULL)->key))
+				elog(ERROR, "salesforce_fdw: group key too long");
+			MemoryContextSwitchTo(oldcxt);
+
+			group = (SfLocalGroup *) hash_search(groups, key.data, HASH_ENTER,
+												 &found);
+			if (!found)
+			{
+				oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+				group->values = (Datum *) palloc0(sizeof(Datum) * ncols);
+				group->nulls = (bool *) palloc(sizeof(bool) * ncols);
+				for (i = 0; i < ncols; i++)
+				{
+					switch (ops[i])
+					{
+						case SF_GROUP_KEY:
+							group->nulls[i] = nulls[i];
+							if (!nulls[i])
+							{
+								int16		typlen;
+								bool		typbyval;
+
+								get_typlenbyval(types[i], &typlen, &typbyval);
+								group->values[i] = datumCopy(values[i],
+															 typbyval, typlen);
+							}
+							break;
+						case SF_GROUP_COUNT_STAR:
+						case SF_GROUP_COUNT:
+							group->values[i] = Int64GetDatum(0);
+							group->nulls[i] = false;
+							break;
+						default:
+							group->nulls[i] = true;
+							break;
+					}
+				}
+				MemoryContextSwitchTo(oldcxt);
+			}
+			for (i = 0; i < ncols; i++)
+			{
+				switch (ops[i])
+				{
+					case SF_GROUP_COUNT_STAR:
+						group->values[i] =
+							Int64GetDatum(DatumGetInt64(group->values[i]) + 1);
+						break;
+					case SF_GROUP_COUNT:
+						if (!nulls[i])
+							group->values[i] =
+								Int64GetDatum(DatumGetInt64(group->values[i]) + 1);
+						break;
+					case SF_GROUP_MIN:
+					case SF_GROUP_MAX:
+						if (nulls[i])
+							break;
+						if (group->nulls[i] ||
+							(ops[i] == SF_GROUP_MIN ?
+							 datum_as_int64(types[i], values[i]) <
+							 datum_as_int64(types[i], group->values[i]) :
+							 datum_as_int64(types[i], values[i]) >
+							 datum_as_int64(types[i], group->values[i])))
+						{
+							/* integers, dates, timestamps: by value */
+							group->values[i] = values[i];
+							group->nulls[i] = false;
+						}
+						break;
+					default:
+						break;
+				}
+			}
+		}
+	}
+	fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+	SfQueryClose(fsstate->cursor);
+	fsstate->cursor = NULL;
+	fsstate->eof = true;
+
+	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+	hash_seq_init(&seq, groups);
+	while ((group = (SfLocalGroup *) hash_seq_search(&seq)) != NULL)
+		fsstate->local_groups = lappend(fsstate->local_groups, group);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -1546,6 +1951,8 @@ close_cursor(SfScanState *fsstate)
 	fsstate->next_record = 0;
 	fsstate->eof = false;
 	fsstate->row_returned = false;
+	fsstate->aggregated_here = false;
+	fsstate->local_groups = NIL;
 	fsstate->deparse.chunk = 0;
 	fsstate->deparse.nchunks = 0;
 	MemoryContextReset(fsstate->batch_cxt);
@@ -1593,8 +2000,9 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 											SfScanPrivateSoql)),
 							es);
 
-	if (es->verbose && fsstate != NULL && fsstate->remote_exprs != NIL &&
-		fsstate->last_soql != NULL)
+	if (es->verbose && fsstate != NULL && fsstate->last_soql != NULL &&
+		strcmp(fsstate->last_soql,
+			   strVal(list_nth(fsplan->fdw_private, SfScanPrivateSoql))) != 0)
 		ExplainPropertyText("Salesforce SOQL sent", fsstate->last_soql, es);
 
 	if (es->analyze)

@@ -102,6 +102,13 @@
 							  pathkeys, outerpath, priv)
 #endif
 
+/* PostgreSQL 14 made string keys of hash tables explicit */
+#if PG_VERSION_NUM >= 140000
+#define SF_HASH_STRINGS HASH_STRINGS
+#else
+#define SF_HASH_STRINGS 0
+#endif
+
 /* PostgreSQL 18 moved the ExplainProperty* functions to their own header */
 #if PG_VERSION_NUM >= 180000
 #include "commands/explain_format.h"
@@ -250,14 +257,29 @@ enum SfScanPrivateIndex
 	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
 	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
 	SfScanPrivateColumnKinds,	/* SF_KIND_* per attnum (IntList) */
-	SfScanPrivateChunkClause	/* fdw_exprs index of the chunked IN, or -1
+	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
 								 * (Integer) */
+	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
+								 * aggregating here (String, "" if none) */
+	SfScanPrivateGroupOps,		/* GROUP BY: SF_GROUP_* per column (IntList) */
+	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
+	SfScanPrivateGroupTypes		/* GROUP BY: input type per column (OidList) */
 };
 
 /* What a ForeignScan returns */
 #define SF_SCAN_RECORDS		0	/* records of the sObject */
 #define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
-#define SF_SCAN_AGGREGATE	2	/* one AggregateResult row, aliases a0, a1.. */
+#define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
+
+/* Columns of a grouped aggregate scan, when PostgreSQL aggregates */
+#define SF_GROUP_KEY		0
+#define SF_GROUP_COUNT_STAR	1
+#define SF_GROUP_COUNT		2
+#define SF_GROUP_MIN		3
+#define SF_GROUP_MAX		4
+
+/* Salesforce returns at most this many aggregate rows, in one page */
+#define SF_MAX_AGGREGATE_ROWS	2000
 
 /*
  * How one column is filled from a JSON value of a record (convert.c).  Set

@@ -236,12 +236,37 @@ SELECT count(*), count(pick), min(num), max(num), min(day), max(stamp), max(stam
   FROM pl WHERE num > 0;
 SELECT count(*), count(pick), min(num), max(day) FROM pl WHERE num > 1000;
 -- not with a recheck, nor SUM/AVG (doubles in SOQL), MIN/MAX of text or
--- numeric, GROUP BY (SOQL groups text case-insensitively and won't page
--- more than 2,000 groups)
+-- numeric
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM pl WHERE txt = 'plain';
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*), sum(amt) FROM pl;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT min(txt), max(amt) FROM pl;
+-- GROUP BY integers, dates, datetimes, ids and checkboxes (not text: SOQL
+-- groups it case-insensitively), with LIMIT 2000: Salesforce won't page
+-- aggregate rows
 EXPLAIN (VERBOSE, COSTS OFF) SELECT flag, count(*) FROM pl GROUP BY flag;
+SELECT flag, count(*), count(pick), min(num), max(day) FROM pl GROUP BY flag ORDER BY flag;
+SELECT ref, count(*) FROM pl GROUP BY ref ORDER BY ref COLLATE "C";
+SELECT day, count(*) FROM pl WHERE num > 5 GROUP BY day ORDER BY day;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT txt, count(*) FROM pl GROUP BY txt;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT num, count(*) FROM pl GROUP BY num HAVING count(*) > 1;
+-- more than 2,000 groups: all 2,000 came, there may be more; the scan reads
+-- the records and aggregates them itself
+\! test/emuctl define test/fixtures/pushdown_many_object.json
+\! test/emuctl load Push_Many__c test/fixtures/pushdown_many_records.json
+CREATE FOREIGN TABLE pd_many (
+  num integer OPTIONS (field 'Num__c'),
+  day date OPTIONS (field 'Day__c')
+) SERVER pd_srv OPTIONS (sobject 'Push_Many__c');
+\! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT num, count(*), max(day) FROM pd_many GROUP BY num;
+\! test/emuctl log --soql
+SELECT count(*), sum(c), count(num), min(num), max(num), max(m)
+  FROM (SELECT num, count(*) c, max(day) m FROM pd_many GROUP BY num) s;
+SELECT num, count(*), max(day), min(day) FROM pd_many GROUP BY num
+ ORDER BY num NULLS FIRST LIMIT 3;
+SELECT day, count(*), count(num), max(num) FROM pd_many GROUP BY day
+ ORDER BY day LIMIT 3;
 
 -- a selective WHERE transfers only the matching records
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
