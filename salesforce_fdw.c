@@ -7,6 +7,20 @@
  * Planning resolves everything once: the table's options, the API field
  * of every column the query needs (target list and local quals, as
  * postgres_fdw's attrs_used) and the SOQL text all go into fdw_private.
+ *
+ * Pushdown (doc/pushdown.md has the table): deparse.c classifies each qual
+ * as exact (sent), superset (sent and kept as a local Filter) or local;
+ * the quals, the field kinds and the values known only at execution
+ * (parameters, now(), outer columns of a parameterized join) let the scan
+ * write the SOQL again with those values.  Paths: a plain scan, one sorted
+ * by Salesforce when the ORDER BY is on numbers or dates, parameterized
+ * ones on Id, reference and external-id fields; LIMIT goes into the SOQL
+ * when nothing above the scan filters or sorts.  Upper paths: count(*) as
+ * COUNT() (totalSize, no record), count/min/max with GROUP BY on columns
+ * grouped as PostgreSQL groups them, guarded against Salesforce's 2,000
+ * aggregate rows by aggregating the records here when that many come.
+ * Costs: one round trip per page of records, a little per record, the
+ * record count from ANALYZE or /limits/recordCount.
  * The scan opens its query cursor lazily on the first row and keeps one
  * page of records in memory at a time: a batch context is reset for every
  * page, a temporary context for every row.  Columns are matched to the
@@ -58,8 +72,8 @@
 PG_MODULE_MAGIC;
 
 /*
- * Row count assumed for every foreign table.  A later version asks
- * /limits/recordCount; until then a fixed guess keeps plans stable.
+ * Row count assumed for a foreign table neither analyzed nor joined (a
+ * join asks Salesforce's record count: see sfGetForeignRelSize).
  */
 #define SF_DEFAULT_ROWS			1000
 
