@@ -730,6 +730,10 @@ limit_soql(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *best_path,
 		best_path->path.param_info != NULL ||
 		local_exprs != NIL || parse->hasTargetSRFs || parse->rowMarks != NIL)
 		return 0;
+	/* limit_tuples may be an estimate of a parameter or a stable function */
+	if (parse->limitCount == NULL || !IsA(parse->limitCount, Const) ||
+		(parse->limitOffset != NULL && !IsA(parse->limitOffset, Const)))
+		return 0;
 	if (root->query_pathkeys != NIL &&
 		!pathkeys_contained_in(root->query_pathkeys,
 							   best_path->path.pathkeys))
