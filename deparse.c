@@ -154,6 +154,8 @@ static void append_escaped(StringInfo buf, const char *val, bool like);
 #define FMT_OK			0		/* a literal was written */
 #define FMT_EXTREME		1		/* beyond every Salesforce value (see *plus) */
 #define FMT_NOMATCH		2		/* equals no Salesforce value (but ranges ok) */
+#define FMT_UNWRITABLE	3		/* no literal: a constant is not sent, a
+								 * parameter (rechecked) becomes no condition */
 
 /*
  * sfResolveFieldKinds
@@ -676,6 +678,11 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 			break;
 	}
 
+	/* a numeric parameter may need a literal SOQL can't take: rechecked */
+	if (!IsA(valexpr, Const) && (kind == SF_KIND_INT || kind == SF_KIND_NUMBER) &&
+		(var_left ? right : left) == NUMERICOID)
+		cxt->exact = false;
+
 	if (!get_value(cxt, valexpr, &value, &isnull))
 	{
 		if (cmp == CMP_NE)
@@ -697,6 +704,18 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		/* a comparison with null is never true, negated or not */
 		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
 		return true;
+	}
+	if (IsA(valexpr, Const) && (kind == SF_KIND_INT || kind == SF_KIND_NUMBER))
+	{
+		StringInfoData scratch;
+		bool		plus;
+		bool		fraction;
+		Datum		floor_value;
+
+		initStringInfo(&scratch);
+		if (format_value(&scratch, kind, value, var_left ? right : left,
+						 &plus, &fraction, &floor_value) == FMT_UNWRITABLE)
+			return false;		/* decided locally */
 	}
 	emit_leaf(cxt, field, kind, cmp, value, var_left ? right : left);
 	return true;
@@ -735,6 +754,11 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 	if (res == FMT_EXTREME)
 	{
 		emit_extreme(buf, field, cmp, plus);
+		return;
+	}
+	if (res == FMT_UNWRITABLE)
+	{
+		appendStringInfoString(buf, SF_TRUE_LEAF);
 		return;
 	}
 	if (res == FMT_NOMATCH)
@@ -913,12 +937,19 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					*plus = true;	/* NaN sorts above every number */
 					return FMT_EXTREME;
 				}
-				/* infinities, and far beyond any double Salesforce holds */
-				if (numeric_is_inf(num) || strlen(s) > 60)
+				/*
+				 * Infinities, and numbers with more than 40 integer digits:
+				 * beyond every Salesforce number (18 digits at most).
+				 */
+				if (numeric_is_inf(num) ||
+					strcspn(s, ".") - (s[0] == '-' ? 1 : 0) > 40)
 				{
 					*plus = (s[0] != '-');
 					return FMT_EXTREME;
 				}
+				/* a very long fraction: no literal SOQL surely accepts */
+				if (strlen(s) > 60)
+					return FMT_UNWRITABLE;
 				if (kind == SF_KIND_INT)
 				{
 					char	   *fl;
@@ -1156,6 +1187,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	char		typalign;
 	StringInfoData list;
 	char	  **literals;
+	int			res;
 	int			nwritten = 0;
 	int			nbytes = 0;
 	int			i;
@@ -1257,9 +1289,17 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 			return true;
 		}
 		initStringInfo(&lit);
+		res = format_value(&lit, kind, elems[i], right, &plus, &fraction,
+						   &floor_value);
+		if (res == FMT_UNWRITABLE)
+		{
+			if (IsA(arrexpr, Const))
+				return false;	/* decided locally */
+			appendStringInfoString(cxt->buf, SF_TRUE_LEAF);	/* rechecked */
+			return true;
+		}
 		/* values no field value can equal leave both lists alike */
-		if (format_value(&lit, kind, elems[i], right, &plus, &fraction,
-						 &floor_value) != FMT_OK)
+		if (res != FMT_OK)
 			continue;
 		literals[nwritten++] = lit.data;
 		nbytes += lit.len + 2;
