@@ -1048,9 +1048,14 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	fdw_private = lappend(fdw_private, group_infields);
 	fdw_private = lappend(fdw_private, group_types);
 
+	/*
+	 * The quals Salesforce evaluated are rechecked locally only when an
+	 * EvalPlanQual recheck (a concurrent update of a joined local row)
+	 * asks: fdw_recheck_quals, as postgres_fdw does.
+	 */
 	return make_foreignscan(tlist, local_exprs, scan_relid,
 							fdw_exprs, fdw_private, fdw_scan_tlist,
-							NIL, outer_plan);
+							scan_relid > 0 ? remote_exprs : NIL, outer_plan);
 }
 
 /*
