@@ -338,16 +338,20 @@ sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
  * sfDeparseWhere
  *		Append " WHERE c1 AND c2 ..." for 'clauses' (plain expressions, each
  *		accepted by sfClauseIsPushable), or nothing for an empty list.
+ *		Returns true when one of them is never true (a comparison with a
+ *		null, an impossible id, ...): then no query needs to be sent.
  */
-void
+bool
 sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 {
 	ListCell   *lc;
 	bool		first = true;
+	bool		never = false;
 
 	foreach(lc, clauses)
 	{
 		WalkCxt		cxt;
+		int			start;
 
 		cxt.info = info;
 		cxt.buf = buf;
@@ -356,9 +360,13 @@ sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 		cxt.top = true;
 		appendStringInfoString(buf, first ? " WHERE " : " AND ");
 		first = false;
+		start = buf->len;
 		if (!walk_cond((Expr *) lfirst(lc), false, &cxt))
 			elog(ERROR, "salesforce_fdw: a clause accepted at plan time cannot be written in SOQL");
+		if (strcmp(buf->data + start, SF_FALSE_LEAF) == 0)
+			never = true;
 	}
+	return never;
 }
 
 /*

@@ -139,6 +139,8 @@ typedef struct SfScanState
 	List	   *group_types;	/* GROUP BY: input type per column */
 	List	   *local_groups;	/* aggregated here: SfLocalGroup's left */
 	bool		aggregated_here;	/* local_groups replaces the records */
+	bool		planned_never;	/* the planned WHERE is never true */
+	bool		never_true;		/* the current WHERE is never true */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -768,6 +770,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	List	   *group_infields = NIL;
 	List	   *group_types = NIL;
 	char	   *group_soql = "";
+	bool		never_true;
 	StringInfoData head;
 	StringInfoData tail;
 	StringInfoData soql;
@@ -1000,7 +1003,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	initStringInfo(&soql);
 	appendStringInfoString(&soql, head.data);
 	fpinfo->deparse.nplaceholders = 0;
-	sfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
+	never_true = sfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
 	appendStringInfoString(&soql, tail.data);
 
 	if (remote_values)
@@ -1047,6 +1050,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	fdw_private = lappend(fdw_private, group_ops);
 	fdw_private = lappend(fdw_private, group_infields);
 	fdw_private = lappend(fdw_private, group_types);
+	fdw_private = lappend(fdw_private, makeInteger(never_true ? 1 : 0));
 
 	/*
 	 * The quals Salesforce evaluated are rechecked locally only when an
@@ -1216,6 +1220,8 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 												SfScanPrivateGroupFields);
 	fsstate->group_types = (List *) list_nth(fdw_private,
 											 SfScanPrivateGroupTypes);
+	fsstate->planned_never =
+		intVal(list_nth(fdw_private, SfScanPrivateNeverTrue)) != 0;
 
 	if (fsplan->fdw_exprs != NIL)
 	{
@@ -1495,13 +1501,17 @@ current_soql(SfScanState *fsstate)
 	char	   *result;
 
 	if (fsstate->remote_exprs == NIL)
+	{
+		fsstate->never_true = fsstate->planned_never;
 		return fsstate->soql;
+	}
 
 	MemoryContextReset(fsstate->temp_cxt);
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, fsstate->soql_head);
-	sfDeparseWhere(&buf, &fsstate->deparse, fsstate->remote_exprs);
+	fsstate->never_true = sfDeparseWhere(&buf, &fsstate->deparse,
+										 fsstate->remote_exprs);
 	appendStringInfoString(&buf, fsstate->soql_tail);
 	MemoryContextSwitchTo(oldcxt);
 	result = MemoryContextStrdup(fsstate->scan_cxt, buf.data);
@@ -1524,6 +1534,12 @@ fetch_next_page(SfScanState *fsstate)
 	fsstate->next_record = 0;
 	MemoryContextReset(fsstate->batch_cxt);
 
+	if (fsstate->cursor == NULL)
+	{
+		/* nothing was sent: the WHERE is never true */
+		fsstate->eof = true;
+		return false;
+	}
 	page = SfQueryNextPage(fsstate->cursor, fsstate->batch_cxt);
 	if (page == NULL)
 	{
@@ -1618,7 +1634,7 @@ sfIterateForeignScan(ForeignScanState *node)
 			 * GROUP BY: all groups come in one page, at most 2,000 of them.
 			 * When all 2,000 came there may be more: aggregate here.
 			 */
-			if (fetch_next_page(fsstate) &&
+			if (fsstate->cursor != NULL && fetch_next_page(fsstate) &&
 				fsstate->nrecords >= SF_MAX_AGGREGATE_ROWS)
 				aggregate_locally(fsstate);
 		}
@@ -1645,10 +1661,14 @@ sfIterateForeignScan(ForeignScanState *node)
 		int			natts = slot->tts_tupleDescriptor->natts;
 		int64		count;
 
-		if (fsstate->eof)
+		if (fsstate->row_returned)
 			return slot;
-		(void) fetch_next_page(fsstate);
-		count = SfQueryTotalSize(fsstate->cursor);
+		count = 0;				/* a WHERE never true sent nothing */
+		if (fsstate->cursor != NULL)
+		{
+			(void) fetch_next_page(fsstate);
+			count = SfQueryTotalSize(fsstate->cursor);
+		}
 		if (count < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_REPLY_HANDLE),
@@ -1661,6 +1681,7 @@ sfIterateForeignScan(ForeignScanState *node)
 			slot->tts_isnull[i] = false;
 		}
 		fsstate->eof = true;
+		fsstate->row_returned = true;
 		ExecStoreVirtualTuple(slot);
 		return slot;
 	}
@@ -1673,9 +1694,12 @@ sfIterateForeignScan(ForeignScanState *node)
 			if (fsstate->deparse.chunk + 1 < fsstate->deparse.nchunks)
 			{
 				/* the next chunk of a long IN list: its own query */
-				fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
-				SfQueryClose(fsstate->cursor);
-				fsstate->cursor = NULL;
+				if (fsstate->cursor != NULL)
+				{
+					fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+					SfQueryClose(fsstate->cursor);
+					fsstate->cursor = NULL;
+				}
 				fsstate->eof = false;
 				fsstate->deparse.chunk++;
 				open_cursor(fsstate);
@@ -1946,14 +1970,20 @@ open_cursor(SfScanState *fsstate)
 	char	   *soql = current_soql(fsstate);
 	MemoryContext oldcxt;
 
+	fsstate->records = NULL;
+	fsstate->nrecords = 0;
+	fsstate->next_record = 0;
+	if (fsstate->never_true)
+	{
+		/* no record can match: spare Salesforce the request */
+		fsstate->eof = true;
+		return;
+	}
 	fsstate->last_soql = soql;
 	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 	fsstate->cursor = SfQueryOpen(fsstate->conn, soql, fsstate->query_all,
 								  fsstate->fetch_size, fsstate->sobject);
 	MemoryContextSwitchTo(oldcxt);
-	fsstate->records = NULL;
-	fsstate->nrecords = 0;
-	fsstate->next_record = 0;
 }
 
 /*

@@ -263,7 +263,9 @@ enum SfScanPrivateIndex
 								 * aggregating here (String, "" if none) */
 	SfScanPrivateGroupOps,		/* GROUP BY: SF_GROUP_* per column (IntList) */
 	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
-	SfScanPrivateGroupTypes		/* GROUP BY: input type per column (OidList) */
+	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
+	SfScanPrivateNeverTrue		/* the planned WHERE is never true: send
+								 * nothing (Integer 0/1) */
 };
 
 /* What a ForeignScan returns */
@@ -382,7 +384,7 @@ extern void sfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
 								const struct SfSObjectDesc *desc);
 extern bool sfClauseIsPushable(SfDeparseInfo *info, Expr *clause,
 							   bool *exact, bool *has_values);
-extern void sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+extern bool sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
 						   List *clauses);
 extern bool sfPathkeyField(SfDeparseInfo *info, Expr *expr,
 						   const char **field);

@@ -99,8 +99,10 @@ SELECT name FROM pl WHERE txt = E'\u0001\t"\\''%_';
 SELECT name FROM pl WHERE txt LIKE 'plain\';
 
 -- no empty strings in Salesforce (stored as null): = '' is never true,
--- and '' is never sent
+-- and '' is never sent; a WHERE that is never true sends no request
 \! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT name FROM pl WHERE txt = '';
 SELECT name FROM pl WHERE txt = '';
 SELECT name FROM pl WHERE txt IN ('', 'plain');
 SELECT count(*) FROM pl WHERE code <> '';
