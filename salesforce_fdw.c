@@ -167,6 +167,8 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
 static bool group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr);
+static void add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
+						   RelOptInfo *final_rel, FinalPathExtraData *extra);
 static void init_columns(SfScanState *fsstate, TupleDesc tupdesc,
 						 List *retrieved_attrs, List *fields);
 static bool sfAnalyzeForeignTable(Relation relation,
@@ -981,12 +983,32 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 
 		(void) deparseSelectSoql(&head, fpinfo->table.sobject, fields);
 
-		order_by = order_by_soql(root, foreignrel, best_path->path.pathkeys);
-		if (order_by != NULL)
-			appendStringInfo(&tail, " ORDER BY %s", order_by);
-		limit = limit_soql(root, foreignrel, best_path, local_exprs);
-		if (limit > 0)
-			appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
+		if (best_path->fdw_private != NIL)
+		{
+			/*
+			 * The final path (add_final_path): ORDER BY, LIMIT and OFFSET
+			 * all done by Salesforce, no Limit node above.
+			 */
+			int64		count = intVal(linitial(best_path->fdw_private));
+			int64		offset = intVal(lsecond(best_path->fdw_private));
+
+			order_by = order_by_soql(root, foreignrel, root->sort_pathkeys);
+			if (order_by != NULL)
+				appendStringInfo(&tail, " ORDER BY %s", order_by);
+			appendStringInfo(&tail, " LIMIT " INT64_FORMAT, count);
+			if (offset > 0)
+				appendStringInfo(&tail, " OFFSET " INT64_FORMAT, offset);
+		}
+		else
+		{
+			order_by = order_by_soql(root, foreignrel,
+									 best_path->path.pathkeys);
+			if (order_by != NULL)
+				appendStringInfo(&tail, " ORDER BY %s", order_by);
+			limit = limit_soql(root, foreignrel, best_path, local_exprs);
+			if (limit > 0)
+				appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
+		}
 	}
 
 	/* does a remote qual need values known only at execution? */
@@ -1091,6 +1113,86 @@ group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr)
 }
 
 /*
+ * add_final_path
+ *		LIMIT n OFFSET m of a query reading one foreign table, with the ORDER
+ *		BY (if any) sent too and nothing checked locally: one path doing all
+ *		of it in SOQL, so no Limit node skips the OFFSET rows here.
+ *		Salesforce accepts OFFSET up to 2,000; a larger one stays local
+ *		(the scan then gets LIMIT n+m, see limit_soql).
+ */
+static void
+add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
+			   RelOptInfo *final_rel, FinalPathExtraData *extra)
+{
+	Query	   *parse = root->parse;
+	RelOptInfo *baserel;
+	SfFdwRelationInfo *fpinfo;
+	int64		count;
+	int64		offset = 0;
+	List	   *pathkeys = NIL;
+	Cost		startup_cost;
+	Cost		total_cost;
+	double		rows;
+	ForeignPath *path;
+
+	if (!extra->limit_needed || extra->count_est <= 0 ||
+		extra->offset_est < 0 || extra->offset_est > 2000 ||
+		extra->count_est > 50000000 ||
+		parse->limitCount == NULL || !IsA(parse->limitCount, Const) ||
+		(parse->limitOffset != NULL && !IsA(parse->limitOffset, Const)) ||
+		parse->limitOption != LIMIT_OPTION_COUNT ||
+		parse->commandType != CMD_SELECT || parse->rowMarks != NIL ||
+		parse->hasTargetSRFs || parse->hasAggs || parse->groupClause != NIL ||
+		parse->groupingSets != NIL || root->hasHavingQual ||
+		parse->distinctClause != NIL || parse->hasWindowFuncs ||
+		parse->setOperations != NULL ||
+		bms_membership(root->all_baserels) != BMS_SINGLETON)
+		return;
+
+	baserel = find_base_rel(root, bms_singleton_member(root->all_baserels));
+	if (baserel->reloptkind != RELOPT_BASEREL ||
+		baserel->fdw_private == NULL || baserel->fdwroutine == NULL ||
+		baserel->fdwroutine->GetForeignUpperPaths != sfGetForeignUpperPaths ||
+		(input_rel != baserel && input_rel->reloptkind != RELOPT_UPPER_REL))
+		return;
+	fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
+	if (fpinfo->local_conds != NIL || fpinfo->deparse.chunk_target != NULL)
+		return;
+
+	/*
+	 * The values themselves, not the planner's estimates (LIMIT 0 is
+	 * estimated as 1); a negative one is PostgreSQL's error to raise.
+	 */
+	if (((Const *) parse->limitCount)->constisnull)
+		return;
+	count = DatumGetInt64(((Const *) parse->limitCount)->constvalue);
+	if (parse->limitOffset != NULL &&
+		!((Const *) parse->limitOffset)->constisnull)
+		offset = DatumGetInt64(((Const *) parse->limitOffset)->constvalue);
+	if (count <= 0 || count > 50000000 || offset < 0 || offset > 2000)
+		return;
+	if (parse->sortClause != NIL)
+	{
+		if (order_by_soql(root, baserel, root->sort_pathkeys) == NULL)
+			return;
+		pathkeys = root->sort_pathkeys;
+	}
+
+	rows = Min(baserel->rows, (double) count);
+	scan_cost(fpinfo, rows, &startup_cost, &total_cost);
+	/* fewer records travel than with a Limit node skipping the OFFSET */
+	startup_cost -= 1.0;
+	total_cost -= 1.0;
+	path = sf_create_foreign_upper_path(root, baserel,
+										root->upper_targets[UPPERREL_FINAL],
+										rows, startup_cost, total_cost,
+										pathkeys, NULL,
+										list_make2(makeInteger((int) count),
+												   makeInteger((int) offset)));
+	add_path(final_rel, (Path *) path);
+}
+
+/*
  * sfGetForeignUpperPaths
  *		count(*) of a table whose quals Salesforce evaluates exactly, as
  *		SELECT COUNT() (the count comes in totalSize, no record travels).
@@ -1111,6 +1213,12 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 	Cost		total_cost;
 	ForeignPath *path;
 
+	if (stage == UPPERREL_FINAL)
+	{
+		add_final_path(root, input_rel, output_rel,
+					   (FinalPathExtraData *) extra);
+		return;
+	}
 	if (stage != UPPERREL_GROUP_AGG || output_rel->fdw_private != NULL ||
 		input_rel->reloptkind != RELOPT_BASEREL ||
 		input_rel->fdw_private == NULL)

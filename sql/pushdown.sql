@@ -210,7 +210,7 @@ SELECT name, stamp FROM pl WHERE stamp IS NOT NULL ORDER BY stamp LIMIT 4;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY txt;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY pick;
 
--- LIMIT: sent when nothing is filtered or sorted above the scan
+-- LIMIT and OFFSET: sent when nothing is filtered or sorted above the scan
 \! test/emuctl clear-log
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT id FROM pd_contact LIMIT 10;
@@ -218,6 +218,8 @@ SELECT id FROM pd_contact LIMIT 10;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT name, amt FROM pl WHERE num > 0 ORDER BY amt DESC NULLS LAST LIMIT 3 OFFSET 1;
 SELECT name, amt FROM pl WHERE num > 0 ORDER BY amt DESC NULLS LAST LIMIT 3 OFFSET 1;
+-- OFFSET above 2,000 (Salesforce's maximum) is skipped here
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM pd_contact LIMIT 2 OFFSET 2500;
 -- a rechecked qual or a local sort keeps the LIMIT here
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl WHERE txt = 'plain' LIMIT 1;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY txt LIMIT 1;
