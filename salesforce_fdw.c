@@ -2084,9 +2084,15 @@ open_cursor(SfScanState *fsstate)
 	if (fsstate->never_true)
 	{
 		/* no record can match: spare Salesforce the request */
+		if (soql != fsstate->soql)
+			pfree(soql);
 		fsstate->eof = true;
 		return;
 	}
+	/* a rescan per outer row must not pile up one string per row */
+	if (fsstate->last_soql != NULL && fsstate->last_soql != fsstate->soql &&
+		fsstate->last_soql != fsstate->group_soql)
+		pfree(fsstate->last_soql);
 	fsstate->last_soql = soql;
 	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 	fsstate->cursor = SfQueryOpen(fsstate->conn, soql, fsstate->query_all,
