@@ -477,6 +477,15 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	/* columns of the target list and of the quals evaluated here */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
 				   &fpinfo->attrs_used);
+
+	/*
+	 * UPDATE asks for the whole old row, but modify.c sends only the SET
+	 * columns: unless something really reads the whole row, fetch just the
+	 * fields the statement uses.
+	 */
+	if (!SfScanNeedsWholeRow(root, baserel))
+		fpinfo->attrs_used = bms_del_member(fpinfo->attrs_used,
+											0 - FirstLowInvalidHeapAttributeNumber);
 	foreach(lc, fpinfo->local_conds)
 	{
 		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);

@@ -148,6 +148,14 @@ UPDATE dml_t SET active = true WHERE name LIKE 'copied %';
 \! test/emuctl count '/query'
 \! test/emuctl count 'PATCH .*/composite/sobjects'
 SELECT count(*) FROM dml_t WHERE name LIKE 'copied %' AND active;
+-- the query of an UPDATE names only the Id and the fields the statement
+-- reads, not the whole row; with RETURNING the whole row is needed
+EXPLAIN (VERBOSE, COSTS OFF) UPDATE dml_t SET active = false WHERE qty = 7;
+\! test/emuctl clear-log
+UPDATE dml_t SET active = false WHERE qty = 7;
+\! test/emuctl log --soql
+UPDATE dml_t SET active = true WHERE qty = 7 RETURNING name, code;
+\! test/emuctl log --soql
 
 -- batch_size 150 on the table: 1,000 rows take 7 requests each way
 ALTER FOREIGN TABLE dml_t OPTIONS (ADD batch_size '150');
