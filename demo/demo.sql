@@ -72,3 +72,23 @@ SELECT count(*) FROM contact;
 
 -- Watch the org's daily API quota from SQL.
 SELECT * FROM salesforce_api_usage('salesforce');
+
+-- IMPORT FOREIGN SCHEMA: typed foreign tables straight from the describes.
+CREATE SCHEMA sf;
+IMPORT FOREIGN SCHEMA salesforce LIMIT TO (Opportunity, Invoice__c)
+    FROM SERVER salesforce INTO sf;
+\det+ sf.*
+SELECT name, status__c, amount__c, tags__c, issued_on__c
+FROM sf.invoice__c
+WHERE amount__c > 10000
+ORDER BY amount__c DESC
+LIMIT 3;
+
+-- Writes go through sObject Collections, up to 200 records a request.
+INSERT INTO contact (first_name, last_name, email, languages)
+VALUES ('Ada', 'Lovelace', 'ada@example.com', '{English,French}'),
+       ('Charles', 'Babbage', 'charles@example.com', NULL);
+UPDATE contact SET email = 'ada.lovelace@example.com' WHERE last_name = 'Lovelace';
+SELECT first_name, last_name, email, languages FROM contact
+WHERE last_name IN ('Lovelace', 'Babbage') ORDER BY last_name;
+DELETE FROM contact WHERE last_name IN ('Lovelace', 'Babbage');
