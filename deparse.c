@@ -568,14 +568,39 @@ commute_cmp(SfCmp cmp)
 }
 
 /*
+ * builtin_operator
+ *		Name and argument types of a built-in binary operator applied under a
+ *		deterministic collation; false for anything else (user-defined
+ *		operators and nondeterministic collations are never shipped).
+ */
+static bool
+builtin_operator(Oid opno, Oid inputcollid, List *args, char *name,
+				 Oid *left, Oid *right)
+{
+	HeapTuple	tup;
+	Form_pg_operator form;
+
+	if (list_length(args) != 2 || opno >= FirstGenbkiObjectId)
+		return false;
+	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (!HeapTupleIsValid(tup))
+		return false;
+	form = (Form_pg_operator) GETSTRUCT(tup);
+	strlcpy(name, NameStr(form->oprname), NAMEDATALEN);
+	*left = form->oprleft;
+	*right = form->oprright;
+	ReleaseSysCache(tup);
+
+	return !OidIsValid(inputcollid) || get_collation_isdeterministic(inputcollid);
+}
+
+/*
  * walk_op
  *		column op value (either way round), LIKE and ILIKE.
  */
 static bool
 walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 {
-	HeapTuple	tup;
-	Form_pg_operator form;
 	char		name[NAMEDATALEN];
 	Oid			left,
 				right;
@@ -590,19 +615,8 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	bool		isnull;
 	SfCmp		cmp;
 
-	if (list_length(op->args) != 2 || op->opno >= FirstGenbkiObjectId)
-		return false;
-	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(op->opno));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	form = (Form_pg_operator) GETSTRUCT(tup);
-	strlcpy(name, NameStr(form->oprname), NAMEDATALEN);
-	left = form->oprleft;
-	right = form->oprright;
-	ReleaseSysCache(tup);
-
-	if (OidIsValid(op->inputcollid) &&
-		!get_collation_isdeterministic(op->inputcollid))
+	if (!builtin_operator(op->opno, op->inputcollid, op->args, name,
+						  &left, &right))
 		return false;
 
 	arg1 = linitial(op->args);
@@ -1173,8 +1187,6 @@ emit_like(WalkCxt *cxt, const char *field, bool ilike, Datum value)
 static bool
 walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 {
-	HeapTuple	tup;
-	Form_pg_operator form;
 	char		name[NAMEDATALEN];
 	Oid			left,
 				right;
@@ -1200,19 +1212,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	int			nbytes = 0;
 	int			i;
 
-	if (list_length(saop->args) != 2 || saop->opno >= FirstGenbkiObjectId)
-		return false;
-	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(saop->opno));
-	if (!HeapTupleIsValid(tup))
-		return false;
-	form = (Form_pg_operator) GETSTRUCT(tup);
-	strlcpy(name, NameStr(form->oprname), NAMEDATALEN);
-	left = form->oprleft;
-	right = form->oprright;
-	ReleaseSysCache(tup);
-
-	if (OidIsValid(saop->inputcollid) &&
-		!get_collation_isdeterministic(saop->inputcollid))
+	if (!builtin_operator(saop->opno, saop->inputcollid, saop->args, name,
+						  &left, &right))
 		return false;
 
 	attno = column_of(linitial(saop->args), cxt);
