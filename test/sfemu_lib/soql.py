@@ -225,117 +225,73 @@ class Query:
         return bool(self.group_by) or any(isinstance(i, AggItem) for i in self.items)
 
 
-class FieldItem:
+class _Node:
+    """A syntax-tree node: its fields are named by __slots__ and set from the
+    constructor's arguments in that order; trailing ones left out are None."""
+    __slots__ = ()
+
+    def __init__(self, *args):
+        if len(args) > len(self.__slots__):
+            raise TypeError("%s takes at most %d arguments" % (type(self).__name__, len(self.__slots__)))
+        for i, name in enumerate(self.__slots__):
+            setattr(self, name, args[i] if i < len(args) else None)
+
+
+class FieldItem(_Node):
     __slots__ = ("path", "pos", "alias")
 
-    def __init__(self, path, pos, alias=None):
-        self.path = path
-        self.pos = pos
-        self.alias = alias
 
-
-class AggItem:
+class AggItem(_Node):
     __slots__ = ("func", "path", "pos", "arg_pos", "alias")
-
-    def __init__(self, func, path, pos, arg_pos, alias=None):
-        self.func = func
-        self.path = path
-        self.pos = pos
-        self.arg_pos = arg_pos
-        self.alias = alias
 
     def key(self):
         return (self.func, self.path.lower())
 
 
-class FuncItem:
+class FuncItem(_Node):
     """A date function over a field: CALENDAR_YEAR(CloseDate)."""
     __slots__ = ("func", "path", "pos", "arg_pos", "alias")
 
-    def __init__(self, func, path, pos, arg_pos, alias=None):
-        self.func = func
-        self.path = path
-        self.pos = pos
-        self.arg_pos = arg_pos
-        self.alias = alias
 
-
-class CountAll:
+class CountAll(_Node):
     __slots__ = ("pos",)
 
-    def __init__(self, pos):
-        self.pos = pos
 
-
-class FieldsItem:
+class FieldsItem(_Node):
     __slots__ = ("kind", "pos")
 
-    def __init__(self, kind, pos):
-        self.kind = kind
-        self.pos = pos
 
-
-class SubqueryItem:
+class SubqueryItem(_Node):
     __slots__ = ("query", "pos")
 
-    def __init__(self, query, pos):
-        self.query = query
-        self.pos = pos
 
-
-class OrderItem:
+class OrderItem(_Node):
+    # expr: FieldItem or AggItem; nulls: None, "FIRST" or "LAST"
     __slots__ = ("expr", "desc", "nulls")
 
-    def __init__(self, expr, desc, nulls):
-        self.expr = expr            # FieldItem or AggItem
-        self.desc = desc
-        self.nulls = nulls          # None, "FIRST", "LAST"
 
-
-class Logic:
+class Logic(_Node):
     __slots__ = ("op", "children")
 
-    def __init__(self, op, children):
-        self.op = op
-        self.children = children
 
-
-class Not:
+class Not(_Node):
     __slots__ = ("child", "pos")
 
-    def __init__(self, child, pos):
-        self.child = child
-        self.pos = pos
 
-
-class Cmp:
+class Cmp(_Node):
+    # lhs: FieldItem or AggItem; op: "=", "!=", "<", "<=", ">", ">=", "LIKE",
+    # "IN", "NOT IN", "INCLUDES", "EXCLUDES"; value: Lit, list of Lit, or SemiJoin
     __slots__ = ("lhs", "op", "value", "op_pos")
 
-    def __init__(self, lhs, op, value, op_pos):
-        self.lhs = lhs              # FieldItem or AggItem
-        self.op = op                # "=", "!=", "<", "<=", ">", ">=", "LIKE", "IN", "NOT IN", "INCLUDES", "EXCLUDES"
-        self.value = value          # Lit, list of Lit, or SemiJoin
-        self.op_pos = op_pos
 
-
-class Lit:
+class Lit(_Node):
     """A literal.  kind: STRING (value = raw text between the quotes), NUMBER
     (Decimal), DATE, DATETIME, TIME, NULL, BOOL, DATELIT (value = (NAME, n))."""
     __slots__ = ("kind", "value", "pos", "text")
 
-    def __init__(self, kind, value, pos, text):
-        self.kind = kind
-        self.value = value
-        self.pos = pos
-        self.text = text
 
-
-class SemiJoin:
+class SemiJoin(_Node):
     __slots__ = ("query", "pos")
-
-    def __init__(self, query, pos):
-        self.query = query
-        self.pos = pos
 
 
 # Date literals (reference 4.4): plain ones and those taking ":n".
