@@ -1473,17 +1473,35 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 HELP_EPILOG = """\
-Salesforce surface (see the reference): POST /services/oauth2/token,
-GET /services/data/, /services/data/vNN.N/{sobjects,query,queryAll,limits,
-composite,jobs}/...
+Salesforce surface (see the reference): POST /services/oauth2/token (client
+credentials, form-encoded or HTTP Basic), GET /services/data/ (versions, no
+token), /services/data/vNN.N/{sobjects,query,queryAll,limits,composite,jobs}/...
+(Bearer token; each call counts against the daily allowance and carries
+Sforce-Limit-Info: api-usage=N/M; a spent allowance answers 403
+REQUEST_LIMIT_EXCEEDED).  A request URI over 16,384 bytes answers 414, URI and
+headers together over that 431.  Responses of 1 KB or more are gzipped when
+the client sends Accept-Encoding: gzip.  Default credentials: client id
+emu-client-id, secret emu-client-secret.
+
+Quirks (reference 4.2 marks these UNCONFIRMED; the default is its belief):
+  ne-null-exclude: != and NOT IN (and NOT over a comparison) drop rows whose
+                   field is null; by default they keep them
+  desc-nulls-first: ORDER BY ... DESC without NULLS puts nulls first; by
+                   default they come last (ASC always puts them first)
 
 Control endpoints (loopback only, no token, never counted or logged):
   POST   /__emu/reset              back to the start-up data set; tokens, log,
-                                   faults, limits cleared; body {"dataset":"none"}
+                                   faults, locators, bulk jobs, limits and
+                                   oauth switch reset; body {"dataset":"none"}
+                                   picks another data set
   POST   /__emu/sobjects           define sObject(s) from describe-shaped JSON
-  POST   /__emu/records/NAME       load a JSON array of records; returns ids
+  POST   /__emu/records/NAME       load a JSON array of records (IsDeleted
+                                   allowed); returns their 18-char ids in order
   GET    /__emu/records/NAME       dump every record (deleted too)
-  GET    /__emu/requests           request log since the last clear
+  GET    /__emu/requests           request log since the last clear, token
+                                   requests included: [{"method","path",
+                                   "query" (decoded SOQL),"status" (0: dropped),
+                                   "bytes","ms","headers","body","records"}]
   DELETE /__emu/requests           clear the request log
   POST   /__emu/faults             arm faults: [{"method","path":regex,"status",
                                    "body","headers","delay_ms","drop","times"}]
@@ -1495,6 +1513,7 @@ Control endpoints (loopback only, no token, never counted or logged):
   POST   /__emu/tokens/expire      every token becomes invalid
   POST   /__emu/tokens             mint a token without a logged token request
   POST   /__emu/limits             {"max":N,"used":N} API request allowance
+  GET    /__emu/limits             the allowance: {"max":N,"used":N}
   POST   /__emu/oauth              {"run_as_user":false} breaks the token flow
   POST   /__emu/locators/expire    every query locator becomes invalid
 """
@@ -1507,15 +1526,15 @@ def main(argv=None):
         epilog=HELP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (0)")
-    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="consumer key accepted")
-    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET, help="consumer secret accepted")
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="consumer key accepted (%s)" % DEFAULT_CLIENT_ID)
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET, help="consumer secret accepted (%s)" % DEFAULT_CLIENT_SECRET)
     parser.add_argument("--dataset", choices=("demo", "none"), default="demo",
                         help="data loaded at start and on reset (demo)")
-    parser.add_argument("--latency-ms", type=int, default=0,
-                        help="delay every Salesforce response by N ms")
+    parser.add_argument("--latency-ms", type=int, default=0, metavar="N",
+                        help="delay every Salesforce response by N ms (0)")
     parser.add_argument("--quirk", action="append", default=[], choices=QUIRKS,
-                        help="SOQL behaviour switch, repeatable")
-    parser.add_argument("--token-ttl", type=float, default=None,
+                        help="SOQL behaviour switch, repeatable (see Quirks below)")
+    parser.add_argument("--token-ttl", type=float, default=None, metavar="SECONDS",
                         help="access tokens expire after SECONDS (never)")
     parser.add_argument("--api-limit", type=int, default=DEFAULT_API_LIMIT,
                         help="daily API request allowance (%d)" % DEFAULT_API_LIMIT)
