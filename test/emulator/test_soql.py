@@ -632,7 +632,20 @@ class TestErrors(SoqlCase):
         self.assertTrue(e.message.endswith("Only aggregate expressions use field aliasing"))
 
     def test_too_long(self):
-        self.error("SELECT Id FROM Account WHERE Name IN (%s)" % ",".join(["'abcdefghij'"] * 9000),
+        e = self.error("SELECT Id FROM Account WHERE Name IN (%s)" % ",".join(["'abcdefghij'"] * 9000),
+                       "MALFORMED_QUERY")
+        self.assertEqual(e.message, "SOQL statements can not be longer than 100000 characters.")
+
+    def test_string_literal_limit(self):
+        # reference 3.5 / trap 24: a string in WHERE holds 4,000 characters at most.
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE Name = '%s'" % ("x" * 4000)), [])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE Name LIKE '%s'" % ("\\'" * 2500)), [])
+        e = self.error("SELECT Name FROM Account WHERE Name = '%s'" % ("x" * 4001), "MALFORMED_QUERY")
+        self.assertIn("ERROR at Row:1:Column:39\n", e.message)
+        self.assertTrue(e.message.endswith("longer than 4000 characters"))
+        self.error("SELECT Name FROM Account WHERE Name IN ('a', '%s')" % ("y" * 4001), "MALFORMED_QUERY")
+        self.error("SELECT Name FROM Account WHERE NOT Name LIKE '%s'" % ("%" * 4001), "MALFORMED_QUERY")
+        self.error("SELECT Industry FROM Account GROUP BY Industry HAVING Industry = '%s'" % ("z" * 4001),
                    "MALFORMED_QUERY")
 
     def test_unknown_child_relationship(self):

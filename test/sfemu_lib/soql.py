@@ -48,7 +48,11 @@ __all__ = ["SoqlError", "Query", "Result", "parse", "execute", "record_json"]
 MAX_OFFSET = 2000
 MAX_AGGREGATE_ROWS = 2000
 MAX_FIELDS_LIMIT = 200
-MAX_SOQL_LENGTH = 100000            # reference 3.5 (Assumed wording of the error)
+MAX_SOQL_LENGTH = 100000            # reference 3.5; error text as clients report it
+# "Strings in WHERE clauses can't exceed 4,000 characters" (SOQL reference,
+# WHERE; reference 3.5).  Counted after unescaping.  The errorCode and wording
+# of the error are Assumed (MALFORMED_QUERY, like the statement-length error).
+MAX_STRING_LITERAL = 4000
 
 STRING_TYPES = frozenset(["string", "textarea", "picklist", "multipicklist", "email", "phone",
                           "url", "combobox", "encryptedstring"])
@@ -518,6 +522,16 @@ class _Parser:
         return self.comparison(having)
 
     def comparison(self, having):
+        cmp = self._comparison(having)
+        for lit in (cmp.value if isinstance(cmp.value, list) else [cmp.value]):
+            if isinstance(lit, Lit) and lit.kind == "STRING" and len(lit.value) > MAX_STRING_LITERAL \
+                    and len(_decode_string(lit, self.text)) > MAX_STRING_LITERAL:
+                _fail("MALFORMED_QUERY", self.text, lit.pos,
+                      "String literal in WHERE clause is longer than %d characters"
+                      % MAX_STRING_LITERAL)
+        return cmp
+
+    def _comparison(self, having):
         lhs = self.operand(allow_agg=having)
         tok = self.peek()
         if tok.kind == "op" and tok.text in ("=", "!=", "<>", "<", "<=", ">", ">="):
@@ -633,8 +647,8 @@ class _Parser:
 def parse(text):
     """Parse SOQL text into a Query; raises SoqlError(MALFORMED_QUERY) on bad syntax."""
     if isinstance(text, str) and len(text) > MAX_SOQL_LENGTH:
-        raise SoqlError("MALFORMED_QUERY", "SOQL statements cannot be longer than %s characters."
-                        % format(MAX_SOQL_LENGTH, ","))
+        raise SoqlError("MALFORMED_QUERY", "SOQL statements can not be longer than %d characters."
+                        % MAX_SOQL_LENGTH)
     if not isinstance(text, str) or not text.strip():
         raise SoqlError("MALFORMED_QUERY", "\n%s\n^\nERROR at Row:1:Column:1\nunexpected token: '<EOF>'"
                         % (text or ""))
