@@ -1081,10 +1081,11 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 	cursor->options_header = psprintf("Sforce-Query-Options: batchSize=%d",
 									  fetch_size);
 
+	/* Salesforce reads the query as UTF-8, whatever the database speaks */
 	initStringInfo(&path);
 	appendStringInfo(&path, "%s/%s?q=", conn->api_path,
 					 query_all ? "queryAll" : "query");
-	append_urlencoded(&path, soql);
+	append_urlencoded(&path, pg_server_to_any(soql, strlen(soql), PG_UTF8));
 	cursor->next_path = path.data;
 
 	MemoryContextSwitchTo(oldcxt);

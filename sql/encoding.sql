@@ -1,0 +1,33 @@
+--
+-- encoding: a database that does not speak UTF-8 still sends SOQL, and
+-- reads records, in UTF-8 (Salesforce's encoding)
+--
+\getenv sfemu_url SFEMU_URL
+\set regress_db :DBNAME
+\! test/emuctl reset
+CREATE DATABASE sf_enc_latin1 TEMPLATE template0 ENCODING 'LATIN1'
+  LC_COLLATE 'C' LC_CTYPE 'C';
+\c sf_enc_latin1
+SET client_encoding = 'UTF8';
+SHOW server_encoding;
+CREATE EXTENSION salesforce_fdw;
+CREATE SERVER enc_srv FOREIGN DATA WRAPPER salesforce_fdw
+  OPTIONS (url :'sfemu_url');
+CREATE USER MAPPING FOR CURRENT_USER SERVER enc_srv
+  OPTIONS (client_id 'emu-client-id', client_secret 'emu-client-secret');
+CREATE FOREIGN TABLE enc_account (
+  id text OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name')
+) SERVER enc_srv OPTIONS (sobject 'Account');
+
+-- the literal goes to Salesforce as UTF-8: the record is found
+\! test/emuctl clear-log
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM enc_account WHERE name = 'Müller Maschinenbau GmbH';
+SELECT name FROM enc_account WHERE name = 'Müller Maschinenbau GmbH';
+SELECT name FROM enc_account WHERE name IN ('Müller Maschinenbau GmbH', 'x');
+SELECT name FROM enc_account WHERE name ILIKE 'müller%';
+\! test/emuctl log --soql
+
+\c :regress_db
+DROP DATABASE sf_enc_latin1;
