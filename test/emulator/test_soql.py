@@ -444,6 +444,22 @@ class TestWhere(SoqlCase):
                          ["Gamma", "delta"])
         self.error("SELECT Name FROM Account WHERE Id IN (SELECT LastName FROM Contact)", "INVALID_FIELD")
 
+    def test_semi_join_restrictions(self):
+        two = ("SELECT Name FROM Account WHERE Id IN (SELECT AccountId FROM Contact) "
+               "AND Id NOT IN (SELECT AccountId FROM Contact WHERE LastName = 'Young')")
+        self.assertEqual(self.names(two), ["Acme"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE (Name = 'x' OR Name = 'Acme') "
+                                    "AND Id IN (SELECT AccountId FROM Contact)"), ["Acme"])
+        e = self.error(two + " AND ParentId IN (SELECT AccountId FROM Contact)", "MALFORMED_QUERY")
+        self.assertIn("No more than two", e.message)
+        e = self.error("SELECT Name FROM Account WHERE Name = 'x' OR Id IN (SELECT AccountId FROM Contact)",
+                       "MALFORMED_QUERY")
+        self.assertTrue(e.message.endswith("Semi join sub-selects are not allowed with the 'OR' operator"))
+        self.error("SELECT Name FROM Account WHERE NOT Id IN (SELECT AccountId FROM Contact)", "MALFORMED_QUERY")
+        e = self.error("SELECT Name FROM Account WHERE Id IN (SELECT AccountId FROM Contact WHERE "
+                       "AccountId IN (SELECT Id FROM Account))", "MALFORMED_QUERY")
+        self.assertIn("Nesting of semi join sub-selects", e.message)
+
 
 class TestOrderBy(SoqlCase):
     def test_case_insensitive_text(self):

@@ -1250,7 +1250,7 @@ def _semijoin_pred(ctx, getter, fd, node, lhs_pos):
     if path.field.get("type") not in ID_TYPES:
         _fail("INVALID_FIELD", ctx.text, sub.items[0].pos,
               "semi join sub-selects can only select id or reference fields: '%s'" % path.field["name"])
-    pred = _compile_where(ctx, so, sub.alias, sub.where)
+    pred = _compile_where(ctx, so, sub.alias, sub.where, nested=True)
     rows = so.live_records(ctx.query_all)
     if pred is not None:
         rows = [r for r in rows if pred(r)]
@@ -1307,9 +1307,38 @@ def _compile_cond3(ctx, node, leaf):
     return leaf(node)
 
 
-def _compile_where(ctx, so, alias, where):
+def _check_semijoins(ctx, where, nested):
+    """The documented semi-join/anti-join restrictions (SOQL reference,
+    "Semi-Join and Anti-Join Restrictions"): at most two per WHERE clause,
+    none combined with OR or under NOT, none nested inside another.  All
+    answer MALFORMED_QUERY; the OR wording is the one clients report, the
+    others are Assumed."""
+    found = []
+
+    def walk(node, under):
+        if isinstance(node, Logic):
+            for child in node.children:
+                walk(child, under or (node.op if node.op == "OR" else None))
+        elif isinstance(node, Not):
+            walk(node.child, under or "NOT")
+        elif isinstance(node, Cmp) and isinstance(node.value, SemiJoin):
+            pos = node.value.pos
+            if nested:
+                _fail("MALFORMED_QUERY", ctx.text, pos, "Nesting of semi join sub-selects is not supported")
+            if under:
+                _fail("MALFORMED_QUERY", ctx.text, pos,
+                      "Semi join sub-selects are not allowed with the '%s' operator" % under)
+            found.append(node)
+            if len(found) > 2:
+                _fail("MALFORMED_QUERY", ctx.text, pos,
+                      "No more than two semi join or anti join sub-selects are allowed per WHERE clause")
+    walk(where, None)
+
+
+def _compile_where(ctx, so, alias, where, nested=False):
     if where is None:
         return None
+    _check_semijoins(ctx, where, nested)
 
     def leaf(node):
         if isinstance(node.lhs, AggItem):
