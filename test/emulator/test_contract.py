@@ -24,8 +24,9 @@ from sfemu_lib import store  # noqa: E402
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 GADGET = {"name": "Gadget__c", "keyPrefix": "a07", "fields": [
-    {"name": "Name", "type": "string", "length": 20},
+    {"name": "Name", "type": "string", "length": 20, "nillable": False},
     {"name": "Qty__c", "type": "int"},
+    {"name": "Serial__c", "type": "string", "length": 10, "updateable": False},
     {"name": "Kind__c", "type": "picklist", "picklistValues": ["A", "B"]},
 ]}
 ROWS = [{"Name": "one", "Qty__c": 1, "Kind__c": "A"},
@@ -173,6 +174,37 @@ class SurfaceTest(unittest.TestCase):
         self.assertNotIn("sforce-limit-info", emu.get("/services/data/", token=False)[1])
         emu.token(refresh=True)
         self.assertEqual(emu.control("GET", "limits")["used"], used + 1 + len(calls))
+
+    def test_default_and_largest_page(self):
+        self.emu.load("Gadget__c", [{"Name": "p%d" % i} for i in range(2500)])
+        for header in ({}, {"Sforce-Query-Options": "batchSize=5000"}):
+            _, _, page = self.emu.query("SELECT Id FROM Gadget__c", header)
+            self.assertEqual((page["totalSize"], len(page["records"]), page["done"]), (2503, 2000, False))
+            self.assertTrue(page["nextRecordsUrl"].endswith("-2000"))
+            _, _, page = self.emu.get(page["nextRecordsUrl"])
+            self.assertEqual((len(page["records"]), page["done"]), (503, True))
+
+    def test_update_checks(self):
+        path = API + "/sobjects/Gadget__c/" + self.ids[0]
+        status, _, body = self.emu.patch(path, {"Serial__c": "S2"})
+        self.assertEqual((status, body[0]["errorCode"], body[0]["fields"]),
+                         (400, "INVALID_FIELD_FOR_INSERT_UPDATE", ["Serial__c"]))
+        status, _, body = self.emu.patch(path, {"Name": None})
+        self.assertEqual((status, body[0]["errorCode"]), (400, "REQUIRED_FIELD_MISSING"))
+        status, _, body = self.emu.patch(path, {"Name": "y" * 21})
+        self.assertEqual((status, body[0]["errorCode"]), (400, "STRING_TOO_LONG"))
+        status, _, body = self.emu.patch(path, {"Qty__c": "many"})
+        self.assertEqual((status, body[0]["errorCode"]), (400, "INVALID_TYPE_ON_FIELD_IN_RECORD"))
+        self.assertEqual(self.emu.post(API + "/sobjects/Gadget__c", {"Name": "s", "Serial__c": "S1"})[0], 201)
+
+    def test_collection_limit_on_every_verb(self):
+        too_many = {"records": [{"attributes": {"type": "Gadget__c"}, "id": self.ids[0], "Name": "n"}] * 201}
+        for method, path in (("PATCH", API + "/composite/sobjects"),
+                             ("PATCH", API + "/composite/sobjects/Gadget__c/Id")):
+            status, _, body = self.emu.request(method, path, too_many)
+            self.assertEqual((status, body[0]["errorCode"]), (400, "EXCEEDED_ID_LIMIT"), path)
+        _, _, page = self.emu.query("SELECT Name FROM Gadget__c WHERE Name = 'n'")
+        self.assertEqual(page["totalSize"], 0)
 
     def test_headers_too_large(self):
         status, _, body = self.emu.request("GET", API + "/limits", headers={"X-Big": "a" * 16400})
