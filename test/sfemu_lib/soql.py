@@ -22,8 +22,10 @@ Supported: SELECT of fields, parent paths (Account.Owner.Email), child
 subqueries ((SELECT ... FROM Contacts)), FIELDS(STANDARD|ALL|CUSTOM),
 COUNT(), COUNT/COUNT_DISTINCT/SUM/AVG/MIN/MAX with aliases, date functions
 (CALENDAR_YEAR(...), DAY_ONLY(...), ...); WHERE with = != <> < <= > >= LIKE
-IN NOT IN INCLUDES EXCLUDES AND OR NOT, date literals, semi/anti-joins;
-GROUP BY, HAVING, ORDER BY ... NULLS FIRST|LAST, LIMIT, OFFSET.
+IN NOT IN INCLUDES EXCLUDES AND OR NOT, date literals, semi/anti-joins
+(two at most, not under OR or NOT, not nested); GROUP BY, HAVING,
+ORDER BY ... NULLS FIRST|LAST, LIMIT, OFFSET (2,000 at most).  Size limits:
+100,000 characters of SOQL, 4,000 characters per string in WHERE/HAVING.
 Not supported (MALFORMED_QUERY): TYPEOF, WITH, USING SCOPE, FOR VIEW/UPDATE,
 GROUP BY ROLLUP/CUBE, toLabel/FORMAT/convertCurrency/DISTANCE, bind variables.
 
