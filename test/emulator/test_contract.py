@@ -7,7 +7,9 @@ record loading and the loopback-only rule of the control endpoints.
 Run: python3 -m unittest discover -s test/emulator -t test
 """
 
+import gzip
 import http.client
+import json
 import os
 import signal
 import socket
@@ -205,6 +207,16 @@ class SurfaceTest(unittest.TestCase):
             self.assertEqual((status, body[0]["errorCode"]), (400, "EXCEEDED_ID_LIMIT"), path)
         _, _, page = self.emu.query("SELECT Name FROM Gadget__c WHERE Name = 'n'")
         self.assertEqual(page["totalSize"], 0)
+
+    def test_gzip_request_body(self):
+        # reference 10: requests may be sent with Content-Encoding: gzip.
+        body = gzip.compress(json.dumps({"Name": "zipped", "Qty__c": 9}).encode())
+        status, _, out = self.emu.post(API + "/sobjects/Gadget__c", body,
+                                       {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        self.assertEqual(status, 201, out)
+        _, headers, page = self.emu.query("SELECT Qty__c FROM Gadget__c WHERE Name = 'zipped'",
+                                          {"Accept-Encoding": "deflate, gzip;q=1.0"})
+        self.assertEqual(page["records"][0]["Qty__c"], 9)
 
     def test_headers_too_large(self):
         status, _, body = self.emu.request("GET", API + "/limits", headers={"X-Big": "a" * 16400})
