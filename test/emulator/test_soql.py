@@ -285,6 +285,11 @@ class TestWhere(SoqlCase):
         self.assertEqual(self.names("SELECT Name FROM Account WHERE AnnualRevenue < 100000"), ["Acme", "beta"])
         self.assertEqual(self.names("SELECT Name FROM Account WHERE AnnualRevenue >= -5.5"), ["Acme", "beta"])
         self.assertEqual(self.names("SELECT Name FROM Account WHERE Name = ''"), [])
+        # reference 4.2 / trap 6: no empty strings; '' is taken as null (belief).
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE Code__c = ''"), ["Gamma", "delta"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE Code__c != ''"), ["Acme", "beta"])
+        self.assertEqual(self.names("SELECT Name FROM Account WHERE Code__c IN ('', 'abc')"),
+                         ["beta", "Gamma", "delta"])
 
     def test_numbers(self):
         self.assertEqual(self.names("SELECT Name FROM Account WHERE AnnualRevenue = 1000.5"), ["Acme"])
