@@ -36,10 +36,12 @@
 #include <curl/curl.h>
 
 #include "access/htup_details.h"
+#include "catalog/pg_foreign_server.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -1207,13 +1209,23 @@ SfQueryClose(SfQueryCursor *cursor)
  * ---------------------------------------------------------------------
  */
 
-/* The connection of the current user for a server named in SQL. */
+/*
+ * The connection of the current user for a server named in SQL.  These
+ * functions reach the server directly (not through a foreign table the
+ * user was granted), so, as dblink does, they need USAGE on it: a user
+ * mapping FOR PUBLIC must not let every role spend the org's API quota.
+ */
 static SfConnection *
 connection_for_server(const char *server_name)
 {
 	ForeignServer *server = GetForeignServerByName(server_name, false);
-	UserMapping *user = GetUserMapping(GetUserId(), server->serverid);
+	UserMapping *user;
+	AclResult	aclresult;
 
+	aclresult = sf_server_aclcheck(server->serverid, GetUserId(), ACL_USAGE);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
+	user = GetUserMapping(GetUserId(), server->serverid);
 	return GetSalesforceConnection(user);
 }
 

@@ -121,6 +121,15 @@
 #define sf_scan_check_as_user(fsplan, rte)	((rte)->checkAsUser)
 #endif
 
+/* PostgreSQL 16 replaced the per-object ACL checks by object_aclcheck */
+#if PG_VERSION_NUM >= 160000
+#define sf_server_aclcheck(serverid, roleid, mode) \
+	object_aclcheck(ForeignServerRelationId, (serverid), (roleid), (mode))
+#else
+#define sf_server_aclcheck(serverid, roleid, mode) \
+	pg_foreign_server_aclcheck((serverid), (roleid), (mode))
+#endif
+
 /* Columns of an UPDATE's SET list (modify.c), offset by
  * FirstLowInvalidHeapAttributeNumber; PostgreSQL 16 moved them out of the RTE */
 #if PG_VERSION_NUM >= 160000

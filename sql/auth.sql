@@ -165,6 +165,23 @@ SELECT * FROM salesforce_api_usage('no_such_server');
 -- Nothing leaked: no json-c document is alive between statements.
 SELECT live_json_documents FROM auth_stats;
 
+-- The functions naming a server need USAGE on it, even with a mapping FOR
+-- PUBLIC (which a foreign table's SELECT privilege does not need).
+CREATE ROLE regress_auth_nousage;
+CREATE USER MAPPING FOR PUBLIC SERVER auth_sf
+  OPTIONS (client_id 'emu-client-id', client_secret 'emu-client-secret');
+SET ROLE regress_auth_nousage;
+SELECT used > 0 AS used FROM salesforce_api_usage('auth_sf');
+SELECT count(*) > 1 AS several FROM salesforce_limits('auth_sf');
+RESET ROLE;
+GRANT USAGE ON FOREIGN SERVER auth_sf TO regress_auth_nousage;
+SET ROLE regress_auth_nousage;
+SELECT used > 0 AS used FROM salesforce_api_usage('auth_sf');
+RESET ROLE;
+REVOKE USAGE ON FOREIGN SERVER auth_sf FROM regress_auth_nousage;
+DROP USER MAPPING FOR PUBLIC SERVER auth_sf;
+DROP ROLE regress_auth_nousage;
+
 DROP VIEW auth_stats;
 DROP FUNCTION auth_leaks(text);
 DROP FUNCTION auth_error_text(text);
