@@ -637,6 +637,12 @@ class CollectionsTest(unittest.TestCase):
         self.assertEqual(res[0]["body"][0]["errorCode"], "PROCESSING_HALTED")
         self.assertEqual(res[1]["body"][0]["errorCode"], "REQUIRED_FIELD_MISSING")
         self.assertEqual(self.count(), 301)      # c1 and the 300 loaded; c2 rolled back
+        status, _, out = self.emu.post(API + "/composite", {"compositeRequest": [
+            {"method": "GET", "url": "/services/data/v66.0/limits", "referenceId": "l%d" % i}
+            for i in range(26)]})
+        self.assertEqual((status, out[0]["errorCode"]), (400, "LIMIT_EXCEEDED"))
+        status, _, out = self.emu.post(API + "/composite", {"allOrNone": True})
+        self.assertEqual((status, out[0]["errorCode"]), (400, "JSON_PARSER_ERROR"))
 
 
 class FaultAndLogTest(unittest.TestCase):

@@ -938,13 +938,22 @@ class Api:
                                     "in a composite or batch request"))
         return self.route(sub)
 
-    def composite_batch(self, ctx):
+    @staticmethod
+    def _subrequests(ctx, key, too_many):
+        """(body, its list of subrequests under `key`, error Reply): the
+        checks /composite and /composite/batch share."""
         body = ctx.json()
-        if not isinstance(body, dict) or not isinstance(body.get("batchRequests"), list):
-            return Reply(400, error("JSON_PARSER_ERROR", "batchRequests is required"))
-        subs = body["batchRequests"]
-        if len(subs) > MAX_SUBREQUESTS:
-            return Reply(400, error("INVALID_API_INPUT", "Batch requests cannot exceed 25 subrequests"))
+        if not isinstance(body, dict) or not isinstance(body.get(key), list):
+            return None, None, Reply(400, error("JSON_PARSER_ERROR", "%s is required" % key))
+        if len(body[key]) > MAX_SUBREQUESTS:
+            return None, None, Reply(400, too_many)
+        return body, body[key], None
+
+    def composite_batch(self, ctx):
+        body, subs, err = self._subrequests(ctx, "batchRequests", error(
+            "INVALID_API_INPUT", "Batch requests cannot exceed 25 subrequests"))
+        if err:
+            return err
         halt = bool(body.get("haltOnError"))
         results = []
         halted = False
@@ -967,13 +976,11 @@ class Api:
                            "results": results})
 
     def composite_request(self, ctx):
-        body = ctx.json()
-        if not isinstance(body, dict) or not isinstance(body.get("compositeRequest"), list):
-            return Reply(400, error("JSON_PARSER_ERROR", "compositeRequest is required"))
-        subs = body["compositeRequest"]
-        if len(subs) > MAX_SUBREQUESTS:
-            return Reply(400, error("LIMIT_EXCEEDED", "Limit Exceeded. Maximum number of "
-                                    "subrequests allowed in a composite request is 25"))
+        body, subs, err = self._subrequests(ctx, "compositeRequest", error(
+            "LIMIT_EXCEEDED", "Limit Exceeded. Maximum number of subrequests allowed in a "
+            "composite request is 25"))
+        if err:
+            return err
         all_or_none = bool(body.get("allOrNone"))
         out = []
         refs = {}
