@@ -724,52 +724,34 @@ def _date_range(name, n, today):
     (Salesforce's default fiscal year, Assumed)."""
     day = datetime.timedelta(days=1)
     name = name.replace("_FISCAL", "")
-    week = today - datetime.timedelta(days=(today.weekday() + 1) % 7)
-    month = _month_start(today)
-    quarter = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    year = datetime.date(today.year, 1, 1)
-    if name == "TODAY":
-        return today, today + day
-    if name == "YESTERDAY":
-        return today - day, today
-    if name == "TOMORROW":
-        return today + day, today + 2 * day
-    if name in ("LAST_90_DAYS", "LAST_N_DAYS"):
-        # Assumed (common reading of the docs): the range includes today.
-        n = 90 if n is None else n
+    name, n = {"TODAY": ("THIS_DAY", n), "YESTERDAY": ("LAST_DAY", n), "TOMORROW": ("NEXT_DAY", n),
+               "LAST_90_DAYS": ("LAST_N_DAYS", 90), "NEXT_90_DAYS": ("NEXT_N_DAYS", 90)}.get(name, (name, n))
+    if name == "LAST_N_DAYS":
+        # Assumed (common reading of the docs): unlike LAST_N_WEEKS and the
+        # others, the range includes the current day.
         return today - n * day, today + day
-    if name in ("NEXT_90_DAYS", "NEXT_N_DAYS"):
-        n = 90 if n is None else n
-        return today + day, today + (n + 1) * day
-    if name == "N_DAYS_AGO":
-        return today - n * day, today - (n - 1) * day
-    w = datetime.timedelta(days=7)
-    if name == "THIS_WEEK":
-        return week, week + w
-    if name == "LAST_WEEK":
-        return week - w, week
-    if name == "NEXT_WEEK":
-        return week + w, week + 2 * w
-    if name == "LAST_N_WEEKS":
-        return week - n * w, week
-    if name == "NEXT_N_WEEKS":
-        return week + w, week + (n + 1) * w
-    if name == "N_WEEKS_AGO":
-        return week - n * w, week - (n - 1) * w
-    units = {"MONTH": (month, 1), "QUARTER": (quarter, 3), "YEAR": (year, 12)}
-    for unit, (start, size) in units.items():
+    week = today - datetime.timedelta(days=(today.weekday() + 1) % 7)
+    quarter = datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    # unit -> the current period's first day and a function giving the first
+    # day of the period k periods away
+    units = {"DAY": (today, lambda s, k: s + k * day),
+             "WEEK": (week, lambda s, k: s + 7 * k * day),
+             "MONTH": (_month_start(today), _month_start),
+             "QUARTER": (quarter, lambda s, k: _month_start(s, 3 * k)),
+             "YEAR": (datetime.date(today.year, 1, 1), lambda s, k: _month_start(s, 12 * k))}
+    for unit, (start, at) in units.items():
         if name == "THIS_" + unit:
-            return start, _month_start(start, size)
+            return start, at(start, 1)
         if name == "LAST_" + unit:
-            return _month_start(start, -size), start
+            return at(start, -1), start
         if name == "NEXT_" + unit:
-            return _month_start(start, size), _month_start(start, 2 * size)
+            return at(start, 1), at(start, 2)
         if name == "LAST_N_%sS" % unit:
-            return _month_start(start, -n * size), start
+            return at(start, -n), start
         if name == "NEXT_N_%sS" % unit:
-            return _month_start(start, size), _month_start(start, (n + 1) * size)
+            return at(start, 1), at(start, n + 1)
         if name == "N_%sS_AGO" % unit:
-            return _month_start(start, -n * size), _month_start(start, -(n - 1) * size)
+            return at(start, -n), at(start, -n + 1)
     raise AssertionError("unhandled date literal " + name)
 
 
