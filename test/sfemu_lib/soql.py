@@ -1343,6 +1343,17 @@ def _sobject(ctx, q):
 # ----------------------------------------------------------------------------
 # ORDER BY
 
+def _ordered_window(ctx, rows, specs, q):
+    """rows (a list, sorted in place) in ORDER BY order, then q's OFFSET and LIMIT."""
+    if specs:
+        _sort_rows(ctx, rows, specs)
+    if q.offset:
+        rows = rows[q.offset:]
+    if q.limit is not None:
+        rows = rows[:q.limit]
+    return rows
+
+
 def _sort_rows(ctx, rows, specs):
     """Sort rows in place.  specs: list of (getter, key_func, desc, nulls)."""
     for getter, keyf, desc, nulls in reversed(specs):
@@ -1484,12 +1495,7 @@ def _execute_rows(ctx, q, so, rows_out=None):
 
     rows = so.live_records(ctx.query_all)
     rows = list(rows) if pred is None else [r for r in rows if pred(r)]
-    if specs:
-        _sort_rows(ctx, rows, specs)
-    if q.offset:
-        rows = rows[q.offset:]
-    if q.limit is not None:
-        rows = rows[:q.limit]
+    rows = _ordered_window(ctx, rows, specs, q)
     if rows_out is not None:
         rows_out.extend(rows)
 
@@ -1798,12 +1804,7 @@ def _execute_aggregate(ctx, q, so):
         groups.append((gvals, avals, len(grows)))
     if having is not None:
         groups = [g for g in groups if having(g)]
-    if order_specs:
-        _sort_rows(ctx, groups, order_specs)
-    if q.offset:
-        groups = groups[q.offset:]
-    if q.limit is not None:
-        groups = groups[:q.limit]
+    groups = _ordered_window(ctx, groups, order_specs, q)
 
     if q.count_only:
         return Result(so.name, [], len(groups), is_aggregate=False, count_only=True, columns=[])
