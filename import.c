@@ -89,8 +89,8 @@ static char *table_ddl(const SfSObjectDesc *desc, const char *table_name,
  *		Check the OPTIONS of the statement and resolve them into 'opts'.
  *
  * Unknown options are an error listing the valid ones.  query_all and
- * fetch_size are checked here, with the same ranges as option.c, so a bad
- * value is reported once and not for every table.
+ * fetch_size are checked here, by option.c's parsers, so a bad value is
+ * reported once and not for every table.
  */
 static void
 parse_import_options(List *options, SfImportOptions *opts)
@@ -138,39 +138,14 @@ parse_import_options(List *options, SfImportOptions *opts)
 								value),
 						 errhint("Valid values are all, standard and custom.")));
 		}
-		else if (strcmp(def->defname, "include_compound") == 0 ||
-				 strcmp(def->defname, "query_all") == 0)
-		{
-			bool		b;
-
-			if (!parse_bool(value, &b))
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"%s\": \"%s\"",
-								def->defname, value),
-						 errhint("Valid values are true and false.")));
-			if (def->defname[0] == 'i')
-				opts->include_compound = b;
-			else
-				opts->query_all = b ? "true" : "false";
-		}
+		else if (strcmp(def->defname, "include_compound") == 0)
+			opts->include_compound = SfParseBoolOption(def);
+		else if (strcmp(def->defname, "query_all") == 0)
+			opts->query_all = SfParseBoolOption(def) ? "true" : "false";
 		else if (strcmp(def->defname, "fetch_size") == 0)
-		{
-			char	   *end;
-			long		n;
-
-			errno = 0;
-			n = strtol(value, &end, 10);
-			if (value[0] == '\0' || *end != '\0' || errno == ERANGE ||
-				n < SF_MIN_FETCH_SIZE || n > SF_MAX_FETCH_SIZE)
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("invalid value for option \"fetch_size\": \"%s\"",
-								value),
-						 errhint("Valid values are integers from %d to %d.",
-								 SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE)));
-			opts->fetch_size = psprintf("%ld", n);
-		}
+			opts->fetch_size = psprintf("%d",
+										SfParseIntOption(def, SF_MIN_FETCH_SIZE,
+														 SF_MAX_FETCH_SIZE));
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),

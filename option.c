@@ -79,7 +79,7 @@ static bool option_is_valid(const char *name, Oid catalog);
 static const char *catalog_object_name(Oid catalog);
 static char *valid_options_list(Oid catalog);
 static void check_option_value(DefElem *def);
-static int	parse_int_option(DefElem *def, int min, int max);
+static bool apply_shared_table_option(DefElem *def, SfTableOptions *opts);
 static char *parse_url(const char *value, bool report);
 static char *parse_api_version(const char *value);
 static bool is_api_name(const char *s, int len);
@@ -218,23 +218,14 @@ check_option_value(DefElem *def)
 		(void) parse_api_version(value);
 	else if (strcmp(name, "connect_timeout") == 0 ||
 			 strcmp(name, "request_timeout") == 0)
-		(void) parse_int_option(def, 1, SF_MAX_TIMEOUT);
+		(void) SfParseIntOption(def, 1, SF_MAX_TIMEOUT);
 	else if (strcmp(name, "fetch_size") == 0)
-		(void) parse_int_option(def, SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE);
+		(void) SfParseIntOption(def, SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE);
 	else if (strcmp(name, "batch_size") == 0)
-		(void) parse_int_option(def, SF_MIN_BATCH_SIZE, SF_MAX_BATCH_SIZE);
+		(void) SfParseIntOption(def, SF_MIN_BATCH_SIZE, SF_MAX_BATCH_SIZE);
 	else if (strcmp(name, "query_all") == 0 ||
 			 strcmp(name, "all_or_none") == 0)
-	{
-		bool		b;
-
-		if (!parse_bool(value, &b))
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-					 errmsg("invalid value for option \"%s\": \"%s\"",
-							name, value),
-					 errhint("Valid values are true and false.")));
-	}
+		(void) SfParseBoolOption(def);
 	else if (strcmp(name, "client_id") == 0 ||
 			 strcmp(name, "client_secret") == 0)
 	{
@@ -322,11 +313,13 @@ is_api_name(const char *s, int len)
 }
 
 /*
- * parse_int_option
- *		The integer value of 'def', which must lie in [min, max].
+ * SfParseIntOption
+ *		The integer value of option 'def', which must lie in [min, max]
+ *		(the range is repeated in the hint).  The validator, the resolution
+ *		of options and IMPORT FOREIGN SCHEMA all parse numbers here.
  */
-static int
-parse_int_option(DefElem *def, int min, int max)
+int
+SfParseIntOption(DefElem *def, int min, int max)
 {
 	const char *value = defGetString(def);
 	char	   *end;
@@ -345,6 +338,27 @@ parse_int_option(DefElem *def, int min, int max)
 				 errhint("Valid values are integers from %d to %d.",
 						 min, max)));
 	return (int) n;
+}
+
+/*
+ * SfParseBoolOption
+ *		The boolean value of option 'def': every spelling parse_bool()
+ *		knows ("true", "on", "yes", "1", ...).  defGetBoolean() knows fewer,
+ *		so using it at resolution would refuse values the validator let in.
+ */
+bool
+SfParseBoolOption(DefElem *def)
+{
+	const char *value = defGetString(def);
+	bool		result;
+
+	if (!parse_bool(value, &result))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"",
+						def->defname, value),
+				 errhint("Valid values are true and false.")));
+	return result;
 }
 
 /*
@@ -567,11 +581,11 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 		else if (strcmp(def->defname, "client_secret") == 0)
 			opts->client_secret = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "connect_timeout") == 0)
-			opts->connect_timeout = parse_int_option(def, 1, SF_MAX_TIMEOUT);
+			opts->connect_timeout = SfParseIntOption(def, 1, SF_MAX_TIMEOUT);
 		else if (strcmp(def->defname, "request_timeout") == 0)
-			opts->request_timeout = parse_int_option(def, 1, SF_MAX_TIMEOUT);
+			opts->request_timeout = SfParseIntOption(def, 1, SF_MAX_TIMEOUT);
 		else if (strcmp(def->defname, "fetch_size") == 0)
-			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
+			opts->fetch_size = SfParseIntOption(def, SF_MIN_FETCH_SIZE,
 												SF_MAX_FETCH_SIZE);
 	}
 
@@ -598,9 +612,32 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 }
 
 /*
+ * apply_shared_table_option
+ *		Apply 'def' if it is one of the table options a server may set as
+ *		the default of its tables (fetch_size, batch_size, all_or_none);
+ *		false for any other option.
+ */
+static bool
+apply_shared_table_option(DefElem *def, SfTableOptions *opts)
+{
+	if (strcmp(def->defname, "fetch_size") == 0)
+		opts->fetch_size = SfParseIntOption(def, SF_MIN_FETCH_SIZE,
+											SF_MAX_FETCH_SIZE);
+	else if (strcmp(def->defname, "batch_size") == 0)
+		opts->batch_size = SfParseIntOption(def, SF_MIN_BATCH_SIZE,
+											SF_MAX_BATCH_SIZE);
+	else if (strcmp(def->defname, "all_or_none") == 0)
+		opts->all_or_none = SfParseBoolOption(def);
+	else
+		return false;
+	return true;
+}
+
+/*
  * SfGetTableOptions
  *		Resolve the options of foreign table 'relid' into 'opts': sobject
- *		defaults to the table's name, fetch_size to the server's.
+ *		defaults to the table's name; fetch_size, batch_size and all_or_none
+ *		to the server's.
  */
 void
 SfGetTableOptions(Oid relid, SfTableOptions *opts)
@@ -617,35 +654,18 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 	opts->upsert_field = NULL;
 
 	foreach(lc, server->options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, "fetch_size") == 0)
-			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
-												SF_MAX_FETCH_SIZE);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			opts->batch_size = parse_int_option(def, SF_MIN_BATCH_SIZE,
-												SF_MAX_BATCH_SIZE);
-		else if (strcmp(def->defname, "all_or_none") == 0)
-			opts->all_or_none = defGetBoolean(def);
-	}
+		(void) apply_shared_table_option((DefElem *) lfirst(lc), opts);
 
 	foreach(lc, table->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc);
 
+		if (apply_shared_table_option(def, opts))
+			continue;
 		if (strcmp(def->defname, "sobject") == 0)
 			opts->sobject = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "query_all") == 0)
-			opts->query_all = defGetBoolean(def);
-		else if (strcmp(def->defname, "fetch_size") == 0)
-			opts->fetch_size = parse_int_option(def, SF_MIN_FETCH_SIZE,
-												SF_MAX_FETCH_SIZE);
-		else if (strcmp(def->defname, "batch_size") == 0)
-			opts->batch_size = parse_int_option(def, SF_MIN_BATCH_SIZE,
-												SF_MAX_BATCH_SIZE);
-		else if (strcmp(def->defname, "all_or_none") == 0)
-			opts->all_or_none = defGetBoolean(def);
+			opts->query_all = SfParseBoolOption(def);
 		else if (strcmp(def->defname, "upsert_field") == 0)
 			opts->upsert_field = pstrdup(defGetString(def));
 	}

@@ -134,5 +134,17 @@ SELECT id FROM "opt account";
 CREATE FOREIGN TABLE opt_named (id text, "first name" text) SERVER opt_srv OPTIONS (sobject 'Contact');
 SELECT "first name" FROM opt_named;
 
+-- every boolean spelling the validator accepts works at use too
+CREATE SERVER opt_bool_srv FOREIGN DATA WRAPPER salesforce_fdw
+  OPTIONS (url :'sfemu_url', all_or_none 'no');
+CREATE USER MAPPING FOR CURRENT_USER SERVER opt_bool_srv
+  OPTIONS (client_id 'emu-client-id', client_secret 'emu-client-secret');
+CREATE FOREIGN TABLE opt_bool (id text OPTIONS (field 'Id'))
+  SERVER opt_bool_srv OPTIONS (sobject 'Account', query_all 'yes');
+SELECT count(*) > 0 AS found FROM opt_bool;
+ALTER FOREIGN TABLE opt_bool OPTIONS (SET query_all 'f', ADD all_or_none 't');
+SELECT count(*) > 0 AS found FROM opt_bool;
+
 DROP SERVER opt_srv CASCADE;
 DROP SERVER opt_nourl CASCADE;
+DROP SERVER opt_bool_srv CASCADE;
