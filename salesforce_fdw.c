@@ -922,8 +922,6 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	else
 	{
 		bool		whole_row;
-		Relation	rel;
-		TupleDesc	tupdesc;
 		char	   *order_by;
 		int64		limit;
 
@@ -971,13 +969,10 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
 								  fpinfo->attrs_used);
 
-		rel = table_open(foreigntableid, NoLock);
-		tupdesc = RelationGetDescr(rel);
-		for (i = 1; i <= tupdesc->natts; i++)
+		/* the fields sfGetForeignRelSize resolved (NULL: dropped column) */
+		for (i = 1; i <= fpinfo->deparse.natts; i++)
 		{
-			Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
-
-			if (attr->attisdropped)
+			if (fpinfo->deparse.fields[i] == NULL)
 				continue;
 			if (whole_row ||
 				bms_is_member(i - FirstLowInvalidHeapAttributeNumber,
@@ -985,10 +980,9 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 			{
 				retrieved_attrs = lappend_int(retrieved_attrs, i);
 				fields = lappend(fields,
-								 makeString(SfColumnField(foreigntableid, i)));
+								 makeString(pstrdup(fpinfo->deparse.fields[i])));
 			}
 		}
-		table_close(rel, NoLock);
 
 		(void) deparseSelectSoql(&head, fpinfo->table.sobject, fields);
 
