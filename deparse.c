@@ -28,8 +28,9 @@
  *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
  *	  (and "= null" means "= false" there), so IS NULL on it is false;
  *	- text =, IN and LIKE are case-insensitive: sent as a superset and
- *	  rechecked; text != and NOT LIKE would drop rows: never sent; text
- *	  ranges compare in another order: never sent;
+ *	  rechecked; text != and NOT LIKE would drop rows, text ranges compare
+ *	  in another order: their SOQL is only "field != null" (the superset
+ *	  every comparison implies), rechecked;
  *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
  *	  and made wider where case folding differs (non-ASCII letters, i and
  *	  k whose case partners include non-ASCII characters, and _ since an
@@ -37,7 +38,8 @@
  *	- no empty strings exist (Salesforce stores null): = '' is false;
  *	- ids: a value that is not an 18-character id with its checksum can't
  *	  equal any id (and Salesforce would reject it): the leaf becomes false
- *	  locally, never sent; LIKE and ranges on ids are never sent;
+ *	  locally, never sent; LIKE and ranges on ids become "field != null",
+ *	  rechecked;
  *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
  *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
  *	  finer than Salesforce keeps is widened to a superset and rechecked;

@@ -8,7 +8,7 @@
  * of every column the query needs (target list and local quals, as
  * postgres_fdw's attrs_used) and the SOQL text all go into fdw_private.
  *
- * Pushdown (doc/pushdown.md has the table): deparse.c classifies each qual
+ * Pushdown (README.md has the table): deparse.c classifies each qual
  * as exact (sent), superset (sent and kept as a local Filter) or local;
  * the quals, the field kinds and the values known only at execution
  * (parameters, now(), outer columns of a parameterized join) let the scan
@@ -1197,8 +1197,12 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
 
 /*
  * sfGetForeignUpperPaths
- *		count(*) of a table whose quals Salesforce evaluates exactly, as
- *		SELECT COUNT() (the count comes in totalSize, no record travels).
+ *		Aggregates of a table whose quals Salesforce evaluates exactly:
+ *		count(*) alone as SELECT COUNT() (the count comes in totalSize, no
+ *		record travels); count(*), count(col), and min/max of integers,
+ *		dates and datetimes, optionally grouped by columns SOQL groups as
+ *		PostgreSQL does, as an aggregate query (see aggregate_soql and
+ *		group_key_ok).  The final stage (LIMIT/OFFSET) is add_final_path's.
  *
  * Other aggregates are computed here: SOQL's SUM and AVG are doubles
  * (inexact for numeric), its MIN and MAX of text follow another order, and
