@@ -76,7 +76,6 @@ static void describe_inval_callback(Datum arg, int cacheid, uint32 hashvalue);
 static void describe_xact_callback(XactEvent event, void *arg);
 static void describe_process_flush(void);
 static void retire_entries(Oid umid);
-static bool is_api_name(const char *s);
 static void make_key(DescribeKey *key, Oid umid, const char *name);
 static bool json_get_bool(json_object *obj, const char *key);
 static int	json_get_int(json_object *obj, const char *key);
@@ -228,23 +227,6 @@ SfDescribeForget(SfConnection *conn)
 {
 	describe_process_flush();
 	retire_entries(conn->umid);
-}
-
-/* Is 's' shaped like an API name: a letter, then letters, digits, '_'? */
-static bool
-is_api_name(const char *s)
-{
-	const char *p;
-
-	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z')))
-		return false;
-	for (p = s + 1; *p; p++)
-	{
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			  (*p >= '0' && *p <= '9') || *p == '_'))
-			return false;
-	}
-	return true;
 }
 
 /* The hash key for 'name' (matched case-insensitively, as Salesforce does). */
@@ -680,7 +662,7 @@ SfDescribeMany(SfConnection *conn, const char *const *names, int n)
 		bool		dup = false;
 
 		/* the name goes into a URL: anything but an API name cannot exist */
-		if (!is_api_name(names[i]))
+		if (!SfIsApiName(names[i], (int) strlen(names[i])))
 			report_missing_sobject(conn, names[i]);
 		make_key(&key, conn->umid, names[i]);
 		entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_FIND,

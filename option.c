@@ -82,7 +82,6 @@ static void check_option_value(DefElem *def);
 static bool apply_shared_table_option(DefElem *def, SfTableOptions *opts);
 static char *parse_url(const char *value, bool report);
 static char *parse_api_version(const char *value);
-static bool is_api_name(const char *s, int len);
 static bool url_host(const char *url, const char **host, int *hostlen,
 					 bool *https, const char **rest);
 static bool host_is_loopback(const char *host, int len);
@@ -240,7 +239,7 @@ check_option_value(DefElem *def)
 			 strcmp(name, "upsert_field") == 0)
 	{
 		/* the name is written into SOQL unquoted: allow API names only */
-		if (!is_api_name(value, strlen(value)))
+		if (!SfIsApiName(value, strlen(value)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("invalid value for option \"%s\": \"%s\"",
@@ -261,7 +260,7 @@ check_option_value(DefElem *def)
 			const char *dot = strchr(p, '.');
 			int			len = dot ? (int) (dot - p) : (int) strlen(p);
 
-			if (!is_api_name(p, len))
+			if (!SfIsApiName(p, len))
 			{
 				ok = false;
 				break;
@@ -289,12 +288,12 @@ check_option_value(DefElem *def)
 }
 
 /*
- * is_api_name
+ * SfIsApiName
  *		Is s[0..len) a Salesforce API name (a letter, then letters, digits
- *		and underscores)?
+ *		and underscores)?  Such a name can go into SOQL and URLs unquoted.
  */
-static bool
-is_api_name(const char *s, int len)
+bool
+SfIsApiName(const char *s, int len)
 {
 	int			i;
 
@@ -675,7 +674,7 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 		char	   *relname = get_rel_name(relid);
 
 		/* the table's name goes into SOQL unquoted: it must be an API name */
-		if (!is_api_name(relname, strlen(relname)))
+		if (!SfIsApiName(relname, strlen(relname)))
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("foreign table \"%s\" is not named like a Salesforce object",
@@ -707,7 +706,7 @@ SfColumnField(Oid relid, AttrNumber attnum)
 
 	attname = get_attname(relid, attnum, false);
 	/* the name goes into SOQL unquoted: it must be an API name */
-	if (!is_api_name(attname, strlen(attname)))
+	if (!SfIsApiName(attname, strlen(attname)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 				 errmsg("column \"%s\" of foreign table \"%s\" is not named like a Salesforce field",
