@@ -128,9 +128,11 @@ typedef struct SfModifyState
 	SfWriteColumn *columns;
 
 	AttrNumber	id_attnum;		/* table column mapped to Id, or 0 */
-	Oid			id_typinput;	/* its input function, to return new Ids */
+	FmgrInfo	id_infunc;		/* its input function, to return new Ids */
 	Oid			id_typioparam;
 	int32		id_typmod;
+	FmgrInfo	id_outfunc;		/* its output function, to read Ids */
+	char		row_id[SF_MAX_ID_LEN + 1];	/* Id of the row being queued */
 	AttrNumber	id_junk;		/* UPDATE/DELETE: junk column with the Id */
 	AttrNumber	wholerow_junk;	/* DELETE RETURNING: the old row */
 	bool		need_result;	/* INSERT: each row's Id is needed at once */
@@ -186,7 +188,7 @@ static int	sqlstate_for_status(const char *code);
 static char *written_phrase(int64 written);
 static const char *operation_verb(SfModifyState *fm);
 static void progress_error_callback(void *arg);
-static char *slot_id(SfModifyState *fm, TupleTableSlot *planSlot);
+static const char *slot_id(SfModifyState *fm, TupleTableSlot *planSlot);
 static void store_new_id(SfModifyState *fm, TupleTableSlot *slot,
 						 const char *id);
 static void append_json_value(StringInfo buf, SfWriteColumn *col,
@@ -532,6 +534,7 @@ sfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 		return;					/* EXPLAIN without ANALYZE */
 	flush_batch(fm);
 	MemoryContextDelete(fm->batch_cxt);
+	MemoryContextDelete(fm->row_cxt);
 	rinfo->ri_FdwState = NULL;
 }
 
@@ -682,8 +685,16 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
 											  fm->id_attnum - 1);
 
-		getTypeInputInfo(att->atttypid, &fm->id_typinput, &fm->id_typioparam);
+		Oid			infunc;
+		Oid			outfunc;
+		bool		isvarlena;
+
+		/* looked up once: every row of an UPDATE or DELETE reads its Id */
+		getTypeInputInfo(att->atttypid, &infunc, &fm->id_typioparam);
+		fmgr_info(infunc, &fm->id_infunc);
 		fm->id_typmod = att->atttypmod;
+		getTypeOutputInfo(att->atttypid, &outfunc, &isvarlena);
+		fmgr_info(outfunc, &fm->id_outfunc);
 	}
 
 	if (operation == CMD_UPDATE || operation == CMD_DELETE)
@@ -728,7 +739,8 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	fm->batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										  "salesforce_fdw modify batch",
 										  ALLOCSET_DEFAULT_SIZES);
-	fm->row_cxt = AllocSetContextCreate(fm->batch_cxt,
+	/* not a child of batch_cxt: resetting that would delete it */
+	fm->row_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										"salesforce_fdw modify row",
 										ALLOCSET_SMALL_SIZES);
 	fm->positions = (int64 *) palloc0(sizeof(int64) * fm->batch_size);
@@ -1476,19 +1488,18 @@ progress_error_callback(void *arg)
 
 /*
  * slot_id
- *		The Id of the row to change, from the junk column (a palloc'd
- *		string of letters and digits: it goes into URLs).
+ *		The Id of the row to change, from the junk column: a string of
+ *		letters and digits (it goes into URLs) in fm->row_id, valid until
+ *		the next row.  Nothing is left allocated: ExecForeignUpdate and
+ *		ExecForeignDelete run in the query's context, once per row.
  */
-static char *
+static const char *
 slot_id(SfModifyState *fm, TupleTableSlot *planSlot)
 {
 	Datum		datum;
 	bool		isnull;
-	char	   *id;
+	char	   *text;
 	char	   *p;
-	Oid			typoutput;
-	bool		isvarlena;
-	Form_pg_attribute att;
 
 	datum = ExecGetJunkAttribute(planSlot, fm->id_junk, &isnull);
 	if (isnull)
@@ -1497,12 +1508,10 @@ slot_id(SfModifyState *fm, TupleTableSlot *planSlot)
 				 errmsg("cannot %s a row of foreign table \"%s\" whose Id is null",
 						operation_verb(fm), RelationGetRelationName(fm->rel))));
 
-	att = TupleDescAttr(RelationGetDescr(fm->rel), fm->id_attnum - 1);
-	getTypeOutputInfo(att->atttypid, &typoutput, &isvarlena);
-	id = OidOutputFunctionCall(typoutput, datum);
+	text = OutputFunctionCall(&fm->id_outfunc, datum);
 
 	/* char(18) pads; Ids are letters and digits only */
-	for (p = id; *p && *p != ' '; p++)
+	for (p = text; *p && *p != ' '; p++)
 	{
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			  (*p >= '0' && *p <= '9')))
@@ -1510,11 +1519,13 @@ slot_id(SfModifyState *fm, TupleTableSlot *planSlot)
 	}
 	if (*p == ' ')
 		*p = '\0';
-	if (*p != '\0' || p - id > SF_MAX_ID_LEN || p == id)
+	if (*p != '\0' || p - text > SF_MAX_ID_LEN || p == text)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid Salesforce record id \"%s\"", id)));
-	return id;
+				 errmsg("invalid Salesforce record id \"%s\"", text)));
+	strlcpy(fm->row_id, text, sizeof(fm->row_id));
+	pfree(text);
+	return fm->row_id;
 }
 
 /*
@@ -1529,24 +1540,28 @@ store_new_id(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	Datum	   *values;
 	bool	   *nulls;
 	HeapTuple	tuple;
+	MemoryContext oldcxt;
 
 	if (fm->id_attnum == InvalidAttrNumber || id[0] == '\0')
 		return;
 
 	slot_getallattrs(slot);
+
+	/* the scratch of one row; the tuple itself belongs to the slot */
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
 	values = (Datum *) palloc(sizeof(Datum) * tupdesc->natts);
 	nulls = (bool *) palloc(sizeof(bool) * tupdesc->natts);
 	memcpy(values, slot->tts_values, sizeof(Datum) * tupdesc->natts);
 	memcpy(nulls, slot->tts_isnull, sizeof(bool) * tupdesc->natts);
-	values[fm->id_attnum - 1] = OidInputFunctionCall(fm->id_typinput,
-													 (char *) id,
-													 fm->id_typioparam,
-													 fm->id_typmod);
+	values[fm->id_attnum - 1] = InputFunctionCall(&fm->id_infunc,
+												  (char *) id,
+												  fm->id_typioparam,
+												  fm->id_typmod);
 	nulls[fm->id_attnum - 1] = false;
+	MemoryContextSwitchTo(oldcxt);
 	tuple = heap_form_tuple(tupdesc, values, nulls);
 	ExecForceStoreHeapTuple(tuple, slot, true);
-	pfree(values);
-	pfree(nulls);
 }
 
 /*

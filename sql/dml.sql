@@ -434,6 +434,31 @@ INSERT INTO dml_types (name, stamp, at)
 SELECT stamp AT TIME ZONE 'UTC' AS stamp_utc, at FROM dml_types WHERE name = 'rounding';
 RESET TimeZone;
 
+-- The row context of a write lives through every batch sent (resetting
+-- the batch must not delete it): a row trigger counts it as rows go by.
+CREATE FOREIGN TABLE dml_mem (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  code text OPTIONS (field 'Code__c')
+) SERVER dml_srv OPTIONS (sobject 'DmlTest__c', batch_size '2');
+INSERT INTO dml_mem (name) SELECT 'mem' || i FROM generate_series(1, 5) i;
+CREATE TABLE dml_mem_seen (n bigint);
+CREATE FUNCTION dml_mem_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO dml_mem_seen SELECT count(*) FROM pg_backend_memory_contexts
+    WHERE name = 'salesforce_fdw modify row';
+  RETURN NEW;
+END $$;
+CREATE TRIGGER dml_mem_trg BEFORE UPDATE ON dml_mem
+  FOR EACH ROW EXECUTE FUNCTION dml_mem_count();
+UPDATE dml_mem SET code = 'm' WHERE name LIKE 'mem%';
+SELECT count(*) AS triggered, min(n), max(n) FROM dml_mem_seen;
+SELECT name, code FROM dml_mem WHERE name LIKE 'mem%' ORDER BY name;
+DELETE FROM dml_mem WHERE name LIKE 'mem%';
+DROP TABLE dml_mem_seen;
+DROP FOREIGN TABLE dml_mem;
+DROP FUNCTION dml_mem_count();
+
 -- clean up
 DROP TABLE dml_src, dml_gone, dml_expected, dml_swap;
 DROP FOREIGN TABLE dml_t, dml_scratch, dml_up, dml_ro, dml_noid, dml_pick, dml_del, dml_types;
