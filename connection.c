@@ -89,6 +89,11 @@ typedef struct SfErrorCodeMap
 	const char *hint;
 } SfErrorCodeMap;
 
+/*
+ * Every Salesforce errorCode (REST errors) and statusCode (per record of
+ * sObject Collections) the extension knows, with its SQLSTATE and, where
+ * the user can act on it, a hint: one table for queries and writes.
+ */
 static const SfErrorCodeMap error_code_map[] =
 {
 	{"REQUEST_LIMIT_EXCEEDED", ERRCODE_CONFIGURATION_LIMIT_EXCEEDED, NULL},
@@ -107,21 +112,30 @@ static const SfErrorCodeMap error_code_map[] =
 	{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, NULL},
 	{"EXCEEDED_ID_LIMIT", ERRCODE_PROGRAM_LIMIT_EXCEEDED, NULL},
 	{"REQUIRED_FIELD_MISSING", ERRCODE_NOT_NULL_VIOLATION, NULL},
+	{"MISSING_ARGUMENT", ERRCODE_NOT_NULL_VIOLATION, NULL},
 	{"DUPLICATE_VALUE", ERRCODE_UNIQUE_VIOLATION, NULL},
 	{"DUPLICATES_DETECTED", ERRCODE_UNIQUE_VIOLATION, NULL},
+	{"DUPLICATE_EXTERNAL_ID", ERRCODE_CARDINALITY_VIOLATION, NULL},
 	{"FIELD_CUSTOM_VALIDATION_EXCEPTION", ERRCODE_CHECK_VIOLATION, NULL},
+	{"FIELD_INTEGRITY_EXCEPTION", ERRCODE_CHECK_VIOLATION, NULL},
 	{"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ERRCODE_CHECK_VIOLATION, NULL},
 	{"STRING_TOO_LONG", ERRCODE_STRING_DATA_RIGHT_TRUNCATION, NULL},
 	{"INVALID_CROSS_REFERENCE_KEY", ERRCODE_FOREIGN_KEY_VIOLATION, NULL},
+	{"DELETE_FAILED", ERRCODE_FOREIGN_KEY_VIOLATION, NULL},
 	{"MALFORMED_ID", ERRCODE_INVALID_TEXT_REPRESENTATION, NULL},
+	{"INVALID_ID_FIELD", ERRCODE_INVALID_TEXT_REPRESENTATION, NULL},
 	{"INVALID_TYPE_ON_FIELD_IN_RECORD", ERRCODE_INVALID_TEXT_REPRESENTATION, NULL},
-	{"ENTITY_IS_DELETED", ERRCODE_NO_DATA_FOUND, NULL},
+	{"ENTITY_IS_DELETED", ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, NULL},
+	{"NOT_FOUND", ERRCODE_UNDEFINED_OBJECT, NULL},
+	{"CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", ERRCODE_TRIGGERED_ACTION_EXCEPTION, NULL},
 	{"INVALID_FIELD_FOR_INSERT_UPDATE", ERRCODE_INSUFFICIENT_PRIVILEGE,
 	"Check the field-level security of the Run As user."},
+	/* every other INSUFFICIENT_ACCESS* code too: see SfErrorCodeSqlstate */
 	{"INSUFFICIENT_ACCESS_OR_READONLY", ERRCODE_INSUFFICIENT_PRIVILEGE, NULL},
 	{"INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", ERRCODE_INSUFFICIENT_PRIVILEGE, NULL},
 	{"UNABLE_TO_LOCK_ROW", ERRCODE_LOCK_NOT_AVAILABLE,
 	"Another transaction on Salesforce holds the record; retry the statement."},
+	{"STORAGE_LIMIT_EXCEEDED", ERRCODE_DISK_FULL, NULL},
 	{"SERVER_UNAVAILABLE", ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION,
 	"Salesforce is temporarily unavailable (for example during maintenance); retry later."},
 	{NULL, 0, NULL}
@@ -144,7 +158,6 @@ static json_object *raw_text_json(const char *text, size_t len,
 								  bool truncate);
 static void append_urlencoded(StringInfo buf, const char *s);
 static void append_raw_text(StringInfo buf, const char *s, size_t len);
-static void append_remote_text(StringInfo buf, const char *s);
 static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
 static SfConnection *connection_for_server(const char *server_name);
@@ -480,9 +493,9 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
 		hint = "Check options \"url\", \"client_id\" and \"client_secret\" and the External Client App's OAuth policies.";
 
 	initStringInfo(&text);
-	append_remote_text(&text, error);
+	SfAppendRemoteText(&text, error);
 	appendStringInfoString(&text, ": ");
-	append_remote_text(&text, description ? description : "");
+	SfAppendRemoteText(&text, description ? description : "");
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 			 errmsg("could not authenticate with Salesforce server \"%s\"",
@@ -873,17 +886,22 @@ append_raw_text(StringInfo buf, const char *s, size_t len)
 }
 
 /*
- * append_remote_text
+ * SfAppendRemoteText
  *		Append a string Salesforce sent (UTF-8) to an error message: as is
  *		when the database speaks UTF-8 (or SQL_ASCII), otherwise with the
  *		non-ASCII bytes replaced by '?', since a failed conversion must not
- *		replace the error being reported.
+ *		replace the error being reported.  NULL (a JSON null) appends
+ *		nothing.
  */
-static void
-append_remote_text(StringInfo buf, const char *s)
+void
+SfAppendRemoteText(StringInfo buf, const char *s)
 {
 	int			encoding = GetDatabaseEncoding();
-	int			len = (int) strlen(s);
+	int			len;
+
+	if (s == NULL)
+		return;
+	len = (int) strlen(s);
 
 	if (encoding == PG_SQL_ASCII ||
 		(encoding == PG_UTF8 && pg_verify_mbstr(PG_UTF8, s, len, true)))
@@ -893,6 +911,32 @@ append_remote_text(StringInfo buf, const char *s)
 	}
 	for (int i = 0; i < len; i++)
 		appendStringInfoChar(buf, IS_HIGHBIT_SET(s[i]) ? '?' : s[i]);
+}
+
+/*
+ * SfErrorCodeSqlstate
+ *		The SQLSTATE of a Salesforce errorCode or statusCode, or 0 when it
+ *		is not one we know; *hint (if not NULL) gets its hint or NULL.
+ */
+int
+SfErrorCodeSqlstate(const char *code, const char **hint)
+{
+	if (hint != NULL)
+		*hint = NULL;
+	if (code == NULL)
+		return 0;
+	for (const SfErrorCodeMap *m = error_code_map; m->code; m++)
+	{
+		if (strcmp(m->code, code) == 0)
+		{
+			if (hint != NULL)
+				*hint = m->hint;
+			return m->sqlstate;
+		}
+	}
+	if (strncmp(code, "INSUFFICIENT_ACCESS", 19) == 0)
+		return ERRCODE_INSUFFICIENT_PRIVILEGE;
+	return 0;
 }
 
 /*
@@ -940,19 +984,25 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 			}
 			if (detail.len > 0)
 				appendStringInfoChar(&detail, '\n');
-			append_remote_text(&detail, code ? code : "(no errorCode)");
+			SfAppendRemoteText(&detail, code ? code : "(no errorCode)");
 			appendStringInfoString(&detail, ": ");
-			append_remote_text(&detail, message ? message : "");
+			SfAppendRemoteText(&detail, message ? message : "");
 			if (json_object_object_get_ex(err, "fields", &fields) &&
 				json_object_is_type(fields, json_type_array) &&
 				json_object_array_length(fields) > 0)
 			{
+				const char *sep = " ";
+
 				appendStringInfoString(&detail, " (fields:");
 				for (size_t j = 0; j < json_object_array_length(fields); j++)
 				{
-					appendStringInfoString(&detail, j > 0 ? ", " : " ");
-					append_remote_text(&detail,
-									   json_object_get_string(json_object_array_get_idx(fields, j)));
+					const char *f = json_object_get_string(json_object_array_get_idx(fields, j));
+
+					if (f == NULL)
+						continue;	/* a JSON null */
+					appendStringInfoString(&detail, sep);
+					SfAppendRemoteText(&detail, f);
+					sep = ", ";
 				}
 				appendStringInfoChar(&detail, ')');
 			}
@@ -964,18 +1014,18 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 		/* OAuth-style {"error", "error_description"} */
 		first_code = json_get_string(body, "error");
 		first_message = json_get_string(body, "error_description");
-		append_remote_text(&detail, first_code);
+		SfAppendRemoteText(&detail, first_code);
 		appendStringInfoString(&detail, ": ");
-		append_remote_text(&detail, first_message ? first_message : "");
+		SfAppendRemoteText(&detail, first_message ? first_message : "");
 	}
 	else if (body != NULL && json_object_is_type(body, json_type_object) &&
 			 json_get_string(body, "errorCode") != NULL)
 	{
 		first_code = json_get_string(body, "errorCode");
 		first_message = json_get_string(body, "message");
-		append_remote_text(&detail, first_code);
+		SfAppendRemoteText(&detail, first_code);
 		appendStringInfoString(&detail, ": ");
-		append_remote_text(&detail, first_message ? first_message : "");
+		SfAppendRemoteText(&detail, first_message ? first_message : "");
 	}
 
 	if (detail.len == 0)
@@ -1016,16 +1066,14 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 
 	if (first_code != NULL)
 	{
-		for (const SfErrorCodeMap *m = error_code_map; m->code; m++)
-		{
-			if (strcmp(m->code, first_code) == 0)
-			{
-				sqlstate = m->sqlstate;
-				if (m->hint != NULL)
-					hint = m->hint;
-				break;
-			}
-		}
+		const char *code_hint = NULL;
+		int			code_sqlstate = SfErrorCodeSqlstate(first_code,
+														&code_hint);
+
+		if (code_sqlstate != 0)
+			sqlstate = code_sqlstate;
+		if (code_hint != NULL)
+			hint = code_hint;
 		if (strcmp(first_code, "INVALID_SESSION_ID") == 0 &&
 			first_message != NULL &&
 			strstr(first_message, "not valid for use with the REST API") != NULL)

@@ -1300,6 +1300,7 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 	const char *message = "no error given";
 	StringInfoData fields;
 	StringInfoData what;
+	StringInfoData detail;
 	json_object *v;
 
 	initStringInfo(&fields);
@@ -1316,13 +1317,24 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 
 			for (j = 0; j < json_object_array_length(v); j++)
 			{
+				const char *f = json_object_get_string(json_object_array_get_idx(v, j));
+
+				if (f == NULL)
+					continue;	/* a JSON null */
 				if (fields.len > 0)
 					appendStringInfoString(&fields, ", ");
-				appendStringInfoString(&fields,
-									   json_object_get_string(json_object_array_get_idx(v, j)));
+				SfAppendRemoteText(&fields, f);
 			}
 		}
 	}
+
+	/* Salesforce's words, shown in the database's encoding */
+	initStringInfo(&detail);
+	SfAppendRemoteText(&detail, code);
+	appendStringInfoString(&detail, ": ");
+	SfAppendRemoteText(&detail, message);
+	if (fields.len > 0)
+		appendStringInfo(&detail, " (fields: %s)", fields.data);
 
 	initStringInfo(&what);
 	appendStringInfo(&what, "could not %s row " INT64_FORMAT,
@@ -1338,9 +1350,7 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 	ereport(ERROR,
 			(errcode(sqlstate_for_status(code)),
 			 errmsg("%s (%s)", what.data, written_phrase(fm->written)),
-			 fields.len > 0
-			 ? errdetail_internal("%s: %s (fields: %s)", code, message, fields.data)
-			 : errdetail_internal("%s: %s", code, message),
+			 errdetail_internal("%s", detail.data),
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
 			 : (fm->all_or_none && fm->nrecords > 1
@@ -1358,6 +1368,7 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 {
 	const char *code = NULL;
 	const char *message = NULL;
+	char	   *detail_text = NULL;
 	char	   *rows;
 
 	if (body != NULL && json_object_is_type(body, json_type_array) &&
@@ -1366,10 +1377,22 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 		json_object *err = json_object_array_get_idx(body, 0);
 		json_object *v;
 
-		if (err && json_object_object_get_ex(err, "errorCode", &v))
+		if (err && json_object_object_get_ex(err, "errorCode", &v) && v != NULL)
 			code = pstrdup(json_object_get_string(v));
-		if (err && json_object_object_get_ex(err, "message", &v))
+		if (err && json_object_object_get_ex(err, "message", &v) && v != NULL)
 			message = pstrdup(json_object_get_string(v));
+	}
+
+	if (code != NULL)
+	{
+		StringInfoData detail;
+
+		initStringInfo(&detail);
+		SfAppendRemoteText(&detail, code);
+		appendStringInfoString(&detail, ": ");
+		SfAppendRemoteText(&detail, message);
+		appendStringInfo(&detail, " (HTTP status %d)", status);
+		detail_text = detail.data;
 	}
 
 	if (fm->nrecords == 1)
@@ -1385,8 +1408,7 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 					fm->operation == CMD_INSERT ? "into" : "of",
 					fm->sobject, written_phrase(fm->written)),
 			 code
-			 ? errdetail_internal("%s: %s (HTTP status %d)", code,
-								  message ? message : "", status)
+			 ? errdetail_internal("%s", detail_text)
 			 : errdetail_internal("HTTP status %d", status),
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
@@ -1395,51 +1417,15 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 
 /*
  * sqlstate_for_status
- *		The SQLSTATE that fits a Salesforce statusCode of a failed record.
+ *		The SQLSTATE that fits a Salesforce statusCode of a failed write
+ *		(connection.c's table, shared with query errors).
  */
 static int
 sqlstate_for_status(const char *code)
 {
-	static const struct
-	{
-		const char *code;
-		int			sqlstate;
-	}			map[] =
-	{
-		{"REQUIRED_FIELD_MISSING", ERRCODE_NOT_NULL_VIOLATION},
-		{"DUPLICATE_VALUE", ERRCODE_UNIQUE_VIOLATION},
-		{"DUPLICATES_DETECTED", ERRCODE_UNIQUE_VIOLATION},
-		{"DUPLICATE_EXTERNAL_ID", ERRCODE_CARDINALITY_VIOLATION},
-		{"STRING_TOO_LONG", ERRCODE_STRING_DATA_RIGHT_TRUNCATION},
-		{"FIELD_CUSTOM_VALIDATION_EXCEPTION", ERRCODE_CHECK_VIOLATION},
-		{"FIELD_INTEGRITY_EXCEPTION", ERRCODE_CHECK_VIOLATION},
-		{"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", ERRCODE_CHECK_VIOLATION},
-		{"INVALID_CROSS_REFERENCE_KEY", ERRCODE_FOREIGN_KEY_VIOLATION},
-		{"DELETE_FAILED", ERRCODE_FOREIGN_KEY_VIOLATION},
-		{"UNABLE_TO_LOCK_ROW", ERRCODE_LOCK_NOT_AVAILABLE},
-		{"INVALID_FIELD_FOR_INSERT_UPDATE", ERRCODE_INSUFFICIENT_PRIVILEGE},
-		{"CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY", ERRCODE_TRIGGERED_ACTION_EXCEPTION},
-		{"MALFORMED_ID", ERRCODE_INVALID_TEXT_REPRESENTATION},
-		{"INVALID_ID_FIELD", ERRCODE_INVALID_TEXT_REPRESENTATION},
-		{"INVALID_TYPE_ON_FIELD_IN_RECORD", ERRCODE_INVALID_TEXT_REPRESENTATION},
-		{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE},
-		{"INVALID_FIELD", ERRCODE_UNDEFINED_COLUMN},
-		{"ENTITY_IS_DELETED", ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE},
-		{"NOT_FOUND", ERRCODE_UNDEFINED_OBJECT},
-		{"MISSING_ARGUMENT", ERRCODE_NOT_NULL_VIOLATION},
-		{"REQUEST_LIMIT_EXCEEDED", ERRCODE_CONFIGURATION_LIMIT_EXCEEDED},
-		{"EXCEEDED_ID_LIMIT", ERRCODE_PROGRAM_LIMIT_EXCEEDED},
-		{"STORAGE_LIMIT_EXCEEDED", ERRCODE_DISK_FULL},
-		{NULL, 0}
-	};
-	int			i;
+	int			sqlstate = SfErrorCodeSqlstate(code, NULL);
 
-	if (strncmp(code, "INSUFFICIENT_ACCESS", 19) == 0)
-		return ERRCODE_INSUFFICIENT_PRIVILEGE;
-	for (i = 0; map[i].code != NULL; i++)
-		if (strcmp(map[i].code, code) == 0)
-			return map[i].sqlstate;
-	return ERRCODE_FDW_ERROR;
+	return sqlstate != 0 ? sqlstate : ERRCODE_FDW_ERROR;
 }
 
 /* "N records of this statement already written", for the messages */

@@ -440,6 +440,8 @@ extern char *SalesforceApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
 extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
+extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
+extern void SfAppendRemoteText(StringInfo buf, const char *s);
 extern int64 SfJsonLiveDocuments(void);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,

@@ -29,5 +29,19 @@ SELECT name FROM enc_account WHERE name IN ('Müller Maschinenbau GmbH', 'x');
 SELECT name FROM enc_account WHERE name ILIKE 'müller%';
 \! test/emuctl log --soql
 
+-- Salesforce's error texts are UTF-8: shown with '?' for what is not
+-- ASCII; a JSON null among the fields is left out
+\set VERBOSITY default
+\! test/emuctl fault '{"method": "GET", "path": "/query", "status": 400, "times": 1, "body": [{"errorCode": "INVALID_FIELD", "message": "Feld «Größe» unbekannt", "fields": ["Größe__c", null]}]}'
+SELECT name FROM enc_account;
+\echo :LAST_ERROR_SQLSTATE
+\! test/emuctl fault '{"method": "POST", "path": "/composite/sobjects$", "status": 200, "times": 1, "body": [{"success": false, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Größe muss positiv sein", "fields": ["Größe__c", null]}]}]}'
+INSERT INTO enc_account (name) VALUES ('Größe');
+\echo :LAST_ERROR_SQLSTATE
+\! test/emuctl fault '{"method": "POST", "path": "/composite/sobjects$", "status": 400, "times": 1, "body": [{"errorCode": "JSON_PARSER_ERROR", "message": null}]}'
+INSERT INTO enc_account (name) VALUES ('Größe');
+\echo :LAST_ERROR_SQLSTATE
+\! test/emuctl clear-faults
+
 \c :regress_db
 DROP DATABASE sf_enc_latin1;
