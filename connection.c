@@ -425,6 +425,9 @@ authenticate(SfConnection *conn)
 	while (len > 0 && conn->instance_url[len - 1] == '/')
 		conn->instance_url[--len] = '\0';
 
+	/* json-c frees its copy of the token without zeroing it: do it here */
+	explicit_bzero((char *) token, strlen(token));
+
 	/* frees the json-c tree through its reset callback */
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(tmpcxt);

@@ -316,7 +316,12 @@ done:
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
 	if (list != NULL)
+	{
+		/* the headers may carry the access token: zero it before free */
+		for (struct curl_slist *h = list; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
 		curl_slist_free_all(list);
+	}
 
 	if (rc != CURLE_OK && errbuf[0] == '\0')
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(rc));
@@ -339,11 +344,14 @@ done:
 
 /*
  * reset_buffers
- *		Free the malloc'd response buffers of the previous transfer.
+ *		Free the malloc'd response buffers of the previous transfer, zeroed
+ *		first: a token response holds the access token.
  */
 static void
 reset_buffers(SfHttp *http)
 {
+	if (http->body != NULL)
+		explicit_bzero(http->body, http->body_len);
 	free(http->body);
 	http->body = NULL;
 	http->body_len = 0;
