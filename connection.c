@@ -158,6 +158,8 @@ static json_object *raw_text_json(const char *text, size_t len,
 								  bool truncate);
 static void append_urlencoded(StringInfo buf, const char *s);
 static void append_raw_text(StringInfo buf, const char *s, size_t len);
+static void append_status_detail(StringInfo buf, long status,
+								 json_object *body);
 static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
 static SfConnection *connection_for_server(const char *server_name);
@@ -451,20 +453,7 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
 		StringInfoData detail;
 
 		initStringInfo(&detail);
-		appendStringInfo(&detail, "Salesforce returned HTTP status %ld", status);
-		if (json != NULL && json_object_is_type(json, json_type_string))
-		{
-			appendStringInfoString(&detail, ": ");
-			append_raw_text(&detail, json_object_get_string(json),
-							json_object_get_string_len(json));
-		}
-		else if (json != NULL)
-		{
-			const char *text = json_object_to_json_string(json);
-
-			appendStringInfoString(&detail, ": ");
-			append_raw_text(&detail, text, strlen(text));
-		}
+		append_status_detail(&detail, status, json);
 		if (status >= 500)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION),
@@ -889,6 +878,33 @@ append_raw_text(StringInfo buf, const char *s, size_t len)
 }
 
 /*
+ * append_status_detail
+ *		"Salesforce returned HTTP status N: <excerpt>" for an error response
+ *		that names no error code: the excerpt is the raw text of a non-JSON
+ *		body (a json string, see raw_text_json) or the JSON text.
+ */
+static void
+append_status_detail(StringInfo buf, long status, json_object *body)
+{
+	appendStringInfo(buf, "Salesforce returned HTTP status %ld", status);
+	if (body != NULL && json_object_is_type(body, json_type_string))
+	{
+		appendStringInfoString(buf, ": ");
+		append_raw_text(buf, json_object_get_string(body),
+						json_object_get_string_len(body));
+	}
+	else if (body != NULL)
+	{
+		const char *text = json_object_to_json_string(body);
+
+		appendStringInfoString(buf, ": ");
+		append_raw_text(buf, text, strlen(text));
+	}
+	else
+		appendStringInfoString(buf, " with an empty body.");
+}
+
+/*
  * SfAppendRemoteText
  *		Append a string Salesforce sent (UTF-8) to an error message: as is
  *		when the database speaks UTF-8 (or SQL_ASCII), otherwise with the
@@ -1032,24 +1048,7 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 	}
 
 	if (detail.len == 0)
-	{
-		appendStringInfo(&detail, "Salesforce returned HTTP status %d", status);
-		if (body != NULL && json_object_is_type(body, json_type_string))
-		{
-			appendStringInfoString(&detail, ": ");
-			append_raw_text(&detail, json_object_get_string(body),
-							json_object_get_string_len(body));
-		}
-		else if (body != NULL)
-		{
-			const char *text = json_object_to_json_string(body);
-
-			appendStringInfoString(&detail, ": ");
-			append_raw_text(&detail, text, strlen(text));
-		}
-		else
-			appendStringInfoString(&detail, " with an empty body.");
-	}
+		append_status_detail(&detail, status, body);
 
 	/* the SQLSTATE and hint: by errorCode first, else by HTTP status */
 	if (status == 401)
