@@ -94,10 +94,20 @@ typedef struct SfScanColumn
 	SfColumnConv conv;
 } SfScanColumn;
 
+/*
+ * GROUP BY columns pushed down at most, and the room their values take as
+ * the text of a group's hash key: a separator and at most 41 characters
+ * each (an int8, an 18-character id, or a timestamptz in any DateStyle,
+ * such as "Sun Nov 29 21:56:06.123456 2026 PST BC").
+ */
+#define SF_MAX_GROUP_KEYS		8
+#define SF_GROUP_KEY_SIZE		(SF_MAX_GROUP_KEYS * 48)
+
 /* One group aggregated by the scan itself (more than 2,000 groups) */
 typedef struct SfLocalGroup
 {
-	char		key[256];		/* hash key: the group's values as text */
+	char		key[SF_GROUP_KEY_SIZE]; /* hash key: the group's values as
+										 * text */
 	Datum	   *values;
 	bool	   *nulls;
 } SfLocalGroup;
@@ -1236,7 +1246,7 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		parse->groupingSets != NIL ||
 		parse->havingQual != NULL || root->hasHavingQual ||
 		output_rel->reltarget->exprs == NIL ||
-		list_length(parse->groupClause) > 8)
+		list_length(parse->groupClause) > SF_MAX_GROUP_KEYS)
 		return;
 
 	/*
