@@ -1903,6 +1903,8 @@ aggregate_locally(SfScanState *fsstate)
 	FmgrInfo   *outfuncs;
 	int		   *ops;
 	Oid		   *types;
+	int16	   *typlens;
+	bool	   *typbyvals;
 	HASHCTL		ctl;
 	HTAB	   *groups;
 	HASH_SEQ_STATUS seq;
@@ -1921,6 +1923,8 @@ aggregate_locally(SfScanState *fsstate)
 	outfuncs = (FmgrInfo *) palloc0(sizeof(FmgrInfo) * ncols);
 	ops = (int *) palloc(sizeof(int) * ncols);
 	types = (Oid *) palloc(sizeof(Oid) * ncols);
+	typlens = (int16 *) palloc0(sizeof(int16) * ncols);
+	typbyvals = (bool *) palloc0(sizeof(bool) * ncols);
 	i = 0;
 	forthree(lc1, fsstate->group_ops, lc2, fsstate->group_infields,
 			 lc3, fsstate->group_types)
@@ -1929,6 +1933,8 @@ aggregate_locally(SfScanState *fsstate)
 
 		ops[i] = lfirst_int(lc1);
 		types[i] = lfirst_oid(lc3);
+		if (OidIsValid(types[i]))
+			get_typlenbyval(types[i], &typlens[i], &typbyvals[i]);
 		col->nsegments = 1;
 		col->segments = (char **) palloc(sizeof(char *));
 		col->segments[0] = strVal(lfirst(lc2));
@@ -2016,14 +2022,9 @@ aggregate_locally(SfScanState *fsstate)
 						case SF_GROUP_KEY:
 							group->nulls[i] = nulls[i];
 							if (!nulls[i])
-							{
-								int16		typlen;
-								bool		typbyval;
-
-								get_typlenbyval(types[i], &typlen, &typbyval);
 								group->values[i] = datumCopy(values[i],
-															 typbyval, typlen);
-							}
+															 typbyvals[i],
+															 typlens[i]);
 							break;
 						case SF_GROUP_COUNT_STAR:
 						case SF_GROUP_COUNT:
@@ -2037,6 +2038,9 @@ aggregate_locally(SfScanState *fsstate)
 				}
 				MemoryContextSwitchTo(oldcxt);
 			}
+
+			/* the group's values live as long as the scan */
+			oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 			for (i = 0; i < ncols; i++)
 			{
 				switch (ops[i])
@@ -2061,8 +2065,13 @@ aggregate_locally(SfScanState *fsstate)
 							 datum_as_int64(types[i], values[i]) >
 							 datum_as_int64(types[i], group->values[i])))
 						{
-							/* integers, dates, timestamps: by value */
-							group->values[i] = values[i];
+							/* integers, dates, timestamps; int8 and
+							 * timestamps are by reference on 32-bit */
+							if (!group->nulls[i] && !typbyvals[i])
+								pfree(DatumGetPointer(group->values[i]));
+							group->values[i] = datumCopy(values[i],
+														 typbyvals[i],
+														 typlens[i]);
 							group->nulls[i] = false;
 						}
 						break;
@@ -2070,6 +2079,7 @@ aggregate_locally(SfScanState *fsstate)
 						break;
 				}
 			}
+			MemoryContextSwitchTo(oldcxt);
 		}
 	}
 	fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
