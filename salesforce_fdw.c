@@ -1651,7 +1651,6 @@ current_soql(SfScanState *fsstate)
 static bool
 fetch_next_page(SfScanState *fsstate)
 {
-	json_object *page;
 	json_object *records;
 
 	fsstate->records = NULL;
@@ -1665,23 +1664,13 @@ fetch_next_page(SfScanState *fsstate)
 		fsstate->eof = true;
 		return false;
 	}
-	page = SfQueryNextPage(fsstate->cursor, fsstate->batch_cxt);
-	if (page == NULL)
+	/* the page's "records" array (SfQueryNextPage checked its shape) */
+	records = SfQueryNextPage(fsstate->cursor, fsstate->batch_cxt);
+	if (records == NULL)
 	{
 		fsstate->eof = true;
 		return false;
 	}
-
-	/* a page is the query response; accept a bare records array as well */
-	if (json_object_is_type(page, json_type_array))
-		records = page;
-	else if (!json_object_object_get_ex(page, "records", &records) ||
-			 !json_object_is_type(records, json_type_array))
-		ereport(ERROR,
-				(errcode(ERRCODE_FDW_REPLY_HANDLE),
-				 errmsg("unexpected reply to a query on Salesforce object \"%s\"",
-						fsstate->sobject),
-				 errdetail("The reply has no \"records\" array.")));
 
 	fsstate->records = records;
 	fsstate->nrecords = json_object_array_length(records);
