@@ -554,8 +554,8 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 		char		url[SF_MAX_SOBJECT_NAME + 64];
 		char		ref[32];
 
-		snprintf(url, sizeof(url), "/services/data/v%s/sobjects/%s/describe",
-				 conn->opts.api_version, names[i]);
+		snprintf(url, sizeof(url), "%s/sobjects/%s/describe",
+				 conn->api_path, names[i]);
 		snprintf(ref, sizeof(ref), "describe%d", i);
 		json_object_object_add(sub, "method", json_object_new_string("GET"));
 		json_object_object_add(sub, "url", json_object_new_string(url));
