@@ -16,8 +16,9 @@
  *	  a junk column of the scan; a table without one cannot be updated or
  *	  deleted from, and says so;
  *	- an UPDATE sends only the columns of its SET list (NULL clears the
- *	  field); an INSERT sends the non-null values, so Salesforce applies
- *	  its defaults to the rest;
+ *	  field), or every updateable one when a BEFORE ROW UPDATE trigger may
+ *	  change any; an INSERT sends the non-null values, so Salesforce
+ *	  applies its defaults to the rest;
  *	- writes Salesforce would surely refuse (a field that is not createable
  *	  or updateable, a relationship path) are refused from the cached
  *	  describe before any request;
@@ -276,7 +277,8 @@ sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
  * INSERT writes every column (nulls are left out per row); it also records
  * which columns the statement gives a value other than a constant NULL, so
  * that writing a read-only field is refused before any request.  UPDATE
- * writes exactly the columns of its SET list.
+ * writes the columns of its SET list (the "given" ones), and every column
+ * when a BEFORE ROW UPDATE trigger may change others.
  */
 List *
 sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
@@ -341,7 +343,26 @@ sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 				elog(ERROR, "system-column update is not supported");
 			if (TupleDescAttr(tupdesc, attnum - 1)->attgenerated)
 				continue;
-			target_attrs = lappend_int(target_attrs, attnum);
+			given_attrs = lappend_int(given_attrs, attnum);
+		}
+		target_attrs = given_attrs;
+
+		/*
+		 * A BEFORE ROW UPDATE trigger may change any column, not only those
+		 * of the SET list: then every column is written (those of fields
+		 * Salesforce won't update are left out, see check_columns_writable),
+		 * as postgres_fdw does.
+		 */
+		if (rel->trigdesc && rel->trigdesc->trig_update_before_row)
+		{
+			target_attrs = NIL;
+			for (attnum = 1; attnum <= tupdesc->natts; attnum++)
+			{
+				Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
+
+				if (!attr->attisdropped && !attr->attgenerated)
+					target_attrs = lappend_int(target_attrs, attnum);
+			}
 		}
 	}
 
@@ -897,8 +918,10 @@ init_write_column(SfWriteColumn *col, Relation rel, AttrNumber attnum)
  *		Salesforce will refuse: not createable (INSERT) or updateable
  *		(UPDATE) in the describe, unknown, or a relationship path.
  *
- * For INSERT only the columns in 'given_attrs' (given a value) are refused
- * here; the others are marked and refused if a row brings a value.
+ * Only the columns in 'given_attrs' (given a value by INSERT, in the SET
+ * list of UPDATE) are refused here; the others are marked: an INSERT
+ * refuses them if a row brings a value, an UPDATE (all columns, because of
+ * a BEFORE ROW trigger) leaves them out.
  */
 static void
 check_columns_writable(SfModifyState *fm, List *given_attrs)
@@ -916,8 +939,7 @@ check_columns_writable(SfModifyState *fm, List *given_attrs)
 		bool		given;
 		const char *why = NULL;
 
-		given = fm->operation == CMD_UPDATE ||
-			list_member_int(given_attrs, col->attnum);
+		given = list_member_int(given_attrs, col->attnum);
 
 		if (strchr(col->field, '.') != NULL)
 			why = "it is a field of a related record";
@@ -1079,6 +1101,8 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 			/* an INSERT leaves nulls out, so Salesforce applies defaults */
 			if (fm->operation == CMD_INSERT && isnull)
 				continue;
+			if (!col->writable && fm->operation == CMD_UPDATE)
+				continue;		/* not in the SET list (see above) */
 			if (!col->writable)
 			{
 				/* only an INSERT without a plan (COPY) gets here */

@@ -454,10 +454,22 @@ CREATE TRIGGER dml_mem_trg BEFORE UPDATE ON dml_mem
 UPDATE dml_mem SET code = 'm' WHERE name LIKE 'mem%';
 SELECT count(*) AS triggered, min(n), max(n) FROM dml_mem_seen;
 SELECT name, code FROM dml_mem WHERE name LIKE 'mem%' ORDER BY name;
+-- a BEFORE ROW UPDATE trigger may change a column outside the SET list:
+-- it is written too (the Id, which Salesforce won't update, is left out)
+CREATE FUNCTION dml_mem_code() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.code := 'trg';
+  RETURN NEW;
+END $$;
+CREATE TRIGGER dml_mem_code_trg BEFORE UPDATE ON dml_mem
+  FOR EACH ROW EXECUTE FUNCTION dml_mem_code();
+UPDATE dml_mem SET name = 'mem1x' WHERE name = 'mem1';
+SELECT name, code FROM dml_mem WHERE name LIKE 'mem1%' ORDER BY name;
 DELETE FROM dml_mem WHERE name LIKE 'mem%';
 DROP TABLE dml_mem_seen;
 DROP FOREIGN TABLE dml_mem;
 DROP FUNCTION dml_mem_count();
+DROP FUNCTION dml_mem_code();
 
 -- clean up
 DROP TABLE dml_src, dml_gone, dml_expected, dml_swap;
