@@ -1103,6 +1103,31 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 	return FMT_NOMATCH;			/* keep compiler quiet */
 }
 
+/*
+ * sfFormatLiteral
+ *		Append the SOQL literal that stands for exactly 'value' (of type
+ *		'typid') compared with a value of 'kind' (SF_KIND_INT for counts);
+ *		false, with 'out' unchanged, when there is none (infinities, dates
+ *		beyond year 9999, datetimes with a fraction of a second, numbers
+ *		beyond an integer's range).  Used for HAVING, where only exact
+ *		comparisons are sent.
+ */
+bool
+sfFormatLiteral(StringInfo out, int kind, Datum value, Oid typid)
+{
+	StringInfoData lit;
+	bool		plus = false;
+	bool		fraction = false;
+	Datum		floor_value = (Datum) 0;
+
+	initStringInfo(&lit);
+	if (format_value(&lit, kind, value, typid, &plus, &fraction,
+					 &floor_value) != FMT_OK || fraction)
+		return false;
+	appendStringInfoString(out, lit.data);
+	return true;
+}
+
 /* Is 'num' (finite) a whole number? */
 static bool
 numeric_is_integral(Numeric num)

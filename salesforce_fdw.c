@@ -17,8 +17,10 @@
  * ones on Id, reference and external-id fields; LIMIT goes into the SOQL
  * when nothing above the scan filters or sorts.  Upper paths: count(*) as
  * COUNT() (totalSize, no record), count/min/max with GROUP BY on columns
- * grouped as PostgreSQL groups them, guarded against Salesforce's 2,000
- * aggregate rows by aggregating the records here when that many come.
+ * grouped as PostgreSQL groups them and a HAVING of exact comparisons of
+ * those aggregates with constants, guarded against Salesforce's 2,000
+ * aggregate rows by aggregating the records here when that many come (the
+ * HAVING is then the scan's qual).
  * Costs: one round trip per page of records, a little per record, the
  * record count from ANALYZE or /limits/recordCount.
  * The scan opens its query cursor lazily on the first row and keeps one
@@ -41,6 +43,7 @@
 
 #include "access/htup_details.h"
 #include "access/sysattr.h"
+#include "access/transam.h"
 #include "access/table.h"
 #include "commands/explain.h"
 #include "commands/vacuum.h"
@@ -421,6 +424,110 @@ aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
 		}
 	}
 	return psprintf("%s(%s)", fn, fpinfo->deparse.fields[attno]);
+}
+
+/*
+ * having_soql
+ *		The SOQL of a HAVING condition Salesforce evaluates as PostgreSQL
+ *		does, or NULL: a built-in comparison (= <> < <= > >=) between an
+ *		aggregate aggregate_soql sends and a non-null constant of its type
+ *		(any integer type for an integer), with a literal that stands for
+ *		exactly that value, written with the aggregate expression since
+ *		SOQL takes no alias in HAVING.  <> only on counts, never null: on a
+ *		null MIN/MAX SOQL's != is true where PostgreSQL's <> is null.  (The
+ *		scan rechecks the conditions anyway: see sfGetForeignPlan.)
+ */
+static char *
+having_soql(SfFdwRelationInfo *fpinfo, Expr *clause)
+{
+	OpExpr	   *op;
+	Expr	   *left;
+	Expr	   *right;
+	Aggref	   *agg;
+	Const	   *value;
+	bool		commuted;
+	bool		is_count;
+	char	   *agg_text;
+	char	   *opname;
+	const char *cmp;
+	int			kind;
+	StringInfoData buf;
+
+	if (!IsA(clause, OpExpr))
+		return NULL;
+	op = (OpExpr *) clause;
+	if (list_length(op->args) != 2 || op->opno >= FirstGenbkiObjectId)
+		return NULL;
+	left = (Expr *) linitial(op->args);
+	right = (Expr *) lsecond(op->args);
+	if (IsA(left, Aggref) && IsA(right, Const))
+	{
+		agg = (Aggref *) left;
+		value = (Const *) right;
+		commuted = false;
+	}
+	else if (IsA(right, Aggref) && IsA(left, Const))
+	{
+		agg = (Aggref *) right;
+		value = (Const *) left;
+		commuted = true;
+	}
+	else
+		return NULL;
+	if (value->constisnull)
+		return NULL;
+	agg_text = aggregate_soql(fpinfo, agg);
+	if (agg_text == NULL)
+		return NULL;
+	is_count = (agg->aggfnoid == F_COUNT_ || agg->aggfnoid == F_COUNT_ANY);
+
+	opname = get_opname(op->opno);
+	if (opname == NULL)
+		return NULL;
+	if (strcmp(opname, "=") == 0)
+		cmp = "=";
+	else if (strcmp(opname, "<>") == 0 && is_count)
+		cmp = "!=";
+	else if (strcmp(opname, "<") == 0)
+		cmp = commuted ? ">" : "<";
+	else if (strcmp(opname, "<=") == 0)
+		cmp = commuted ? ">=" : "<=";
+	else if (strcmp(opname, ">") == 0)
+		cmp = commuted ? "<" : ">";
+	else if (strcmp(opname, ">=") == 0)
+		cmp = commuted ? "<=" : ">=";
+	else
+		return NULL;
+
+	/* same type: no cross-type date/timestamp comparison (time zones) */
+	switch (agg->aggtype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			if (value->consttype != INT2OID && value->consttype != INT4OID &&
+				value->consttype != INT8OID)
+				return NULL;
+			kind = SF_KIND_INT;
+			break;
+		case DATEOID:
+			kind = SF_KIND_DATE;
+			break;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			kind = SF_KIND_DATETIME;
+			break;
+		default:
+			return NULL;
+	}
+	if (kind != SF_KIND_INT && value->consttype != agg->aggtype)
+		return NULL;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s %s ", agg_text, cmp);
+	if (!sfFormatLiteral(&buf, kind, value->constvalue, value->consttype))
+		return NULL;
+	return buf.data;
 }
 
 /*
@@ -813,14 +920,31 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		 */
 		bool		count_only = (root->parse->groupClause == NIL);
 		List	   *group_fields = NIL;
+		List	   *having = (List *) root->parse->havingQual;
+		List	   *agg_exprs;
 		StringInfoData group_by;
 
 		scan_relid = 0;
+
+		/*
+		 * The aggregates of HAVING (sent by sfGetForeignUpperPaths only when
+		 * it all is) are columns of the scan too, and HAVING is also
+		 * checked here as the scan's qual: when more than 2,000 groups make
+		 * the scan aggregate the records itself, that check is the HAVING;
+		 * otherwise it keeps every group Salesforce returned.
+		 */
+		agg_exprs = list_copy(foreignrel->reltarget->exprs);
+		foreach(lc, pull_var_clause((Node *) having, PVC_INCLUDE_AGGREGATES))
+		{
+			if (IsA(lfirst(lc), Aggref) && !list_member(agg_exprs, lfirst(lc)))
+				agg_exprs = lappend(agg_exprs, lfirst(lc));
+		}
+		local_exprs = list_copy(having);
 		foreach(lc, fpinfo->remote_conds)
 			remote_exprs = lappend(remote_exprs,
 								   lfirst_node(RestrictInfo, lc)->clause);
 		i = 0;
-		foreach(lc, foreignrel->reltarget->exprs)
+		foreach(lc, agg_exprs)
 		{
 			Expr	   *expr = (Expr *) lfirst(lc);
 
@@ -840,7 +964,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 			mode = SF_SCAN_AGGREGATE;
 			appendStringInfoString(&head, "SELECT ");
 			i = 0;
-			foreach(lc, foreignrel->reltarget->exprs)
+			foreach(lc, agg_exprs)
 			{
 				Expr	   *expr = (Expr *) lfirst(lc);
 				int			op;
@@ -918,8 +1042,13 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 				 * more, and the scan aggregates the records itself (with
 				 * group_soql) instead.
 				 */
-				appendStringInfo(&tail, " GROUP BY %s LIMIT %d",
-								 group_by.data, SF_MAX_AGGREGATE_ROWS);
+				appendStringInfo(&tail, " GROUP BY %s", group_by.data);
+				foreach(lc, having)
+					appendStringInfo(&tail, "%s%s",
+									 foreach_current_index(lc) == 0 ?
+									 " HAVING " : " AND ",
+									 having_soql(fpinfo, (Expr *) lfirst(lc)));
+				appendStringInfo(&tail, " LIMIT %d", SF_MAX_AGGREGATE_ROWS);
 				raw = list_concat(list_copy(group_fields), group_infields);
 				initStringInfo(&gs);
 				(void) deparseSelectSoql(&gs, fpinfo->table.sobject, raw);
@@ -1212,7 +1341,9 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
  *		record travels); count(*), count(col), and min/max of integers,
  *		dates and datetimes, optionally grouped by columns SOQL groups as
  *		PostgreSQL does, as an aggregate query (see aggregate_soql and
- *		group_key_ok).  The final stage (LIMIT/OFFSET) is add_final_path's.
+ *		group_key_ok), with a HAVING when all of it is comparisons of those
+ *		aggregates with constants (having_soql).  The final stage
+ *		(LIMIT/OFFSET) is add_final_path's.
  *
  * Other aggregates are computed here: SOQL's SUM and AVG are doubles
  * (inexact for numeric), its MIN and MAX of text follow another order, and
@@ -1225,6 +1356,7 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 {
 	SfFdwRelationInfo *fpinfo;
 	Query	   *parse = root->parse;
+	List	   *having;
 	ListCell   *lc;
 	Cost		startup_cost;
 	Cost		total_cost;
@@ -1244,7 +1376,6 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 
 	if (fpinfo->local_conds != NIL || fpinfo->remote_values ||
 		parse->groupingSets != NIL ||
-		parse->havingQual != NULL || root->hasHavingQual ||
 		output_rel->reltarget->exprs == NIL ||
 		list_length(parse->groupClause) > SF_MAX_GROUP_KEYS)
 		return;
@@ -1261,6 +1392,23 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 
 		if (!group_key_ok(fpinfo, expr))
 			return;
+	}
+
+	/*
+	 * HAVING (the conditions left after the planner moved those without
+	 * aggregates to WHERE): sent when every condition is (having_soql),
+	 * with GROUP BY only; otherwise the aggregation stays here.
+	 */
+	having = (List *) ((GroupPathExtraData *) extra)->havingQual;
+	if (having != NIL)
+	{
+		if (parse->groupClause == NIL)
+			return;
+		foreach(lc, having)
+		{
+			if (having_soql(fpinfo, (Expr *) lfirst(lc)) == NULL)
+				return;
+		}
 	}
 
 	foreach(lc, output_rel->reltarget->exprs)

@@ -404,6 +404,8 @@ extern int	sfColumnOf(SfDeparseInfo *info, Expr *expr);
 extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
 							   List *fields);
 extern void deparseStringLiteral(StringInfo buf, const char *val);
+extern bool sfFormatLiteral(StringInfo out, int kind, Datum value,
+							Oid typid);
 extern bool sfIsValidId18(const char *s, size_t len);
 
 /*

@@ -252,7 +252,25 @@ SELECT flag, count(*), count(pick), min(num), max(day) FROM pl GROUP BY flag ORD
 SELECT ref, count(*) FROM pl GROUP BY ref ORDER BY ref COLLATE "C";
 SELECT day, count(*) FROM pl WHERE num > 5 GROUP BY day ORDER BY day;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT txt, count(*) FROM pl GROUP BY txt;
+-- HAVING made of comparisons of a sent aggregate with a constant: in the
+-- SOQL with the aggregate itself (no alias in HAVING), also checked here
+-- (that check is the HAVING when more than 2,000 groups are aggregated here)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT num, count(*) FROM pl GROUP BY num HAVING count(*) > 1;
+SELECT num, count(*) FROM pl GROUP BY num HAVING count(*) > 1 ORDER BY num;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT flag, count(*) FROM pl GROUP BY flag
+HAVING max(day) >= '2020-01-01' AND 1 < count(pick) AND count(*) <> 3 AND min(num) <= 5;
+SELECT flag, count(*) FROM pl GROUP BY flag
+HAVING max(day) >= '2020-01-01' AND 1 < count(pick) AND count(*) <> 3 AND min(num) <= 5
+ ORDER BY flag;
+SELECT flag, max(day) FROM pl GROUP BY flag ORDER BY flag;
+SELECT day, count(*) FROM pl GROUP BY day HAVING max(stamp) > '2020-01-01 00:00:00+00'
+ ORDER BY day;
+-- kept here: <> on max (null for a group without values: SOQL's != is
+-- true there), OR, sum
+EXPLAIN (VERBOSE, COSTS OFF) SELECT flag, count(*) FROM pl GROUP BY flag HAVING max(num) <> 3;
+SELECT flag, count(*) FROM pl GROUP BY flag HAVING max(num) <> 3 ORDER BY flag;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT flag FROM pl GROUP BY flag HAVING count(*) > 1 OR sum(num) > 0;
 -- more than 2,000 groups: all 2,000 came, there may be more; the scan reads
 -- the records and aggregates them itself
 \! test/emuctl define test/fixtures/pushdown_many_object.json
@@ -271,6 +289,16 @@ SELECT num, count(*), max(day), min(day) FROM pd_many GROUP BY num
  ORDER BY num NULLS FIRST LIMIT 3;
 SELECT day, count(*), count(num), max(num) FROM pd_many GROUP BY day
  ORDER BY day LIMIT 3;
+-- with HAVING: still 2,000 groups or more, the scan checks the HAVING
+\! test/emuctl clear-log
+EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT num FROM pd_many GROUP BY num HAVING max(day) >= '2020-01-03';
+\! test/emuctl log --soql
+SELECT count(*), min(num), max(num), sum(c) FROM (SELECT num, count(*) c FROM pd_many
+  GROUP BY num HAVING max(day) >= '2020-01-03' AND count(*) >= 1) s;
+SELECT count(*), min(num), max(num), sum(c) FROM (SELECT num, count(*) c FROM pd_many
+  GROUP BY num HAVING max(day) + 0 >= '2020-01-03' AND count(*) + 0 >= 1) s;  -- local
+SELECT num, count(*) FROM pd_many GROUP BY num HAVING count(*) > 1;
 
 -- a selective WHERE transfers only the matching records
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)
