@@ -770,9 +770,9 @@ class BulkApi:
             for raw in chunk:
                 row, err = self._row_to_json(so, header, raw)
                 prepared.append((raw, row, err))
-            todo = [row for raw, row, err in prepared if err is None]
-            results = iter(self.emu.dml(so.name, op, todo, all_or_none=False, ext_field=ext)
-                           if todo else [])
+            valid_rows = [row for raw, row, err in prepared if err is None]
+            results = iter(self.emu.dml(so.name, op, valid_rows, all_or_none=False, ext_field=ext)
+                           if valid_rows else [])
             for raw, row, err in prepared:
                 given_id = _get_ci(row or {}, "Id") if op not in ("insert",) else None
                 if err is not None:
