@@ -1028,20 +1028,14 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 		}
 	}
 	else if (body != NULL && json_object_is_type(body, json_type_object) &&
-			 json_get_string(body, "error") != NULL)
+			 (json_get_string(body, "error") != NULL ||
+			  json_get_string(body, "errorCode") != NULL))
 	{
-		/* OAuth-style {"error", "error_description"} */
-		first_code = json_get_string(body, "error");
-		first_message = json_get_string(body, "error_description");
-		SfAppendRemoteText(&detail, first_code);
-		appendStringInfoString(&detail, ": ");
-		SfAppendRemoteText(&detail, first_message ? first_message : "");
-	}
-	else if (body != NULL && json_object_is_type(body, json_type_object) &&
-			 json_get_string(body, "errorCode") != NULL)
-	{
-		first_code = json_get_string(body, "errorCode");
-		first_message = json_get_string(body, "message");
+		/* OAuth-style {"error", "error_description"} or a lone {"errorCode", "message"} */
+		bool		oauth = json_get_string(body, "error") != NULL;
+
+		first_code = json_get_string(body, oauth ? "error" : "errorCode");
+		first_message = json_get_string(body, oauth ? "error_description" : "message");
 		SfAppendRemoteText(&detail, first_code);
 		appendStringInfoString(&detail, ": ");
 		SfAppendRemoteText(&detail, first_message ? first_message : "");
