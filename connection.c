@@ -348,6 +348,7 @@ authenticate(SfConnection *conn)
 	json_object *json;
 	const char *token;
 	const char *instance_url;
+	const char *problem;
 	char	   *url;
 	char	   *what;
 	int			rc;
@@ -363,8 +364,9 @@ authenticate(SfConnection *conn)
 				(errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 				 errmsg("could not authenticate with Salesforce server \"%s\"",
 						conn->server_name),
-				 errdetail("Option \"%s\" is set neither on the server nor on the user mapping.",
-						   conn->opts.client_id == NULL ? "client_id" : "client_secret"),
+				 conn->opts.client_id == NULL
+				 ? errdetail("Option \"client_id\" is set neither on the server nor on the user mapping.")
+				 : errdetail("Option \"client_secret\" is not set on the user mapping."),
 				 errhint("Set the External Client App's consumer key as option \"client_id\" and its consumer secret as option \"client_secret\" of the user mapping.")));
 
 	/* everything palloc'd here, the secret-bearing body included, dies here */
@@ -409,16 +411,18 @@ authenticate(SfConnection *conn)
 						conn->server_name),
 				 errdetail("The token response lacks \"access_token\" or \"instance_url\".")));
 
-	/* API calls carry the token: same rule as the url option */
-	if (pg_strncasecmp(instance_url, "https://", 8) != 0 &&
-		!(pg_strncasecmp(instance_url, "http://", 7) == 0 &&
-		  SfUrlIsLoopback(instance_url)))
+	/* API calls carry the token: the url option's rule */
+	problem = SfUrlProblem(instance_url);
+	if (problem != NULL)
+	{
+		explicit_bzero((char *) token, strlen(token));
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not authenticate with Salesforce server \"%s\"",
 						conn->server_name),
-				 errdetail("The token response names instance URL \"%s\", which does not use https.",
-						   instance_url)));
+				 errdetail("The token response names instance URL \"%s\", which cannot be used. %s",
+						   instance_url, problem)));
+	}
 
 	drop_token(conn);
 	conn->access_token = MemoryContextStrdup(conn->cxt, token);

@@ -1238,6 +1238,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	int			nwritten = 0;
 	int			nbytes = 0;
 	int			i;
+	bool		not_null_only = false;
 
 	if (!builtin_operator(saop->opno, saop->inputcollid, saop->args, name,
 						  &left, &right))
@@ -1266,8 +1267,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		case SF_KIND_STRING:
 		case SF_KIND_PICKLIST:
 			cxt->exact = false;
-			if (!in)			/* case-insensitive NOT IN would drop rows */
-				return emit_not_null(cxt, field, kind);
+			/* case-insensitive NOT IN would drop rows: see below */
+			not_null_only = !in;
 			break;
 		case SF_KIND_STRING_CS:
 		case SF_KIND_ID:
@@ -1289,6 +1290,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		 cxt->info->value_hook == NULL) ||
 		!get_value(cxt, arrexpr, &value, &isnull))
 	{
+		if (not_null_only)
+			return emit_not_null(cxt, field, kind);
 		cxt->has_values = true;
 		appendStringInfo(cxt->buf, in ? "(%s IN " : "(%s NOT IN ", field);
 		placeholder(cxt);
@@ -1308,6 +1311,16 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	deconstruct_array(arr, ARR_ELEMTYPE(arr), typlen, typbyval, typalign,
 					  &elems, &nulls, &nelems);
 
+	/*
+	 * An empty array: = ANY is false and <> ALL true for every row, a null
+	 * field included, so no comparison with the field may be sent.
+	 */
+	if (nelems == 0)
+	{
+		appendStringInfoString(cxt->buf, in ? SF_FALSE_LEAF : SF_TRUE_LEAF);
+		return true;
+	}
+
 	literals = (char **) palloc(sizeof(char *) * Max(nelems, 1));
 	for (i = 0; i < nelems; i++)
 	{
@@ -1324,6 +1337,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 			appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
 			return true;
 		}
+		if (not_null_only)
+			continue;			/* no list is sent */
 		initStringInfo(&lit);
 		res = format_value(&lit, kind, elems[i], right, &plus, &fraction,
 						   &floor_value);
@@ -1340,6 +1355,13 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		literals[nwritten++] = lit.data;
 		nbytes += lit.len + 2;
 	}
+
+	/*
+	 * A non-empty NOT IN without null elements is false on a null field: not
+	 * null is a superset of it
+	 */
+	if (not_null_only)
+		return emit_not_null(cxt, field, kind);
 
 	if (nwritten > SF_MAX_IN_VALUES || nbytes > SF_MAX_IN_BYTES)
 	{
@@ -1384,6 +1406,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	}
 	if (nwritten == 0)
 	{
+		/* no element can equal a field value (the array is not empty) */
 		if (in)
 			appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
 		else

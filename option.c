@@ -54,13 +54,15 @@ static const SfOption sf_options[] = {
 	{"url", ForeignServerRelationId},
 	{"api_version", ForeignServerRelationId},
 	{"client_id", ForeignServerRelationId},
-	{"client_secret", ForeignServerRelationId},
 	{"connect_timeout", ForeignServerRelationId},
 	{"request_timeout", ForeignServerRelationId},
 	{"fetch_size", ForeignServerRelationId},
 	{"batch_size", ForeignServerRelationId},
 	{"all_or_none", ForeignServerRelationId},
-	/* user mapping: credentials override the server's */
+	/*
+	 * user mapping: client_id overrides the server's; client_secret only
+	 * here, since every role can read a server's options
+	 */
 	{"client_id", UserMappingRelationId},
 	{"client_secret", UserMappingRelationId},
 	/* foreign table */
@@ -85,6 +87,7 @@ static char *parse_api_version(const char *value);
 static bool url_host(const char *url, const char **host, int *hostlen,
 					 bool *https, const char **rest);
 static bool host_is_loopback(const char *host, int len);
+static bool host_is_valid(const char *host, int len, bool bracketed);
 
 PG_FUNCTION_INFO_V1(salesforce_fdw_validator);
 
@@ -120,7 +123,15 @@ salesforce_fdw_validator(PG_FUNCTION_ARGS)
 				}
 			}
 
-			if (OidIsValid(elsewhere))
+			if (OidIsValid(elsewhere) &&
+				strcmp(def->defname, "client_secret") == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+						 errmsg("option \"client_secret\" cannot be set on a %s",
+								catalog_object_name(catalog)),
+						 errdetail("Every role can read the options of a foreign server."),
+						 errhint("Set \"client_secret\" in a user mapping, such as CREATE USER MAPPING FOR PUBLIC SERVER ... OPTIONS (client_secret '...').")));
+			else if (OidIsValid(elsewhere))
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 						 errmsg("option \"%s\" cannot be set on a %s",
@@ -396,6 +407,8 @@ url_host(const char *url, const char **host, int *hostlen, bool *https,
 		*host = h;
 		*hostlen = (int) (p - h);
 		p++;
+		if (!host_is_valid(h, *hostlen, true))
+			return false;
 	}
 	else
 	{
@@ -405,9 +418,9 @@ url_host(const char *url, const char **host, int *hostlen, bool *https,
 			p++;
 		*host = h;
 		*hostlen = (int) (p - h);
+		if (!host_is_valid(h, *hostlen, false))
+			return false;
 	}
-	if (*hostlen == 0)
-		return false;
 
 	/* skip a port */
 	if (*p == ':')
@@ -419,6 +432,31 @@ url_host(const char *url, const char **host, int *hostlen, bool *https,
 			p++;
 	}
 	*rest = p;
+	return true;
+}
+
+/*
+ * host_is_valid
+ *		Is host[0..len) a host name or IPv4 address (letters, digits, dots
+ *		and hyphens), or inside brackets an IPv6 address?  Anything else
+ *		(user-info, percent-encoding, backslashes) could make libcurl
+ *		connect to another host than the one checked here.
+ */
+static bool
+host_is_valid(const char *host, int len, bool bracketed)
+{
+	int			i;
+
+	if (len <= 0)
+		return false;
+	for (i = 0; i < len; i++)
+	{
+		char		c = host[i];
+
+		if (bracketed ? !(isxdigit((unsigned char) c) || c == ':' || c == '.')
+			: !(isalnum((unsigned char) c) || c == '.' || c == '-'))
+			return false;
+	}
 	return true;
 }
 
@@ -449,11 +487,16 @@ host_is_loopback(const char *host, int len)
 }
 
 /*
- * SfUrlIsLoopback
- *		Does the URL point to this machine (127.0.0.0/8, ::1, localhost)?
+ * SfUrlProblem
+ *		NULL if 'url' can be the base URL of an org, else why not (a
+ *		sentence for errdetail): it must be http(s)://host[:port] with at
+ *		most a trailing slash after it (no user name, path or query), and
+ *		plain http is allowed only for a loopback host (the test emulator).
+ *		The url option and the token response's instance_url are both
+ *		checked here, since both receive the access token.
  */
-bool
-SfUrlIsLoopback(const char *url)
+const char *
+SfUrlProblem(const char *url)
 {
 	const char *host;
 	const char *rest;
@@ -461,8 +504,12 @@ SfUrlIsLoopback(const char *url)
 	bool		https;
 
 	if (url == NULL || !url_host(url, &host, &hostlen, &https, &rest))
-		return false;
-	return host_is_loopback(host, hostlen);
+		return _("The URL must start with https:// and a host name.");
+	if (*rest != '\0' && strcmp(rest, "/") != 0)
+		return _("The URL must not contain a path, query or user name.");
+	if (!https && !host_is_loopback(host, hostlen))
+		return _("Plain http is allowed only for loopback hosts.");
+	return NULL;
 }
 
 /*
@@ -493,7 +540,7 @@ parse_url(const char *value, bool report)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("invalid value for option \"url\": \"%s\"", value),
-					 errdetail("The URL must not contain a path, query or user name."),
+					 errdetail("%s", SfUrlProblem(value)),
 					 errhint("Give only the scheme and host of the org's My Domain URL, such as \"https://acme.my.salesforce.com\".")));
 
 		if ((hostlen == 20 &&
@@ -510,7 +557,7 @@ parse_url(const char *value, bool report)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
 					 errmsg("invalid value for option \"url\": \"%s\"", value),
-					 errdetail("Plain http is allowed only for loopback hosts."),
+					 errdetail("%s", SfUrlProblem(value)),
 					 errhint("Use an https:// URL.")));
 	}
 
@@ -578,7 +625,16 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 		else if (strcmp(def->defname, "client_id") == 0)
 			opts->client_id = pstrdup(defGetString(def));
 		else if (strcmp(def->defname, "client_secret") == 0)
-			opts->client_secret = pstrdup(defGetString(def));
+		{
+			/* stored before the validator refused it there: never used */
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
+					 errmsg("foreign server \"%s\" has option \"client_secret\"",
+							server->servername),
+					 errdetail("Every role can read the options of a foreign server."),
+					 errhint("Move it to a user mapping: ALTER SERVER %s OPTIONS (DROP client_secret), then set client_secret in CREATE USER MAPPING or ALTER USER MAPPING.",
+							 quote_identifier(server->servername))));
+		}
 		else if (strcmp(def->defname, "connect_timeout") == 0)
 			opts->connect_timeout = SfParseIntOption(def, 1, SF_MAX_TIMEOUT);
 		else if (strcmp(def->defname, "request_timeout") == 0)

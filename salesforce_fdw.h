@@ -320,7 +320,7 @@ extern void SfGetConnOptions(ForeignServer *server, UserMapping *user,
 							 SfConnOptions *opts);
 extern void SfGetTableOptions(Oid relid, SfTableOptions *opts);
 extern char *SfColumnField(Oid relid, AttrNumber attnum);
-extern bool SfUrlIsLoopback(const char *url);
+extern const char *SfUrlProblem(const char *url);
 extern bool SfIsApiName(const char *s, int len);
 extern int	SfParseIntOption(DefElem *def, int min, int max);
 extern bool SfParseBoolOption(DefElem *def);

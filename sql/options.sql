@@ -10,7 +10,7 @@ ALTER FOREIGN DATA WRAPPER salesforce_fdw OPTIONS (url 'https://acme.my.salesfor
 -- server: every option with a good value
 CREATE SERVER opt_srv FOREIGN DATA WRAPPER salesforce_fdw
   OPTIONS (url 'https://acme.my.salesforce.com', api_version '66.0',
-           client_id 'id', client_secret 'secret', connect_timeout '10',
+           client_id 'id', connect_timeout '10',
            request_timeout '60', fetch_size '500');
 SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_srv';
 -- unknown option: the hint lists the valid ones
@@ -28,6 +28,14 @@ ALTER SERVER opt_srv OPTIONS (SET url 'http://127.1.2.3');
 ALTER SERVER opt_srv OPTIONS (SET url 'http://localhost:8080/');
 ALTER SERVER opt_srv OPTIONS (SET url 'http://[::1]:8080');
 ALTER SERVER opt_srv OPTIONS (SET url :'sfemu_url');
+-- no user name, path, percent-encoding or backslash: libcurl would connect elsewhere
+ALTER SERVER opt_srv OPTIONS (SET url 'http://127.0.0.1@elsewhere.example');
+ALTER SERVER opt_srv OPTIONS (SET url 'http://127.0.0.1:8080@elsewhere.example');
+ALTER SERVER opt_srv OPTIONS (SET url 'https://user@acme.my.salesforce.com');
+ALTER SERVER opt_srv OPTIONS (SET url 'http://[::1]@elsewhere.example');
+ALTER SERVER opt_srv OPTIONS (SET url 'http://127.0.0.1%2f@elsewhere.example');
+ALTER SERVER opt_srv OPTIONS (SET url 'http://127.0.0.1\@elsewhere.example');
+ALTER SERVER opt_srv OPTIONS (SET url 'https://acme.my.salesforce.com/services');
 -- url: bad values
 ALTER SERVER opt_srv OPTIONS (SET url 'http://acme.my.salesforce.com');
 ALTER SERVER opt_srv OPTIONS (SET url 'http://128.0.0.1');
@@ -71,8 +79,11 @@ ALTER SERVER opt_srv OPTIONS (SET fetch_size '');
 
 -- credentials: never empty; a bad secret is not echoed
 ALTER SERVER opt_srv OPTIONS (SET client_id '');
-ALTER SERVER opt_srv OPTIONS (SET client_secret '');
-ALTER SERVER opt_srv OPTIONS (DROP client_id, DROP client_secret);
+ALTER SERVER opt_srv OPTIONS (DROP client_id);
+-- the secret only in a user mapping: every role can read server options
+ALTER SERVER opt_srv OPTIONS (ADD client_secret 'secret');
+CREATE SERVER opt_bad FOREIGN DATA WRAPPER salesforce_fdw
+  OPTIONS (url 'https://acme.my.salesforce.com', client_secret 'secret');
 SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'opt_srv';
 
 -- user mapping: client_id and client_secret only
@@ -143,6 +154,13 @@ CREATE FOREIGN TABLE opt_bool (id text OPTIONS (field 'Id'))
   SERVER opt_bool_srv OPTIONS (sobject 'Account', query_all 'yes');
 SELECT count(*) > 0 AS found FROM opt_bool;
 ALTER FOREIGN TABLE opt_bool OPTIONS (SET query_all 'f', ADD all_or_none 't');
+SELECT count(*) > 0 AS found FROM opt_bool;
+-- a secret stored on the server before the validator refused it is not used
+UPDATE pg_foreign_server SET srvoptions = srvoptions || '{client_secret=emu-client-secret}'
+ WHERE srvname = 'opt_bool_srv';
+SELECT count(*) > 0 AS found FROM opt_bool;
+UPDATE pg_foreign_server SET srvoptions = array_remove(srvoptions, 'client_secret=emu-client-secret')
+ WHERE srvname = 'opt_bool_srv';
 SELECT count(*) > 0 AS found FROM opt_bool;
 
 DROP SERVER opt_srv CASCADE;

@@ -61,6 +61,40 @@ SELECT name FROM pl WHERE num IN (1, NULL) ORDER BY name;
 \! test/emuctl clear-log
 SELECT count(*) FROM pl WHERE num <> ALL ('{}');      -- true for nulls too
 \! test/emuctl log --soql
+-- empty arrays and null elements answer what a local table answers:
+-- <> ALL ('{}') is true and = ANY ('{}') false for every row, null or not;
+-- <> ALL over an array with a null is never true
+CREATE TEMP TABLE pl_local AS SELECT * FROM pl;
+CREATE FUNCTION pl_compare(cond text, OUT remote bigint, OUT local bigint,
+                           OUT same boolean) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT count(*) FROM pl WHERE %s', cond) INTO remote;
+  EXECUTE format('SELECT count(*) FROM pl_local WHERE %s', cond) INTO local;
+  EXECUTE format('SELECT NOT EXISTS ((SELECT id FROM pl WHERE %1$s EXCEPT ALL '
+                 'SELECT id FROM pl_local WHERE %1$s) UNION ALL '
+                 '(SELECT id FROM pl_local WHERE %1$s EXCEPT ALL '
+                 'SELECT id FROM pl WHERE %1$s))', cond) INTO same;
+END $$;
+SELECT c, (pl_compare(c)).* FROM (VALUES
+  ('num <> ALL (''{}'')'), ('NOT (num = ANY (''{}''))'), ('num = ANY (''{}'')'),
+  ('NOT (num <> ALL (''{}''))'), ('ref <> ALL (''{}''::text[])'),
+  ('id <> ALL (''{}''::text[])'), ('txt <> ALL (''{}''::text[])'),
+  ('code <> ALL (''{}''::text[])'), ('day <> ALL (''{}''::date[])'),
+  ('num <> ALL (''{1,NULL}'')'), ('txt <> ALL (''{plain,NULL}'')'),
+  ('NOT (num = ANY (''{1,NULL}''))'), ('num = ANY (''{1,NULL}'')'),
+  ('ref <> ALL (''{bogus}'')'), ('txt <> ALL (''{plain}'')')) AS v(c);
+-- a parameter array that is empty at run time
+SET plan_cache_mode = force_generic_plan;
+PREPARE q_notin(int[]) AS SELECT count(*) FROM pl WHERE num <> ALL ($1);
+PREPARE q_notin_txt(text[]) AS SELECT count(*) FROM pl WHERE NOT (txt = ANY ($1));
+EXECUTE q_notin('{}');
+EXECUTE q_notin('{1}');
+EXECUTE q_notin('{1,NULL}');
+EXECUTE q_notin_txt('{}');
+EXECUTE q_notin_txt('{plain}');
+SELECT count(*) FROM pl_local WHERE num <> ALL ('{1}');
+SELECT count(*) FROM pl_local WHERE NOT (txt = ANY ('{plain}'));
+RESET plan_cache_mode;
 
 -- text is compared case-insensitively by Salesforce: = IN LIKE are sent
 -- as a superset and rechecked (Filter); <> and ranges only as "not null"
