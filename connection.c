@@ -78,8 +78,15 @@ struct SfQueryCursor
 	char	   *options_header; /* "Sforce-Query-Options: batchSize=N" */
 	int64		total_size;		/* -1 until the first page arrived */
 	uint64		requests;		/* API requests made for this query */
+	int			empty_pages;	/* non-final pages in a row without records */
 	bool		done;
 };
+
+/*
+ * Non-final pages without records in a row that end a query: Salesforce
+ * does not send them, so a server that does makes no progress.
+ */
+#define SF_MAX_EMPTY_PAGES	2
 
 /* How a Salesforce errorCode becomes an ereport. */
 typedef struct SfErrorCodeMap
@@ -1204,16 +1211,45 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	if (json_object_object_get_ex(json, "totalSize", &val))
 		cursor->total_size = json_object_get_int64(val);
 
-	pfree(cursor->next_path);
-	cursor->next_path = NULL;
 	if (json_object_object_get_ex(json, "done", &val) &&
 		!json_object_get_boolean(val) &&
 		json_object_object_get_ex(json, "nextRecordsUrl", &val) &&
 		json_object_is_type(val, json_type_string))
-		cursor->next_path = MemoryContextStrdup(cursor->cxt,
-												json_object_get_string(val));
+	{
+		const char *next = json_object_get_string(val);
+
+		/*
+		 * A server that makes no progress would be asked again until the
+		 * statement is cancelled, each time an API call: a page naming
+		 * itself as the next one, or pages without records that are not the
+		 * last, end the query.
+		 */
+		if (json_object_array_length(records) > 0)
+			cursor->empty_pages = 0;
+		else
+			cursor->empty_pages++;
+		if (strcmp(next, cursor->next_path) == 0 ||
+			cursor->empty_pages >= SF_MAX_EMPTY_PAGES)
+		{
+			error_context_stack = &errcallback;
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("could not %s", cursor->action),
+					 strcmp(next, cursor->next_path) == 0
+					 ? errdetail("Salesforce answered a query page with a link to the same page as the next one; the query was stopped after " UINT64_FORMAT " API requests.",
+								 cursor->requests)
+					 : errdetail("Salesforce answered %d query pages in a row that hold no records and are not the last; the query was stopped after " UINT64_FORMAT " API requests.",
+								 cursor->empty_pages, cursor->requests)));
+		}
+		pfree(cursor->next_path);
+		cursor->next_path = MemoryContextStrdup(cursor->cxt, next);
+	}
 	else
+	{
+		pfree(cursor->next_path);
+		cursor->next_path = NULL;
 		cursor->done = true;
+	}
 
 	return records;
 }

@@ -245,7 +245,14 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (OidIsValid(attr->attcollation) &&
 			!get_collation_isdeterministic(attr->attcollation))
 			continue;
-		if (fd->sortable)
+		/*
+		 * An object of a multi-currency org has the field CurrencyIsoCode;
+		 * there Salesforce sorts currency by the value converted to the
+		 * corporate currency, not by the number PostgreSQL sees.
+		 */
+		if (fd->sortable &&
+			!(strcmp(t, "currency") == 0 &&
+			  SfDescribeField(desc, "CurrencyIsoCode") != NULL))
 			kind |= SF_KIND_SORTABLE;
 		if (fd->groupable)
 			kind |= SF_KIND_GROUPABLE;

@@ -70,6 +70,15 @@
 /* Longest accepted record id (18 characters; 15 is the short form). */
 #define SF_MAX_ID_LEN		18
 
+/* The case-sensitive part of an Id that names the record: 15 characters */
+#define SF_ID_KEY_LEN		15
+
+/* An entry of SfModifyState.seen_ids */
+typedef struct SfSeenId
+{
+	char		key[SF_ID_KEY_LEN + 1]; /* zero-padded: a blob hash key */
+} SfSeenId;
+
 /* Items of the fdw_private list of a ModifyTable (PlanForeignModify). */
 enum SfModifyPrivateIndex
 {
@@ -147,6 +156,7 @@ typedef struct SfModifyState
 	int64	   *positions;		/* row number in the statement, per record */
 	char	  **ids;			/* Id per record (UPDATE/DELETE) */
 	char		last_id[SF_MAX_ID_LEN + 1]; /* Id of the last record sent */
+	HTAB	   *seen_ids;		/* UPDATE/DELETE: records already queued */
 
 	/* progress of the statement */
 	int64		rows_seen;		/* rows handed to us so far */
@@ -465,6 +475,14 @@ sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	if (fm->need_result)
 	{
 		flush_batch(fm);
+		/* never the Id of an earlier row: a record without one is an error */
+		if (fm->last_id[0] == '\0' && fm->id_attnum != InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+					 errmsg("unexpected response from Salesforce to a write of a record to object \"%s\"",
+							fm->sobject),
+					 errdetail("The record's result reports success but no \"id\"; %s.",
+							   written_phrase(fm->written))));
 		store_new_id(fm, slot, fm->last_id);
 	}
 	return slot;
@@ -502,7 +520,8 @@ sfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 
-	queue_row(fm, slot, slot_id(fm, planSlot));
+	if (!queue_row(fm, slot, slot_id(fm, planSlot)))
+		return NULL;			/* updated already by this statement */
 	return slot;
 }
 
@@ -769,6 +788,18 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	fm->nrecords = 0;
 	fm->records.data = NULL;
 
+	if (operation == CMD_UPDATE || operation == CMD_DELETE)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(((SfSeenId *) NULL)->key);
+		ctl.entrysize = sizeof(SfSeenId);
+		ctl.hcxt = CurrentMemoryContext;
+		fm->seen_ids = hash_create("salesforce_fdw Ids of the statement", 256,
+								   &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
 	if (explain_only)
 		return fm;
 
@@ -1014,10 +1045,11 @@ insert_needs_result(ResultRelInfo *rinfo)
  *		full.  'slot' holds the row (NULL for DELETE); 'id' is its Id
  *		(UPDATE/DELETE).
  *
- * A join can hand us the same row twice.  Salesforce refuses an Id twice
- * in one request, so a second UPDATE of it goes into the next request (and
- * wins, as the later one), and a second DELETE is dropped: false is
- * returned and the row does not count.
+ * A join can hand us the same row twice, in any two batches.  As
+ * PostgreSQL changes a row at most once per statement (the first time
+ * wins; later ones are skipped and not counted), a record already queued
+ * by this statement is not queued again: false is returned.  A 15- and an
+ * 18-character form of one Id name the same record.
  */
 static bool
 queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
@@ -1028,17 +1060,16 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	StringInfo	buf;
 	int			i;
 
-	if (id != NULL)
+	if (id != NULL && fm->seen_ids != NULL)
 	{
-		for (i = 0; i < fm->nrecords; i++)
-		{
-			if (strcmp(fm->ids[i], id) != 0)
-				continue;
-			if (fm->operation == CMD_DELETE)
-				return false;
-			flush_batch(fm);
-			break;
-		}
+		SfSeenId	key;
+		bool		found;
+
+		memset(&key, 0, sizeof(key));
+		strncpy(key.key, id, SF_ID_KEY_LEN);
+		(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
+		if (found)
+			return false;
 	}
 
 	if (fm->nrecords >= fm->batch_size)
@@ -1256,6 +1287,7 @@ check_results(SfModifyState *fm, json_object *results)
 	bool		failed_rolled_back = false;
 	int64		committed = 0;
 
+	fm->last_id[0] = '\0';
 	if (results == NULL || !json_object_is_type(results, json_type_array) ||
 		(n = (int) json_object_array_length(results)) != fm->nrecords)
 		ereport(ERROR,

@@ -150,7 +150,9 @@ typedef struct SfScanState
 	List	   *group_ops;		/* GROUP BY: SF_GROUP_* per column */
 	List	   *group_infields;	/* GROUP BY: input field per column */
 	List	   *group_types;	/* GROUP BY: input type per column */
-	List	   *local_groups;	/* aggregated here: SfLocalGroup's left */
+	SfLocalGroup **local_groups;	/* aggregated here: every group ... */
+	long		nlocal_groups;	/* ... their number ... */
+	long		next_local_group;	/* ... and the next one to return */
 	bool		aggregated_here;	/* local_groups replaces the records */
 	bool		planned_never;	/* the planned WHERE is never true */
 	bool		never_true;		/* the current WHERE is never true */
@@ -1893,11 +1895,12 @@ sfIterateForeignScan(ForeignScanState *node)
 		if (fsstate->group_soql != NULL)
 		{
 			/*
-			 * GROUP BY: all groups come in one page, at most 2,000 of them.
-			 * When all 2,000 came there may be more: aggregate here.
+			 * GROUP BY: at most 2,000 groups come (LIMIT 2000).  When the
+			 * query has that many there may be more: aggregate here.
+			 * totalSize says how many, whatever the first page holds.
 			 */
 			if (fsstate->cursor != NULL && fetch_next_page(fsstate) &&
-				fsstate->nrecords >= SF_MAX_AGGREGATE_ROWS)
+				SfQueryTotalSize(fsstate->cursor) >= SF_MAX_AGGREGATE_ROWS)
 				aggregate_locally(fsstate);
 		}
 	}
@@ -1907,10 +1910,9 @@ sfIterateForeignScan(ForeignScanState *node)
 		SfLocalGroup *group;
 		int			natts = slot->tts_tupleDescriptor->natts;
 
-		if (fsstate->local_groups == NIL)
+		if (fsstate->next_local_group >= fsstate->nlocal_groups)
 			return slot;
-		group = (SfLocalGroup *) linitial(fsstate->local_groups);
-		fsstate->local_groups = list_delete_first(fsstate->local_groups);
+		group = fsstate->local_groups[fsstate->next_local_group++];
 		memcpy(slot->tts_values, group->values, sizeof(Datum) * natts);
 		memcpy(slot->tts_isnull, group->nulls, sizeof(bool) * natts);
 		ExecStoreVirtualTuple(slot);
@@ -2224,11 +2226,15 @@ aggregate_locally(SfScanState *fsstate)
 	fsstate->cursor = NULL;
 	fsstate->eof = true;
 
-	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+	fsstate->nlocal_groups = hash_get_num_entries(groups);
+	fsstate->next_local_group = 0;
+	fsstate->local_groups = (SfLocalGroup **)
+		MemoryContextAlloc(fsstate->scan_cxt,
+						   sizeof(SfLocalGroup *) * Max(fsstate->nlocal_groups, 1));
+	i = 0;
 	hash_seq_init(&seq, groups);
 	while ((group = (SfLocalGroup *) hash_seq_search(&seq)) != NULL)
-		fsstate->local_groups = lappend(fsstate->local_groups, group);
-	MemoryContextSwitchTo(oldcxt);
+		fsstate->local_groups[i++] = group;
 }
 
 /*
@@ -2283,7 +2289,9 @@ close_cursor(SfScanState *fsstate)
 	fsstate->eof = false;
 	fsstate->row_returned = false;
 	fsstate->aggregated_here = false;
-	fsstate->local_groups = NIL;
+	fsstate->local_groups = NULL;
+	fsstate->nlocal_groups = 0;
+	fsstate->next_local_group = 0;
 	fsstate->deparse.chunk = 0;
 	fsstate->deparse.nchunks = 0;
 	MemoryContextReset(fsstate->batch_cxt);

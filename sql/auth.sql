@@ -125,6 +125,14 @@ SELECT count(*) FROM auth_account;
 -- an instance URL that would send the token in clear text
 \! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 200, "body": {"access_token": "00DRO0000000001!fake", "instance_url": "http://salesforce.example.com", "token_type": "Bearer"}}'
 SELECT count(*) FROM auth_account;
+-- ... whose user name is a loopback address (the host is elsewhere), or
+-- with a path: checked as strictly as the url option
+\! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 200, "body": {"access_token": "00DRO0000000001!fake", "instance_url": "http://127.0.0.1@elsewhere.example", "token_type": "Bearer"}}'
+SELECT count(*) FROM auth_account;
+\! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 200, "body": {"access_token": "00DRO0000000001!fake", "instance_url": "https://user:pw@acme.my.salesforce.com", "token_type": "Bearer"}}'
+SELECT count(*) FROM auth_account;
+\! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 200, "body": {"access_token": "00DRO0000000001!fake", "instance_url": "https://acme.my.salesforce.com/elsewhere", "token_type": "Bearer"}}'
+SELECT count(*) FROM auth_account;
 SELECT count(*) FROM auth_account;
 
 -- The daily API request limit: 403 REQUEST_LIMIT_EXCEEDED.
@@ -152,6 +160,21 @@ SELECT count(*) FROM auth_account;
 SELECT count(id) FROM auth_account;   -- count(*) would be one COUNT() request
 \set VERBOSITY default
 \! test/emuctl count elsewhere
+
+-- A server that makes no progress is not asked forever: a page naming
+-- itself as the next one, or two non-final pages in a row without records.
+SET statement_timeout = '20s';
+\! test/emuctl fault '[{"method": "GET", "path": "/query\\?q=", "status": 200, "body": {"totalSize": 3, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO0000000LOOP-1", "records": [{"attributes": {"type": "Account"}, "Id": "001RO000000000LYAQ", "Name": "a"}]}}, {"method": "GET", "path": "/query/0r8RO0000000LOOP-1", "status": 200, "times": 5, "body": {"totalSize": 3, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO0000000LOOP-1", "records": [{"attributes": {"type": "Account"}, "Id": "001RO000000000LYAQ", "Name": "a"}]}}]'
+SELECT count(id) FROM auth_account;
+\! test/emuctl clear-faults
+\! test/emuctl fault '[{"method": "GET", "path": "/query\\?q=", "status": 200, "body": {"totalSize": 3, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO0000000NONE-1", "records": []}}, {"method": "GET", "path": "/query/0r8RO0000000NONE-1", "status": 200, "body": {"totalSize": 3, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO0000000NONE-2", "records": []}}]'
+SELECT count(id) FROM auth_account;
+\! test/emuctl clear-faults
+-- one empty page that is not the last is allowed
+\! test/emuctl fault '[{"method": "GET", "path": "/query\\?q=", "status": 200, "body": {"totalSize": 1, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO0000000ONCE-1", "records": []}}, {"method": "GET", "path": "/query/0r8RO0000000ONCE-1", "status": 200, "body": {"totalSize": 1, "done": true, "records": [{"attributes": {"type": "Account"}, "Id": "001RO000000000LYAQ", "Name": "a"}]}}]'
+SELECT count(id) FROM auth_account;
+\! test/emuctl clear-faults
+RESET statement_timeout;
 
 -- The limits functions (each is one API request).
 \! test/emuctl limits 15000 100

@@ -64,6 +64,12 @@ INSERT INTO dml_t (name, qty) VALUES ('v1', 1), ('v2', 2), ('v3', 3);
 INSERT INTO dml_t (name, code, amount) VALUES ('returned', 'r1', 9.99)
   RETURNING length(id) AS id_length, id LIKE 'a0D%' AS our_prefix, name, code, amount;
 INSERT INTO dml_t (name) VALUES ('r2'), ('r3') RETURNING name, id IS NOT NULL AS has_id;
+-- a success result without an id never hands on the Id of the row before
+\! test/emuctl fault '{"method": "POST", "path": "composite/sobjects$", "status": 200, "skip": 1, "body": [{"success": true, "errors": []}]}'
+WITH i AS (INSERT INTO dml_t (name) VALUES ('r4'), ('r5') RETURNING id)
+SELECT count(id) AS ids, count(DISTINCT id) AS distinct_ids FROM i;
+\! test/emuctl clear-faults
+DELETE FROM dml_t WHERE name = 'r4';
 \! test/emuctl count 'composite/sobjects'
 SELECT name, code, amount FROM dml_t WHERE name IN ('returned', 'r2', 'r3') ORDER BY name;
 
@@ -116,15 +122,33 @@ SELECT count(*) FROM dml_t WHERE name LIKE 'bulk %';
 DELETE FROM dml_t WHERE name = 'v1' RETURNING name, qty;
 SELECT name FROM dml_t WHERE name LIKE 'v_' ORDER BY name;
 
--- a join can produce a row twice: its second UPDATE goes into the next
--- request (and wins), its second DELETE is dropped
+-- a join can produce a row twice: PostgreSQL changes a row once per
+-- statement (the first time wins, the others are skipped and not
+-- counted), and so does a foreign table, however far apart the two come
+CREATE TEMP TABLE dml_local (name text, qty integer);
+INSERT INTO dml_local SELECT 'dup ' || g, g FROM generate_series(1, 5) g;
+INSERT INTO dml_t (name, qty) SELECT name, qty FROM dml_local;
+ALTER FOREIGN TABLE dml_t OPTIONS (ADD batch_size '2');
+WITH u AS (UPDATE dml_local t SET qty = t.qty + 100 FROM (VALUES (1), (2)) s(n)
+           WHERE t.name LIKE 'dup %' RETURNING t.name)
+SELECT count(*) AS local_updated FROM u;
 \! test/emuctl clear-log
-UPDATE dml_t SET qty = s.n FROM (VALUES (10), (20)) s(n) WHERE name = 'v3';
-\! test/fixtures/dml_bodies.py
-SELECT name, qty FROM dml_t WHERE name = 'v3';
+WITH u AS (UPDATE dml_t t SET qty = t.qty + 100 FROM (VALUES (1), (2)) s(n)
+           WHERE t.name LIKE 'dup %' RETURNING t.name)
+SELECT count(*) AS updated FROM u;
+\! test/emuctl count 'PATCH .*composite/sobjects'
+SELECT name, qty FROM dml_t WHERE name LIKE 'dup %' ORDER BY name;
+WITH d AS (DELETE FROM dml_local t USING (VALUES (1), (2)) s(n)
+           WHERE t.name LIKE 'dup %' RETURNING t.name)
+SELECT count(*) AS local_deleted FROM d;
 \! test/emuctl clear-log
-DELETE FROM dml_t USING (VALUES (1), (2)) s(n) WHERE name = 'v3';
-\! test/emuctl count 'composite/sobjects'
+WITH d AS (DELETE FROM dml_t t USING (VALUES (1), (2)) s(n)
+           WHERE t.name LIKE 'dup %' RETURNING t.name)
+SELECT count(*) AS deleted FROM d;
+\! test/emuctl count 'DELETE .*composite/sobjects'
+SELECT count(*) FROM dml_t WHERE name LIKE 'dup %';
+ALTER FOREIGN TABLE dml_t OPTIONS (DROP batch_size);
+DROP TABLE dml_local;
 
 --
 -- COPY FROM: batched like INSERT

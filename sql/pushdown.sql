@@ -243,6 +243,20 @@ SELECT name, day FROM pl WHERE day IS NOT NULL ORDER BY day DESC NULLS FIRST LIM
 SELECT name, stamp FROM pl WHERE stamp IS NOT NULL ORDER BY stamp LIMIT 4;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY txt;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pl ORDER BY pick;
+-- currency: in a multi-currency org (the object has CurrencyIsoCode)
+-- Salesforce sorts by the converted value, so the sort stays here; in a
+-- single-currency org (pl above, no CurrencyIsoCode) it is sent
+\! test/emuctl raw POST /__emu/sobjects '{"name": "Push_Money__c", "label": "Pushdown Money", "keyPrefix": "a0M", "fields": [{"name": "Amt__c", "type": "currency", "precision": 18, "scale": 2}, {"name": "CurrencyIsoCode", "type": "picklist", "picklistValues": [{"value": "EUR", "active": true}, {"value": "JPY", "active": true}]}]}'
+\! test/emuctl raw POST /__emu/records/Push_Money__c '[{"Name": "m1", "Amt__c": 100, "CurrencyIsoCode": "JPY"}, {"Name": "m2", "Amt__c": 5, "CurrencyIsoCode": "EUR"}, {"Name": "m3", "Amt__c": 50, "CurrencyIsoCode": "JPY"}]'
+CREATE FOREIGN TABLE pd_money (
+  name text OPTIONS (field 'Name'),
+  amt numeric OPTIONS (field 'Amt__c'),
+  currency text OPTIONS (field 'CurrencyIsoCode')
+) SERVER pd_srv OPTIONS (sobject 'Push_Money__c');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name, amt FROM pd_money ORDER BY amt DESC;
+SELECT name, amt, currency FROM pd_money ORDER BY amt DESC;
+-- comparisons without an ISO code compare the stored number: still sent
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM pd_money WHERE amt > 10;
 
 -- LIMIT and OFFSET: sent when nothing is filtered or sorted above the scan
 \! test/emuctl clear-log
@@ -333,6 +347,11 @@ SELECT count(*), min(num), max(num), sum(c) FROM (SELECT num, count(*) c FROM pd
 SELECT count(*), min(num), max(num), sum(c) FROM (SELECT num, count(*) c FROM pd_many
   GROUP BY num HAVING max(day) + 0 >= '2020-01-03' AND count(*) + 0 >= 1) s;  -- local
 SELECT num, count(*) FROM pd_many GROUP BY num HAVING count(*) > 1;
+-- whether there may be more than 2,000 groups is read from totalSize, not
+-- from how many records the first page holds
+\! test/emuctl fault '{"method": "GET", "path": "GROUP BY Num__c", "status": 200, "body": {"totalSize": 2000, "done": false, "nextRecordsUrl": "/services/data/v66.0/query/0r8RO00000000AGG-2", "records": [{"attributes": {"type": "AggregateResult"}, "Num__c": 1, "expr0": 1}, {"attributes": {"type": "AggregateResult"}, "Num__c": 2, "expr0": 1}]}}'
+SELECT count(*), sum(c) FROM (SELECT num, count(*) c FROM pd_many GROUP BY num) s;
+\! test/emuctl clear-faults
 
 -- a selective WHERE transfers only the matching records
 EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF)

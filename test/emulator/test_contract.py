@@ -260,6 +260,8 @@ class SurfaceTest(unittest.TestCase):
         emu.control("POST", "faults", [{"path": "/limits$", "status": 502, "times": 2},
                                        {"path": "/limits$", "status": 504}])
         self.assertEqual([emu.get(API + "/limits")[0] for _ in range(4)], [502, 502, 504, 200])
+        emu.control("POST", "faults", {"path": "/limits$", "status": 503, "skip": 2})
+        self.assertEqual([emu.get(API + "/limits")[0] for _ in range(4)], [200, 200, 503, 200])
 
 
 class LoopbackOnlyTest(unittest.TestCase):

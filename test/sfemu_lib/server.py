@@ -261,7 +261,8 @@ class Emulator:
     def take_fault(self, method, target):
         """The first armed fault matching the request (its count decremented).
         The path regex is searched in the request target as sent and with its
-        percent-encoding decoded (so it can name words of a SOQL query)."""
+        percent-encoding decoded (so it can name words of a SOQL query).
+        A fault with "skip": N lets its first N matching requests through."""
         decoded = urllib.parse.unquote_plus(target)
         with self.lock:
             for fault in self.faults:
@@ -272,6 +273,10 @@ class Emulator:
                     continue
                 times = fault.get("times", 1)
                 if times is not None and times <= 0:
+                    continue
+                if fault.get("skip"):
+                    # a test knob: let the first `skip` matches through
+                    fault["skip"] -= 1
                     continue
                 if times is not None:
                     fault["times"] = times - 1
@@ -1511,9 +1516,10 @@ Control endpoints (loopback only, no token, never counted or logged):
                                    "bytes","ms","headers","body","records"}]
   DELETE /__emu/requests           clear the request log
   POST   /__emu/faults             arm faults: [{"method","path":regex,"status",
-                                   "body","headers","delay_ms","drop","times"}]
-                                   for the next `times` (default 1, null: all)
-                                   matching requests; the regex is searched in
+                                   "body","headers","delay_ms","drop","times",
+                                   "skip"}] for the next `times` (default 1,
+                                   null: all) matching requests after the
+                                   first `skip` (default 0); the regex is searched in
                                    the target, raw and percent-decoded; a
                                    string body is sent as text/html or text/plain
   DELETE /__emu/faults             disarm every fault
