@@ -88,6 +88,21 @@
 #define SF_MAX_LITERAL		4000
 
 /*
+ * Longest literal (in bytes) sent: percent-encoded, and after conversion
+ * to UTF-8, it stays far below the 16,384 bytes of a request URI.  A
+ * condition with a longer one is decided locally.
+ */
+#define SF_MAX_LITERAL_BYTES	2000
+
+/*
+ * Most digits of a number literal sent: Salesforce numbers hold at most 18
+ * digits, and SOQL rejects some longer literals.  A number with more
+ * integer digits is beyond every field value; one with more significant
+ * digits is decided locally.
+ */
+#define SF_MAX_NUMBER_DIGITS	18
+
+/*
  * Largest IN list sent in one query: a longer one is split into chunks of
  * at most this size (one query each) when that is exact, else it is
  * decided locally.  Every request URI stays far below Salesforce's 16,384
@@ -148,6 +163,8 @@ static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
 static bool emit_not_null(WalkCxt *cxt, const char *field, int kind);
+static int	count_integer_digits(const char *s);
+static int	count_significant_digits(const char *s);
 static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
 						  int n);
 static void append_escaped(StringInfo buf, const char *val, bool like);
@@ -694,6 +711,9 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 				cxt->exact = false;
 				return emit_not_null(cxt, field, kind);
 			}
+			/* a parameter may be too long to send: rechecked */
+			if (kind == SF_KIND_STRING_CS && !IsA(valexpr, Const))
+				cxt->exact = false;
 			break;
 		case SF_KIND_BOOL:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
@@ -736,7 +756,10 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		appendStringInfoString(cxt->buf, SF_FALSE_LEAF);
 		return true;
 	}
-	if (IsA(valexpr, Const) && (kind == SF_KIND_INT || kind == SF_KIND_NUMBER))
+	if (IsA(valexpr, Const) &&
+		(kind == SF_KIND_INT || kind == SF_KIND_NUMBER ||
+		 kind == SF_KIND_STRING || kind == SF_KIND_STRING_CS ||
+		 kind == SF_KIND_PICKLIST))
 	{
 		StringInfoData scratch;
 		bool		plus;
@@ -936,6 +959,9 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* longer than any filterable value, and than SOQL allows */
 				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
 					return FMT_NOMATCH;
+				/* too long for the request URI */
+				if (len > SF_MAX_LITERAL_BYTES)
+					return FMT_UNWRITABLE;
 				deparseStringLiteral(out, s);
 				return FMT_OK;
 			}
@@ -957,7 +983,16 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				}
 				if (typid == INT8OID)
 				{
-					appendStringInfo(out, INT64_FORMAT, DatumGetInt64(value));
+					int64		v = DatumGetInt64(value);
+
+					/* 19 digits: beyond every Salesforce number */
+					if (v >= INT64CONST(1000000000000000000) ||
+						v <= -INT64CONST(1000000000000000000))
+					{
+						*plus = (v > 0);
+						return FMT_EXTREME;
+					}
+					appendStringInfo(out, INT64_FORMAT, v);
 					return FMT_OK;
 				}
 				num = DatumGetNumeric(value);
@@ -969,17 +1004,28 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					return FMT_EXTREME;
 				}
 				/*
-				 * Infinities, and numbers with more than 40 integer digits:
-				 * beyond every Salesforce number (18 digits at most).
+				 * Infinities, and numbers with more integer digits than
+				 * Salesforce numbers have: beyond every field value.
 				 */
 				if (numeric_is_inf(num) ||
-					strcspn(s, ".") - (s[0] == '-' ? 1 : 0) > 40)
+					count_integer_digits(s) > SF_MAX_NUMBER_DIGITS)
 				{
 					*plus = (s[0] != '-');
 					return FMT_EXTREME;
 				}
-				/* a very long fraction: no literal SOQL surely accepts */
-				if (strlen(s) > 60)
+				/* trailing zeros of the fraction say nothing */
+				if (strchr(s, '.') != NULL)
+				{
+					size_t		n = strlen(s);
+
+					while (s[n - 1] == '0')
+						s[--n] = '\0';
+					if (s[n - 1] == '.')
+						s[--n] = '\0';
+				}
+				/* more digits than a field holds: no literal SOQL surely accepts */
+				if (kind == SF_KIND_NUMBER &&
+					count_significant_digits(s) > SF_MAX_NUMBER_DIGITS)
 					return FMT_UNWRITABLE;
 				if (kind == SF_KIND_INT)
 				{
@@ -1135,6 +1181,40 @@ sfFormatLiteral(StringInfo out, int kind, Datum value, Oid typid)
 	return true;
 }
 
+/* Digits before the decimal point of numeric_out's text, leading zeros not counted */
+static int
+count_integer_digits(const char *s)
+{
+	int			n = 0;
+
+	if (*s == '-')
+		s++;
+	while (*s == '0')
+		s++;
+	for (; *s >= '0' && *s <= '9'; s++)
+		n++;
+	return n;
+}
+
+/* Digits of numeric_out's text from the first non-zero one on */
+static int
+count_significant_digits(const char *s)
+{
+	int			n = 0;
+	bool		started = false;
+
+	for (; *s; s++)
+	{
+		if (*s < '0' || *s > '9')
+			continue;
+		if (*s != '0')
+			started = true;
+		if (started)
+			n++;
+	}
+	return n;
+}
+
 /* Is 'num' (finite) a whole number? */
 static bool
 numeric_is_integral(Numeric num)
@@ -1206,7 +1286,7 @@ emit_like(WalkCxt *cxt, const char *field, bool ilike, Datum value)
 	}
 	append_escaped(&soql, seg.data, true);
 
-	if (soql.len > SF_MAX_LITERAL)
+	if (soql.len > SF_MAX_LITERAL_BYTES)
 		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
 	else if (strcmp(soql.data, "%") == 0)
 		appendStringInfo(cxt->buf, "(%s != null)", field);	/* any value */

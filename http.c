@@ -32,6 +32,11 @@
 
 #include <curl/curl.h>
 
+/* curl_multi_poll() came with libcurl 7.66.0 */
+#if LIBCURL_VERSION_NUM < 0x074200
+#error "salesforce_fdw requires libcurl 7.66.0 or later"
+#endif
+
 #include "miscadmin.h"
 #include "utils/memutils.h"
 

@@ -676,8 +676,7 @@ order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
 		ListCell   *lc2;
 
 		if (ec->ec_has_volatile ||
-			(pk->pk_strategy != BTLessStrategyNumber &&
-			 pk->pk_strategy != BTGreaterStrategyNumber))
+			(!sf_pathkey_is_asc(pk) && !sf_pathkey_is_desc(pk)))
 			return NULL;
 		foreach(lc2, ec->ec_members)
 		{
@@ -704,7 +703,7 @@ order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
 			return NULL;
 		appendStringInfo(&buf, "%s%s %s NULLS %s",
 						 buf.len > 0 ? ", " : "", field,
-						 pk->pk_strategy == BTLessStrategyNumber ? "ASC" : "DESC",
+						 sf_pathkey_is_asc(pk) ? "ASC" : "DESC",
 						 pk->pk_nulls_first ? "FIRST" : "LAST");
 	}
 	return buf.data;
@@ -1696,7 +1695,7 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 															fsstate.next_record++);
 			MemoryContext oldcxt;
 
-			vacuum_delay_point();
+			sf_analyze_delay_point();
 			MemoryContextReset(fsstate.temp_cxt);
 			oldcxt = MemoryContextSwitchTo(fsstate.temp_cxt);
 			memset(nulls, true, sizeof(bool) * tupdesc->natts);

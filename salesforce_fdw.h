@@ -109,9 +109,63 @@
 #define SF_HASH_STRINGS 0
 #endif
 
-/* PostgreSQL 18 moved the ExplainProperty* functions to their own header */
+/*
+ * PostgreSQL 18 moved the ExplainProperty* functions and ExplainState to
+ * headers of their own
+ */
 #if PG_VERSION_NUM >= 180000
 #include "commands/explain_format.h"
+#include "commands/explain_state.h"
+#endif
+
+/*
+ * PostgreSQL 18 gave PathKey a CompareType (COMPARE_LT, COMPARE_GT) where a
+ * btree strategy number was
+ */
+#if PG_VERSION_NUM >= 180000
+#define sf_pathkey_is_asc(pk)	((pk)->pk_cmptype == COMPARE_LT)
+#define sf_pathkey_is_desc(pk)	((pk)->pk_cmptype == COMPARE_GT)
+#else
+#define sf_pathkey_is_asc(pk)	((pk)->pk_strategy == BTLessStrategyNumber)
+#define sf_pathkey_is_desc(pk)	((pk)->pk_strategy == BTGreaterStrategyNumber)
+#endif
+
+/* PostgreSQL 18 tells vacuum_delay_point() whether ANALYZE calls it */
+#if PG_VERSION_NUM >= 180000
+#define sf_analyze_delay_point()	vacuum_delay_point(true)
+#else
+#define sf_analyze_delay_point()	vacuum_delay_point()
+#endif
+
+/*
+ * Before PostgreSQL 14 the aggregate functions had no fmgroids.h names of
+ * their own; their OIDs have not changed since
+ */
+#if PG_VERSION_NUM < 140000
+#define F_MAX_INT8			2115
+#define F_MAX_INT4			2116
+#define F_MAX_INT2			2117
+#define F_MAX_DATE			2122
+#define F_MAX_TIMESTAMP		2126
+#define F_MAX_TIMESTAMPTZ	2127
+#define F_MIN_INT8			2131
+#define F_MIN_INT4			2132
+#define F_MIN_INT2			2133
+#define F_MIN_DATE			2138
+#define F_MIN_TIMESTAMP		2142
+#define F_MIN_TIMESTAMPTZ	2143
+#define F_COUNT_ANY			2147
+#define F_COUNT_			2803
+#endif
+
+/* numeric has infinities since PostgreSQL 14 */
+#if PG_VERSION_NUM < 140000
+#define numeric_is_inf(num)		((void) (num), false)
+#endif
+
+/* strtoi64() is a macro of c.h since PostgreSQL 15 */
+#ifndef strtoi64
+#define strtoi64(str, endptr, base)	((int64) strtoll((str), (endptr), (base)))
 #endif
 
 /* PostgreSQL 16 moved checkAsUser from the RTE to the ForeignScan */

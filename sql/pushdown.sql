@@ -95,6 +95,30 @@ EXECUTE q_notin_txt('{plain}');
 SELECT count(*) FROM pl_local WHERE num <> ALL ('{1}');
 SELECT count(*) FROM pl_local WHERE NOT (txt = ANY ('{plain}'));
 RESET plan_cache_mode;
+-- literals too long for a request URI, or numbers with more digits than
+-- SOQL takes, are decided here (no error): the rows are the local table's
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE code = 'P1' OR code = repeat('€', 3000);
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE amt < 123456789012345678901234567890 AND num < 123456789012345678901234567890;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE amt <> 0.1234567890123456789012345;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE amt = 10.50000000000000000000000000;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT name FROM pl WHERE num_n > -9223372036854775807::int8;
+SELECT c, (pl_compare(c)).* FROM (VALUES
+  ('code = ''P1'' OR code = repeat(''€'', 3000)'),
+  ('txt = ''plain'' OR txt = repeat(''x'', 3000)'),
+  ('code IN (''P1'', repeat(''€'', 3000))'),
+  ('code <> repeat(''€'', 3000)'),
+  ('txt LIKE repeat(''€'', 3000) || ''%'' OR num = 1'),
+  ('amt < 123456789012345678901234567890'),
+  ('amt > -123456789012345678901234567890'),
+  ('num <> 123456789012345678901234567890'),
+  ('amt <> 0.1234567890123456789012345'),
+  ('amt = 10.50000000000000000000000000'),
+  ('num_n > -9223372036854775807::int8')) AS v(c);
 
 -- text is compared case-insensitively by Salesforce: = IN LIKE are sent
 -- as a superset and rechecked (Filter); <> and ranges only as "not null"
