@@ -123,14 +123,13 @@ salesforce_fdw_validator(PG_FUNCTION_ARGS)
 				}
 			}
 
-			if (OidIsValid(elsewhere) &&
+			if (catalog == ForeignServerRelationId &&
 				strcmp(def->defname, "client_secret") == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-						 errmsg("option \"client_secret\" cannot be set on a %s",
-								catalog_object_name(catalog)),
+						 errmsg("option \"client_secret\" cannot be set on a foreign server"),
 						 errdetail("Every role can read the options of a foreign server."),
-						 errhint("Set \"client_secret\" in a user mapping, such as CREATE USER MAPPING FOR PUBLIC SERVER ... OPTIONS (client_secret '...').")));
+						 errhint("Set \"client_secret\" in a user mapping: CREATE USER MAPPING FOR CURRENT_USER SERVER ... OPTIONS (client_secret '...').")));
 			else if (OidIsValid(elsewhere))
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
@@ -503,6 +502,14 @@ SfUrlProblem(const char *url)
 	int			hostlen;
 	bool		https;
 
+	if (url != NULL && strstr(url, "://") != NULL)
+	{
+		const char *authority = strstr(url, "://") + 3;
+
+		/* user-info: libcurl would send to the host after the @ */
+		if (memchr(authority, '@', strcspn(authority, "/?#")) != NULL)
+			return _("The URL must not contain a path, query or user name.");
+	}
 	if (url == NULL || !url_host(url, &host, &hostlen, &https, &rest))
 		return _("The URL must start with https:// and a host name.");
 	if (*rest != '\0' && strcmp(rest, "/") != 0)

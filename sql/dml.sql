@@ -64,14 +64,14 @@ INSERT INTO dml_t (name, qty) VALUES ('v1', 1), ('v2', 2), ('v3', 3);
 INSERT INTO dml_t (name, code, amount) VALUES ('returned', 'r1', 9.99)
   RETURNING length(id) AS id_length, id LIKE 'a0D%' AS our_prefix, name, code, amount;
 INSERT INTO dml_t (name) VALUES ('r2'), ('r3') RETURNING name, id IS NOT NULL AS has_id;
+\! test/emuctl count 'composite/sobjects'
+SELECT name, code, amount FROM dml_t WHERE name IN ('returned', 'r2', 'r3') ORDER BY name;
 -- a success result without an id never hands on the Id of the row before
 \! test/emuctl fault '{"method": "POST", "path": "composite/sobjects$", "status": 200, "skip": 1, "body": [{"success": true, "errors": []}]}'
 WITH i AS (INSERT INTO dml_t (name) VALUES ('r4'), ('r5') RETURNING id)
 SELECT count(id) AS ids, count(DISTINCT id) AS distinct_ids FROM i;
 \! test/emuctl clear-faults
 DELETE FROM dml_t WHERE name = 'r4';
-\! test/emuctl count 'composite/sobjects'
-SELECT name, code, amount FROM dml_t WHERE name IN ('returned', 'r2', 'r3') ORDER BY name;
 
 -- EXPLAIN ANALYZE counts the requests (the last batch is sent before it
 -- prints); on an object of its own

@@ -7,9 +7,9 @@
 \getenv sfemu_url SFEMU_URL
 \! test/emuctl reset
 CREATE SERVER imp_srv FOREIGN DATA WRAPPER salesforce_fdw
-  OPTIONS (url :'sfemu_url', client_id 'emu-client-id',
-           client_secret 'emu-client-secret');
-CREATE USER MAPPING FOR CURRENT_USER SERVER imp_srv;
+  OPTIONS (url :'sfemu_url', client_id 'emu-client-id');
+CREATE USER MAPPING FOR CURRENT_USER SERVER imp_srv
+  OPTIONS (client_secret 'emu-client-secret');
 
 -- default naming (snake), every queryable object: one global describe and
 -- one Composite request for the six describes

@@ -97,8 +97,9 @@ SELECT count(*) FROM pl_local WHERE NOT (txt = ANY ('{plain}'));
 RESET plan_cache_mode;
 -- literals too long for a request URI, or numbers with more digits than
 -- SOQL takes, are decided here (no error): the rows are the local table's
-EXPLAIN (VERBOSE, COSTS OFF)
+\! test/emuctl clear-log
 SELECT name FROM pl WHERE code = 'P1' OR code = repeat('€', 3000);
+\! test/emuctl log --soql
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT name FROM pl WHERE amt < 123456789012345678901234567890 AND num < 123456789012345678901234567890;
 EXPLAIN (VERBOSE, COSTS OFF)
