@@ -1899,7 +1899,8 @@ sfIterateForeignScan(ForeignScanState *node)
 			 * totalSize says how many, whatever the first page holds.
 			 */
 			if (fsstate->cursor != NULL && fetch_next_page(fsstate) &&
-				SfQueryTotalSize(fsstate->cursor) >= SF_MAX_AGGREGATE_ROWS)
+				Max(SfQueryTotalSize(fsstate->cursor),
+					(int64) fsstate->nrecords) >= SF_MAX_AGGREGATE_ROWS)
 				aggregate_locally(fsstate);
 		}
 	}
