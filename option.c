@@ -8,12 +8,14 @@
  * a message saying where it belongs) and checks each value with the same
  * parsers that later resolve it, so a value the validator accepted can never
  * fail at use.  Numbers are parsed with strtol and a range that is repeated
- * in the hint.  No message ever repeats the value of client_secret.
+ * in the hint.  No message ever repeats the value of client_secret, which
+ * only a user mapping may hold (every role can read a server's options).
  *
  * The url must be the org's My Domain URL over https; plain http is
- * accepted only for loopback hosts (the test emulator).  The generic login
- * hosts are refused because the client credentials flow does not work there
- * (reference section 1.1).
+ * accepted only for loopback hosts (the test emulator); no user name,
+ * path or query.  The token response's instance_url is held to the same
+ * rule (SfUrlProblem).  The generic login hosts are refused because the
+ * client credentials flow does not work there (reference section 1.1).
  *
  *-------------------------------------------------------------------------
  */
