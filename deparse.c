@@ -1023,7 +1023,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					if (s[n - 1] == '.')
 						s[--n] = '\0';
 				}
-				/* more digits than a field holds: no literal SOQL surely accepts */
+				/* more digits than a field holds: SOQL may reject the literal */
 				if (kind == SF_KIND_NUMBER &&
 					count_significant_digits(s) > SF_MAX_NUMBER_DIGITS)
 					return FMT_UNWRITABLE;
@@ -1181,7 +1181,7 @@ sfFormatLiteral(StringInfo out, int kind, Datum value, Oid typid)
 	return true;
 }
 
-/* Digits before the decimal point of numeric_out's text, leading zeros not counted */
+/* Digits before the point of numeric_out's text, without leading zeros */
 static int
 count_integer_digits(const char *s)
 {
