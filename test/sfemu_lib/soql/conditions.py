@@ -61,13 +61,9 @@ def _lit_value(ctx, fd, lit, op):
             end = datetime.datetime.combine(end, datetime.time(), UTC)
         return ("range", start, end)
     if kind != expected:
-        if kind == "STRING":
-            tail = "should not be enclosed in quotes"
-        else:
-            tail = "should not be enclosed in quotes"
         _fail("INVALID_FIELD", ctx.text, lit.pos,
-              "value of filter criterion for field '%s' must be of type %s and %s"
-              % (fname, _TYPE_WORD[ftype], tail))
+              "value of filter criterion for field '%s' must be of type %s and should not be enclosed in quotes"
+              % (fname, _TYPE_WORD[ftype]))
     return lit.value
 
 

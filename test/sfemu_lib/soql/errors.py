@@ -37,6 +37,12 @@ def _fail(code, text, pos, explanation):
     raise SoqlError(code, _located(text, pos, explanation))
 
 
+def _no_viable(text, pos, char):
+    """The error for text no token starts with: `char` (or '<EOF>') at `pos`."""
+    _fail("MALFORMED_QUERY", text, pos, "line %d:%d no viable alternative at character '%s'"
+          % (text.count("\n", 0, pos) + 1, pos, char))
+
+
 def _no_such_column(name, entity):
     return ("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be "
             "sure to append the '__c' after the custom field name. Please reference your WSDL or "

@@ -7,7 +7,7 @@ Salesforce's escape set, any other backslash sequence being an error.
 
 import re
 
-from .errors import _fail
+from .errors import _fail, _no_viable
 
 
 _TOKEN_RE = re.compile(r"""
@@ -47,18 +47,15 @@ def _tokenize(text):
             ch = text[pos]
             if ch == "'":
                 # an unterminated string runs to the end of the query
-                _fail("MALFORMED_QUERY", text, n, "line %d:%d no viable alternative at character '<EOF>'"
-                      % (text.count("\n", 0, n) + 1, n))
-            _fail("MALFORMED_QUERY", text, pos, "line %d:%d no viable alternative at character '%s'"
-                  % (text.count("\n", 0, pos) + 1, pos, ch))
+                _no_viable(text, n, "<EOF>")
+            _no_viable(text, pos, ch)
         kind = m.lastgroup
         if kind in ("dt_d", "dt_t", "dt_f", "dt_z"):
             kind = "datetime"
         if kind == "baddatetime":
             # a dateTime needs its zone (reference 4.4)
             end = m.end()
-            _fail("MALFORMED_QUERY", text, end, "line %d:%d no viable alternative at character '%s'"
-                  % (text.count("\n", 0, end) + 1, end, text[end] if end < n else "<EOF>"))
+            _no_viable(text, end, text[end] if end < n else "<EOF>")
         if kind != "ws":
             tokens.append(Token(kind, m.group(0), pos))
         pos = m.end()

@@ -15,7 +15,7 @@ except ImportError:                         # the package imported as a top-leve
     from store import UTC
 
 from .dates import DATE_FUNCTIONS, DATE_LITERALS, DATE_N_LITERALS
-from .errors import SoqlError, _fail
+from .errors import SoqlError, _fail, _no_viable
 from .lexer import _TOKEN_RE, _decode_string, _tokenize
 
 MAX_SOQL_LENGTH = 100000            # reference 3.5; error text as clients report it
@@ -417,8 +417,7 @@ class _Parser:
         self.unexpected()
 
     def _bad_literal(self, tok):
-        _fail("MALFORMED_QUERY", self.text, tok.pos, "line %d:%d no viable alternative at character '%s'"
-              % (self.text.count("\n", 0, tok.pos) + 1, tok.pos, tok.text[0]))
+        _no_viable(self.text, tok.pos, tok.text[0])
 
     def _date(self, tok):
         try:
