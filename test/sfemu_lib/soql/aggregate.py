@@ -7,11 +7,12 @@ select order; more than 2,000 groups is EXCEEDED_ID_LIMIT.
 """
 
 import decimal
+import itertools
 
-from .conditions import _cmp_pred, _compile_cond, _compile_where
+from .conditions import _cmp_pred, _compile_cond, _compile_where, _matching_rows
 from .errors import SoqlError, _fail
 from .fields import COMPOUND_TYPES, NUMBER_TYPES, _norm_func, _resolve, _resolve_operand, _sort_key_func
-from .order import _ordered_window
+from .order import _check_sortable, _ordered_window
 from .output import Result
 from .parser import AggItem, CountAll, FieldItem, FieldsItem, FuncItem, SubqueryItem
 
@@ -30,6 +31,16 @@ def _agg_result_field(func, fd):
     return out
 
 
+def _over_values(fn):
+    """values -> fn(the non-null values), or None when there are none."""
+    def aggregate(vals):
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            return None
+        return fn(vals)
+    return aggregate
+
+
 def _aggregate_fn(func, fd):
     """rows-values -> aggregate value (nulls ignored, COUNT counts non-null)."""
     ftype = fd.get("type")
@@ -42,29 +53,21 @@ def _aggregate_fn(func, fd):
         return lambda vals: len(set(v for v in vals if v is not None))
     if func == "SUM":
         def total(vals):
-            vals = [v for v in vals if v is not None]
-            if not vals:
-                return None
             s = sum(vals)
             return s if ftype in ("int", "long") else decimal.Decimal(s)
-        return total
+        return _over_values(total)
     if func == "AVG":
         def avg(vals):
-            vals = [v for v in vals if v is not None]
-            if not vals:
-                return None
             # Salesforce computes AVG as a double.
             return decimal.Decimal(repr(float(sum(vals)) / len(vals)))
-        return avg
+        return _over_values(avg)
     keyf = _sort_key_func(fd)
     pick = min if func == "MIN" else max
 
     def extreme(vals):
-        vals = [v for v in vals if v is not None]
-        if not vals:
-            return None
         return pick(vals, key=keyf) if keyf else pick(vals)
-    return extreme
+    return _over_values(extreme)
+
 
 
 def _execute_aggregate(ctx, q, so):
@@ -81,6 +84,13 @@ def _execute_aggregate(ctx, q, so):
         groups_paths.append(path)
     group_index = {p.canonical.lower(): i for i, p in enumerate(groups_paths)}
 
+    def group_slot(path, pos, message):
+        """The GROUP BY position of `path`; MALFORMED_QUERY `message` when it has none."""
+        gi = group_index.get(path.canonical.lower())
+        if gi is None:
+            _fail("MALFORMED_QUERY", text, pos, message % path.field["name"])
+        return gi
+
     # Aggregates referenced anywhere (select, HAVING, ORDER BY), computed once each.
     aggs = {}
 
@@ -92,13 +102,11 @@ def _execute_aggregate(ctx, q, so):
         if k not in aggs:
             fd = path.field
             ftype = fd.get("type")
-            if item.func in _NUMERIC_AGG and ftype not in NUMBER_TYPES:
-                # Assumed code/wording for SUM/AVG on a non-numeric field.
-                _fail("INVALID_FIELD", text, item.pos, "field %s does not support aggregate operator %s"
-                      % (fd["name"], item.func))
-            if item.func in ("MIN", "MAX", "SUM", "AVG") and (not fd.get("aggregatable", True)
-                                                              or ftype in ("boolean", "multipicklist")
-                                                              or ftype in COMPOUND_TYPES):
+            # Assumed code/wording for SUM/AVG on a non-numeric field.
+            if (item.func in _NUMERIC_AGG and ftype not in NUMBER_TYPES) or \
+                    (item.func in ("MIN", "MAX", "SUM", "AVG") and (not fd.get("aggregatable", True)
+                                                                    or ftype in ("boolean", "multipicklist")
+                                                                    or ftype in COMPOUND_TYPES)):
                 _fail("INVALID_FIELD", text, item.pos, "field %s does not support aggregate operator %s"
                       % (fd["name"], item.func))
             aggs[k] = (len(aggs), path, _aggregate_fn(item.func, fd), _agg_result_field(item.func, fd))
@@ -106,7 +114,7 @@ def _execute_aggregate(ctx, q, so):
 
     # Select list: output key, kind, slot
     out_cols = []
-    expr_n = 0
+    expr_names = ("expr%d" % n for n in itertools.count())     # unaliased expressions, in order
     for item in q.items:
         if isinstance(item, CountAll):
             continue
@@ -114,30 +122,21 @@ def _execute_aggregate(ctx, q, so):
             _fail("MALFORMED_QUERY", text, item.pos, "unexpected token: '('")
         if isinstance(item, AggItem):
             slot = agg_slot(item)
-            if item.alias:
-                key = item.alias
-            else:
-                key = "expr%d" % expr_n
-                expr_n += 1
+            key = item.alias or next(expr_names)
             out_cols.append((key, "a", slot[0]))
         else:
             path = _resolve_operand(ctx, so, q.alias, item)
-            gi = group_index.get(path.canonical.lower())
-            if gi is None:
-                _fail("MALFORMED_QUERY", text, item.pos,
-                      "Field must be grouped or aggregated: %s" % path.field["name"])
+            gi = group_slot(path, item.pos, "Field must be grouped or aggregated: %s")
             if item.alias:
                 key = item.alias
             elif isinstance(item, FuncItem):
-                key = "expr%d" % expr_n         # expressions share the exprN numbering
-                expr_n += 1
+                key = next(expr_names)          # expressions share the exprN numbering
             else:
                 key = path.field["name"]
             out_cols.append((key, "g", gi))
 
     pred = _compile_where(ctx, so, q.alias, q.where)
-    rows = so.live_records(ctx.query_all)
-    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
+    rows = _matching_rows(ctx, so, pred)
 
     having = None
     if q.having is not None:
@@ -147,10 +146,7 @@ def _execute_aggregate(ctx, q, so):
                 idx, _, _, rfd = agg_slot(lhs)
                 return _cmp_pred(ctx, lambda grp, idx=idx: grp[1][idx], rfd, node, lhs.pos)
             path = _resolve_operand(ctx, so, q.alias, lhs)
-            gi = group_index.get(path.canonical.lower())
-            if gi is None:
-                _fail("MALFORMED_QUERY", text, lhs.pos,
-                      "Field must be grouped or aggregated: %s" % path.field["name"])
+            gi = group_slot(path, lhs.pos, "Field must be grouped or aggregated: %s")
             return _cmp_pred(ctx, lambda grp, gi=gi: grp[0][gi], path.field, node, lhs.pos)
         having = _compile_cond(ctx, q.having, leaf)
 
@@ -166,13 +162,8 @@ def _execute_aggregate(ctx, q, so):
         if isinstance(e, FieldItem) and e.path.lower() in aliases and e.path.lower() not in group_index:
             _fail("INVALID_FIELD", text, e.pos, "Aggregate alias cannot be used in ORDER BY: %s" % e.path)
         path = _resolve_operand(ctx, so, q.alias, e)
-        gi = group_index.get(path.canonical.lower())
-        if gi is None:
-            _fail("MALFORMED_QUERY", text, e.pos,
-                  "Ordered field must be grouped or aggregated: %s" % path.field["name"])
-        if not path.field.get("sortable", True):
-            _fail("INVALID_FIELD", text, e.pos, "field '%s' can not be sorted in a query call"
-                  % path.field["name"])
+        gi = group_slot(path, e.pos, "Ordered field must be grouped or aggregated: %s")
+        _check_sortable(ctx, path, e.pos)
         order_specs.append((lambda grp, gi=gi: grp[0][gi], _sort_key_func(path.field), ob.desc, ob.nulls))
 
     # Group the rows: text groups case-insensitively (Assumed), first value seen is shown.

@@ -239,9 +239,7 @@ def _semijoin_pred(ctx, getter, fd, node, lhs_pos):
         _fail("INVALID_FIELD", ctx.text, sub.items[0].pos,
               "semi join sub-selects can only select id or reference fields: '%s'" % path.field["name"])
     pred = _compile_where(ctx, so, sub.alias, sub.where, nested=True)
-    rows = so.live_records(ctx.query_all)
-    if pred is not None:
-        rows = [r for r in rows if pred(r)]
+    rows = _matching_rows(ctx, so, pred)
     pget = path.getter
     ids = set(v for v in map(pget, rows) if v is not None)
     if node.op == "IN":
@@ -335,3 +333,10 @@ def _compile_where(ctx, so, alias, where, nested=False):
         path = _resolve_operand(ctx, so, alias, node.lhs)
         return _cmp_pred(ctx, path.getter, path.field, node, node.lhs.pos)
     return _compile_cond(ctx, where, leaf)
+
+
+def _matching_rows(ctx, so, pred):
+    """A new list of the records of `so` (deleted ones too for queryAll) that
+    the compiled WHERE `pred` selects (all of them when it is None)."""
+    rows = so.live_records(ctx.query_all)
+    return list(rows) if pred is None else [r for r in rows if pred(r)]

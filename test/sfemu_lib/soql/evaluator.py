@@ -13,10 +13,10 @@ except ImportError:                         # the package imported as a top-leve
     from store import UTC
 
 from .aggregate import _execute_aggregate
-from .conditions import _compile_where
+from .conditions import _compile_where, _matching_rows
 from .errors import _bad_type, _fail
 from .fields import _Ctx, _resolve, _resolve_operand, _sobject, _sort_key_func
-from .order import _ordered_window, _window_count
+from .order import _check_sortable, _ordered_window, _window_count
 from .output import Result, _OutNode
 from .parser import AggItem, CountAll, FieldItem, FieldsItem, FuncItem, Query, SubqueryItem, parse
 
@@ -118,9 +118,7 @@ def _execute_rows(ctx, q, so, rows_out=None):
             _fail("MALFORMED_QUERY", text, ob.expr.pos,
                   "Ordered field must be grouped or aggregated: %s" % ob.expr.path)
         path = _resolve_operand(ctx, so, q.alias, ob.expr)
-        if not path.field.get("sortable", True):
-            _fail("INVALID_FIELD", text, ob.expr.pos,
-                  "field '%s' can not be sorted in a query call" % path.field["name"])
+        _check_sortable(ctx, path, ob.expr.pos)
         specs.append((path.getter, _sort_key_func(path.field), ob.desc, ob.nulls))
     # Child subqueries last: they are evaluated, not just checked.
     if subqueries:
@@ -132,8 +130,7 @@ def _execute_rows(ctx, q, so, rows_out=None):
             else:
                 tree.add(ctx, _resolve(ctx, so, q.alias, item.path, item.pos))
 
-    rows = so.live_records(ctx.query_all)
-    rows = list(rows) if pred is None else [r for r in rows if pred(r)]
+    rows = _matching_rows(ctx, so, pred)
     rows = _ordered_window(ctx, rows, specs, q)
     if rows_out is not None:
         rows_out.extend(rows)

@@ -42,24 +42,20 @@ class _Path:
 
 
 def _parent_step(prev, ref_name, by_id):
-    """record -> parent record through reference field `ref_name` (or None)."""
+    """record -> parent record through reference field `ref_name` (or None);
+    `prev`, when given, first steps to the record that holds `ref_name`."""
+    def parent(rec):
+        pid = rec.get(ref_name)
+        if pid is None:
+            return None
+        hit = by_id.get(pid)
+        return hit[1] if hit else None
     if prev is None:
-        def step(rec):
-            pid = rec.get(ref_name)
-            if pid is None:
-                return None
-            hit = by_id.get(pid)
-            return hit[1] if hit else None
-    else:
-        def step(rec):
-            rec = prev(rec)
-            if rec is None:
-                return None
-            pid = rec.get(ref_name)
-            if pid is None:
-                return None
-            hit = by_id.get(pid)
-            return hit[1] if hit else None
+        return parent
+
+    def step(rec):
+        rec = prev(rec)
+        return None if rec is None else parent(rec)
     return step
 
 

@@ -4,6 +4,14 @@ Nulls sort first for ASC and (belief) last for DESC unless NULLS FIRST/LAST
 says otherwise; quirk "desc-nulls-first" puts them first for DESC too.
 """
 
+from .errors import _fail
+
+def _check_sortable(ctx, path, pos):
+    """INVALID_FIELD unless the field's describe lets it be sorted."""
+    if not path.field.get("sortable", True):
+        _fail("INVALID_FIELD", ctx.text, pos, "field '%s' can not be sorted in a query call"
+              % path.field["name"])
+
 
 def _ordered_window(ctx, rows, specs, q):
     """rows (a list, sorted in place) in ORDER BY order, then q's OFFSET and LIMIT."""
