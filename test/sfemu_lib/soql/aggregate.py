@@ -69,7 +69,6 @@ def _aggregate_fn(func, fd):
     return _over_values(extreme)
 
 
-
 def _execute_aggregate(ctx, q, so):
     """A GROUP BY / aggregate query (or COUNT() with GROUP BY)."""
     text = ctx.text

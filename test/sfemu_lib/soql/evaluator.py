@@ -143,7 +143,6 @@ def _execute_rows(ctx, q, so, rows_out=None):
     return Result(so.name, records, len(records), columns=columns)
 
 
-
 def _add_subquery(ctx, so, tree, item):
     """Parent-to-child subquery `(SELECT ... FROM Contacts)`: each parent gets
     {"totalSize", "done", "records"} or null when it has no children."""

@@ -147,13 +147,11 @@ def _resolve_operand(ctx, so, alias, item):
     return _Path(path.refs, out_fd, path.owner, "%s(%s)" % (item.func, path.canonical), getter)
 
 
-
 def _sobject(ctx, q):
     so = ctx.store.get_sobject(q.sobject)
     if so is None:
         _fail("INVALID_TYPE", ctx.text, q.sobject_pos, _bad_type(q.sobject))
     return so
-
 
 
 def _norm_func(fd):

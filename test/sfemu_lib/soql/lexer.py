@@ -63,7 +63,6 @@ def _tokenize(text):
     return tokens
 
 
-
 _SIMPLE_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "n": "\n", "N": "\n", "r": "\r", "R": "\r",
                    "t": "\t", "T": "\t", "b": "\b", "B": "\b", "f": "\f", "F": "\f"}
 

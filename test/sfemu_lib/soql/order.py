@@ -6,6 +6,7 @@ says otherwise; quirk "desc-nulls-first" puts them first for DESC too.
 
 from .errors import _fail
 
+
 def _check_sortable(ctx, path, pos):
     """INVALID_FIELD unless the field's describe lets it be sorted."""
     if not path.field.get("sortable", True):
@@ -42,7 +43,6 @@ def _sort_rows(ctx, rows, specs):
                 v = getter(r)
                 return null_key if v is None else (0, keyf(v))
         rows.sort(key=key, reverse=desc)
-
 
 
 def _window_count(count, q):

@@ -25,7 +25,6 @@ class Result:
         return "Result(%s, %d rows)" % (self.sobject, self.total_size)
 
 
-
 _COMPOUND_KEYS = {
     "address": ["city", "country", "countryCode", "geocodeAccuracy", "latitude", "longitude",
                 "postalCode", "state", "stateCode", "street"],
@@ -102,7 +101,6 @@ def record_json(so, record, store, fields=None, api_version="66.0"):
     for fd in fds:
         out[fd["name"]] = _output_getter(so, fd, api_version)(record, so)
     return out
-
 
 
 class _OutNode:

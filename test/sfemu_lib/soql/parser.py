@@ -124,7 +124,6 @@ class SemiJoin(_Node):
     __slots__ = ("query", "pos")
 
 
-
 class _Parser:
     def __init__(self, text):
         self.text = text
