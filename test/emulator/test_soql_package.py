@@ -2,6 +2,7 @@
 the ways the package is imported."""
 
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -9,6 +10,9 @@ import unittest
 from sfemu_lib import soql
 
 LIB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sfemu_lib")
+# The package's modules, each importing only modules before it (no cycles).
+LAYERS = ["errors", "lexer", "dates", "parser", "fields", "order", "conditions", "output", "aggregate",
+          "evaluator"]
 
 
 class PackageTest(unittest.TestCase):
@@ -21,6 +25,16 @@ class PackageTest(unittest.TestCase):
             self.assertTrue(hasattr(soql, name), name)
         self.assertEqual(soql.SoqlError("INVALID_FIELD", "m").body(),
                          [{"message": "m", "errorCode": "INVALID_FIELD"}])
+
+    def test_modules_import_only_lower_layers(self):
+        names = sorted(f[:-3] for f in os.listdir(os.path.join(LIB, "soql"))
+                       if f.endswith(".py") and f != "__init__.py")
+        self.assertEqual(names, sorted(LAYERS))
+        for i, name in enumerate(LAYERS):
+            with open(os.path.join(LIB, "soql", name + ".py")) as f:
+                used = re.findall(r"^from \.(\w+) import", f.read(), re.M)
+            for dep in used:
+                self.assertIn(dep, LAYERS[:i], "%s imports %s" % (name, dep))
 
     def test_imported_as_a_top_level_package(self):
         # with sfemu_lib itself on sys.path, `import soql` finds store.py as a top-level module

@@ -1,4 +1,5 @@
-"""Field-type classes, the compile context and field-path resolution.
+"""Field-type classes, the compile context, and resolution of object names and
+field paths.
 
 _resolve() turns a (possibly dotted) path into a _Path whose getter follows
 parent references through the store (None through a null parent: parent
