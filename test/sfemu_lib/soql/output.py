@@ -11,7 +11,9 @@ from .fields import COMPOUND_TYPES
 
 
 class Result:
-    """What execute() returns (see the module's interface contract)."""
+    """What execute() returns: the sObject's name, the records (JSON-ready
+    dicts), totalSize, whether they are AggregateResults or a COUNT() (no
+    records) and the column names in select order."""
 
     def __init__(self, sobject, records, total_size, is_aggregate=False, count_only=False, columns=()):
         self.sobject = sobject
