@@ -1,4 +1,4 @@
-"""Tests of the emulator's SOQL engine (test/sfemu_lib/soql.py).
+"""Tests of the emulator's SOQL engine (test/sfemu_lib/soql/), end to end through execute().
 
 Each test builds on a small hand-made org (Account, Contact, User) whose
 describes are written out here, so the tests depend on store.py only.
