@@ -159,7 +159,7 @@ static const SfErrorCodeMap error_code_map[] =
 	{"INVALID_QUERY_LOCATOR", ERRCODE_FDW_INVALID_HANDLE,
 	"The query's cursor on Salesforce is gone; run the statement again."},
 	{"QUERY_TIMEOUT", ERRCODE_FDW_ERROR,
-	"Add more selective conditions to the query."},
+	"Salesforce gave up on the query as too slow: narrow it with a more selective condition, filter on an indexed field (Id, Name, a lookup, an external id, CreatedDate or SystemModstamp), or read the object with the Bulk API."},
 	{"MALFORMED_QUERY", ERRCODE_FDW_ERROR, NULL},
 	{"INVALID_QUERY_FILTER_OPERATOR", ERRCODE_FDW_ERROR, NULL},
 	{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, NULL},
