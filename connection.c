@@ -893,7 +893,7 @@ SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 
 	conn->retry_count++;
 	ereport(LOG,
-			(errmsg("salesforce_fdw: retrying request %d of %d to Salesforce server \"%s\" in %ld ms",
+			(errmsg("salesforce_fdw: retry %d of %d of a request to Salesforce server \"%s\" in %ld ms",
 					attempt + 1, conn->opts.max_retries, conn->server_name,
 					wait_ms),
 			 errdetail_internal("Could not %s: %s.", action, reason)));

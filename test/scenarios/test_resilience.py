@@ -145,7 +145,7 @@ class ResilienceTest(ClusterTestCase):
         self.assertIn("Salesforce retries: 3", out, err)
         self.assertIn("stats|3|0", out, err)
         log = server_log_text()[self.log_start:]
-        self.assertRegex(log, r"LOG:  salesforce_fdw: retrying request 1 of 3 to Salesforce "
+        self.assertRegex(log, r"LOG:  salesforce_fdw: retry 1 of 3 of a request to Salesforce "
                               r"server \"sf\" in \d+ ms")
         self.assertIn("Could not query Salesforce object \"Account\": HTTP status 503.", log)
         self.assertIn("REQUEST_LIMIT_EXCEEDED for concurrent requests", log)
