@@ -23,7 +23,9 @@
  *   connection (SF_HTTP_FRESH_CONNECT): libcurl silently resends a request
  *   once when a reused keep-alive connection closes without answering, and
  *   it does so only for reused connections.  On a new connection a lost
- *   answer is reported, never repaired by resending.
+ *   answer is reported, never repaired by resending.  (Its other resend,
+ *   of an HTTP/2 stream the server refused, is safe: a refused stream was
+ *   not processed.)
  * - TLS peer and host verification stay on; redirects are not followed (a
  *   redirect would carry the Authorization header elsewhere); only http and
  *   https are allowed.  Nothing is logged: headers hold the access token and
@@ -167,8 +169,9 @@ SfHttpDestroy(SfHttp *http)
  * empty body; resp->sent then says whether any byte of the request left
  * (false: connection refused, name not resolved, connect timed out, so the
  * server cannot have seen it).  With SF_HTTP_FRESH_CONNECT the request goes
- * over a new connection (see the file header).  CURLE_ABORTED_BY_CALLBACK means a cancel or termination is
- * pending: the caller must clean up and then CHECK_FOR_INTERRUPTS().
+ * over a new connection (see the file header).  CURLE_ABORTED_BY_CALLBACK
+ * means a cancel or termination is pending: the caller must clean up and
+ * then CHECK_FOR_INTERRUPTS().
  */
 int
 SfHttpPerform(SfHttp *http, const char *method, const char *url,
@@ -325,8 +328,8 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 		long		request_size = 0;
 
 		/* bytes of request headers written to the server */
-		if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK ||
-			request_size != 0)
+		if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE,
+							  &request_size) != CURLE_OK || request_size != 0)
 			resp->sent = true;
 	}
 
