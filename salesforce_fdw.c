@@ -80,6 +80,13 @@ PG_MODULE_MAGIC;
  */
 #define SF_DEFAULT_ROWS			1000
 
+/*
+ * SOQL stops at 100,000 characters; the WHERE clause may use what the
+ * select list leaves, less room for ORDER BY, LIMIT and the like.
+ */
+#define SF_MAX_SOQL_CHARS		100000
+#define SF_SOQL_TAIL_ROOM		2000
+
 /* Cost of one round trip to Salesforce, and of moving one record. */
 #define SF_STARTUP_COST			100.0
 #define SF_PER_ROW_COST			0.01
@@ -180,6 +187,7 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *input_rel,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
+static void keep_long_conds_local(SfFdwRelationInfo *fpinfo);
 static bool group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr);
 static void add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
 						   RelOptInfo *final_rel, FinalPathExtraData *extra);
@@ -592,6 +600,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		else
 			fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
 	}
+	keep_long_conds_local(fpinfo);
 
 	/* columns of the target list and of the quals evaluated here */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
@@ -1226,6 +1235,79 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	return make_foreignscan(tlist, local_exprs, scan_relid,
 							fdw_exprs, fdw_private, fdw_scan_tlist,
 							scan_relid > 0 ? remote_exprs : NIL, outer_plan);
+}
+
+/* a pushable condition and the length of its SOQL */
+typedef struct SfCondLength
+{
+	RestrictInfo *ri;
+	int			len;
+} SfCondLength;
+
+static int
+cond_length_cmp(const void *a, const void *b)
+{
+	int			la = ((const SfCondLength *) a)->len;
+	int			lb = ((const SfCondLength *) b)->len;
+
+	return (la < lb) - (la > lb);	/* longest first */
+}
+
+/*
+ * keep_long_conds_local
+ *		When the pushable conditions would make the SOQL longer than
+ *		Salesforce accepts (with every column selected), keep the longest of
+ *		them here instead, until the rest fits: the rows stay right, only
+ *		more of them travel.
+ */
+static void
+keep_long_conds_local(SfFdwRelationInfo *fpinfo)
+{
+	int			n = list_length(fpinfo->remote_conds);
+	SfCondLength *conds;
+	long		room = SF_MAX_SOQL_CHARS - SF_SOQL_TAIL_ROOM;
+	long		total = 0;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (n == 0)
+		return;
+	room -= strlen("SELECT  FROM ") + strlen(fpinfo->table.sobject);
+	for (i = 1; i <= fpinfo->deparse.natts; i++)
+	{
+		if (fpinfo->deparse.fields[i] != NULL)
+			room -= strlen(fpinfo->deparse.fields[i]) + 2;
+	}
+
+	conds = palloc(n * sizeof(SfCondLength));
+	i = 0;
+	foreach(lc, fpinfo->remote_conds)
+	{
+		/* a scratch copy: writing may note a chunked IN list */
+		SfDeparseInfo scratch = fpinfo->deparse;
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		(void) sfDeparseWhere(&buf, &scratch,
+							  list_make1(lfirst_node(RestrictInfo, lc)->clause));
+		conds[i].ri = lfirst_node(RestrictInfo, lc);
+		conds[i].len = buf.len;
+		total += buf.len;
+		pfree(buf.data);
+		i++;
+	}
+	if (total <= room)
+		return;
+
+	qsort(conds, n, sizeof(SfCondLength), cond_length_cmp);
+	for (i = 0; i < n && total > room; i++)
+	{
+		fpinfo->remote_conds = list_delete_ptr(fpinfo->remote_conds,
+											   conds[i].ri);
+		if (!list_member_ptr(fpinfo->local_conds, conds[i].ri))
+			fpinfo->local_conds = lappend(fpinfo->local_conds, conds[i].ri);
+		total -= conds[i].len;
+	}
 }
 
 /*
