@@ -80,6 +80,13 @@ PG_MODULE_MAGIC;
  */
 #define SF_DEFAULT_ROWS			1000
 
+/*
+ * SOQL stops at 100,000 characters; the WHERE clause may use what the
+ * select list leaves, less room for ORDER BY, LIMIT and the like.
+ */
+#define SF_MAX_SOQL_CHARS		100000
+#define SF_SOQL_TAIL_ROOM		2000
+
 /* Cost of one round trip to Salesforce, and of moving one record. */
 #define SF_STARTUP_COST			100.0
 #define SF_PER_ROW_COST			0.01
@@ -143,6 +150,7 @@ typedef struct SfScanState
 	size_t		next_record;
 	bool		eof;			/* the last page has been consumed */
 	uint64		closed_requests;	/* requests of cursors closed by rescans */
+	uint64		closed_retries; /* retries among them */
 	char	   *last_soql;		/* the SOQL last sent */
 	bool		row_returned;	/* the current query gave a row */
 	bool	   *is_count;		/* aggregate mode: [column] is a count */
@@ -181,6 +189,7 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *input_rel,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
+static void keep_long_conds_local(SfFdwRelationInfo *fpinfo);
 static bool group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr);
 static void add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
 						   RelOptInfo *final_rel, FinalPathExtraData *extra);
@@ -296,6 +305,7 @@ sobject_record_count(UserMapping *user, const char *sobject)
 	conn = GetSalesforceConnection(user);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
+	req.retryable = true;
 	req.path = psprintf("%s?sObjects=%s",
 						SalesforceApiPath(conn, "limits/recordCount"), sobject);
 	action = psprintf("read the record count of Salesforce object \"%s\"",
@@ -592,6 +602,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		else
 			fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
 	}
+	keep_long_conds_local(fpinfo);
 
 	/* columns of the target list and of the quals evaluated here */
 	pull_varattnos((Node *) baserel->reltarget->exprs, baserel->relid,
@@ -1227,6 +1238,79 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 							scan_relid > 0 ? remote_exprs : NIL, outer_plan);
 }
 
+/* a pushable condition and the length of its SOQL */
+typedef struct SfCondLength
+{
+	RestrictInfo *ri;
+	int			len;
+} SfCondLength;
+
+static int
+cond_length_cmp(const void *a, const void *b)
+{
+	int			la = ((const SfCondLength *) a)->len;
+	int			lb = ((const SfCondLength *) b)->len;
+
+	return (la < lb) - (la > lb);	/* longest first */
+}
+
+/*
+ * keep_long_conds_local
+ *		When the pushable conditions would make the SOQL longer than
+ *		Salesforce accepts (with every column selected), keep the longest of
+ *		them here instead, until the rest fits: the rows stay right, only
+ *		more of them travel.
+ */
+static void
+keep_long_conds_local(SfFdwRelationInfo *fpinfo)
+{
+	int			n = list_length(fpinfo->remote_conds);
+	SfCondLength *conds;
+	long		room = SF_MAX_SOQL_CHARS - SF_SOQL_TAIL_ROOM;
+	long		total = 0;
+	ListCell   *lc;
+	int			i = 0;
+
+	if (n == 0)
+		return;
+	room -= strlen("SELECT  FROM ") + strlen(fpinfo->table.sobject);
+	for (i = 1; i <= fpinfo->deparse.natts; i++)
+	{
+		if (fpinfo->deparse.fields[i] != NULL)
+			room -= strlen(fpinfo->deparse.fields[i]) + 2;
+	}
+
+	conds = palloc(n * sizeof(SfCondLength));
+	i = 0;
+	foreach(lc, fpinfo->remote_conds)
+	{
+		/* a scratch copy: writing may note a chunked IN list */
+		SfDeparseInfo scratch = fpinfo->deparse;
+		StringInfoData buf;
+
+		initStringInfo(&buf);
+		(void) sfDeparseWhere(&buf, &scratch,
+							  list_make1(lfirst_node(RestrictInfo, lc)->clause));
+		conds[i].ri = lfirst_node(RestrictInfo, lc);
+		conds[i].len = buf.len;
+		total += buf.len;
+		pfree(buf.data);
+		i++;
+	}
+	if (total <= room)
+		return;
+
+	qsort(conds, n, sizeof(SfCondLength), cond_length_cmp);
+	for (i = 0; i < n && total > room; i++)
+	{
+		fpinfo->remote_conds = list_delete_ptr(fpinfo->remote_conds,
+											   conds[i].ri);
+		if (!list_member_ptr(fpinfo->local_conds, conds[i].ri))
+			fpinfo->local_conds = lappend(fpinfo->local_conds, conds[i].ri);
+		total -= conds[i].len;
+	}
+}
+
 /*
  * group_key_ok
  *		May Salesforce GROUP BY 'expr'?  A groupable column of a kind whose
@@ -1473,6 +1557,13 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	table = GetForeignTable(rte->relid);
 	user = GetUserMapping(userid, table->serverid);
 	fsstate->conn = GetSalesforceConnection(user);
+	foreach(lc1, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc1);
+
+		if (strcmp(def->defname, "max_api_calls") == 0)
+			SfLimitStatementApiCalls(SfParseIntOption(def, 1, INT_MAX));
+	}
 
 	fsstate->soql = strVal(list_nth(fdw_private, SfScanPrivateSoql));
 	fsstate->sobject = strVal(list_nth(fdw_private, SfScanPrivateSObject));
@@ -1961,6 +2052,7 @@ sfIterateForeignScan(ForeignScanState *node)
 				if (fsstate->cursor != NULL)
 				{
 					fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+					fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 					SfQueryClose(fsstate->cursor);
 					fsstate->cursor = NULL;
 				}
@@ -2222,6 +2314,7 @@ aggregate_locally(SfScanState *fsstate)
 		}
 	}
 	fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+	fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 	SfQueryClose(fsstate->cursor);
 	fsstate->cursor = NULL;
 	fsstate->eof = true;
@@ -2280,6 +2373,7 @@ close_cursor(SfScanState *fsstate)
 	if (fsstate->cursor != NULL)
 	{
 		fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+		fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 		SfQueryClose(fsstate->cursor);
 		fsstate->cursor = NULL;
 	}
@@ -2334,10 +2428,16 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	SfScanState *fsstate = (SfScanState *) node->fdw_state;
 
 	if (es->verbose)
-		ExplainPropertyText("Salesforce SOQL",
-							strVal(list_nth(fsplan->fdw_private,
-											SfScanPrivateSoql)),
-							es);
+	{
+		const char *soql = strVal(list_nth(fsplan->fdw_private,
+										   SfScanPrivateSoql));
+
+		ExplainPropertyText("Salesforce SOQL", soql, es);
+		if (SfSoqlNeedsComposite(soql))
+			ExplainPropertyText("Salesforce request",
+								"Composite (the query does not fit in a URI)",
+								es);
+	}
 
 	if (es->verbose && fsstate != NULL && fsstate->last_soql != NULL &&
 		strcmp(fsstate->last_soql,
@@ -2347,14 +2447,23 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (es->analyze)
 	{
 		uint64		requests = 0;
+		uint64		retries = 0;
 
 		if (fsstate != NULL)
 		{
 			requests = fsstate->closed_requests;
+			retries = fsstate->closed_retries;
 			if (fsstate->cursor != NULL)
+			{
 				requests += SfQueryRequests(fsstate->cursor);
+				retries += SfQueryRetries(fsstate->cursor);
+			}
 		}
 		ExplainPropertyInteger("Salesforce API requests", NULL,
 							   (int64) requests, es);
+		/* only when there were some: fault-free plans stay as they were */
+		if (retries > 0)
+			ExplainPropertyInteger("Salesforce retries", NULL,
+								   (int64) retries, es);
 	}
 }
