@@ -411,7 +411,7 @@ class ResilienceTest(ClusterTestCase):
         many = names + ["Somebody %04d with another long made-up name" % i for i in range(2400)]
         cond = " OR ".join("name = '%s'" % n.replace("'", "''") for n in many)
         out = self.sql("EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM account "
-                       "WHERE %s AND name LIKE '%%e%%'" % cond).stdout
+                       "WHERE (%s) AND name LIKE '%%e%%'" % cond).stdout
         soql = [line for line in out.splitlines() if "Salesforce SOQL:" in line][0]
         self.assertNotIn("Somebody", soql)
         self.assertIn("LIKE", soql.split("FROM Account", 1)[1])   # the short one still sent
