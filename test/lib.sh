@@ -57,7 +57,16 @@ build_and_install() {
         echo "build produced warnings: failing"
         return 1
     fi
-    (cd "$ROOT" && $SUDO make -s ${copt:+COPT="$copt"} install >/dev/null)
+    (cd "$ROOT" && $SUDO make -s ${copt:+COPT="$copt"} install >/dev/null) || return 1
+    # the test-only module of the hostile-input test (test/fuzz), same flags
+    (cd "$ROOT/test/fuzz" && make -s clean >/dev/null 2>&1 || true)
+    out=$(cd "$ROOT/test/fuzz" && make -s ${copt:+COPT="$copt"} 2>&1) || { echo "$out"; return 1; }
+    if echo "$out" | grep -qi 'warning'; then
+        echo "$out"
+        echo "test/fuzz build produced warnings: failing"
+        return 1
+    fi
+    (cd "$ROOT/test/fuzz" && $SUDO make -s ${copt:+COPT="$copt"} install >/dev/null)
 }
 
 SFEMU_PID=
