@@ -21,6 +21,17 @@
  *   registers a reset callback that frees it), so nothing leaks across
  *   ereport(ERROR); a backend-wide counter of live documents lets tests
  *   prove it.
+ * - Requests safe to repeat (SfRequest.retryable: the token request,
+ *   describes, /limits, query pages) are retried on connection failures,
+ *   502/503/504, 429 and concurrency REQUEST_LIMIT_EXCEEDED, and on a 2xx
+ *   body that is not JSON (a truncated answer), with exponential backoff,
+ *   jitter and Retry-After, in interruptible waits.  A write is never sent
+ *   twice: it goes over a new connection (see http.c) and an answer lost
+ *   after it left makes the outcome unknown, which the caller reports.
+ * - Every API request counts against the statement's budget (max_api_calls
+ *   of the server and of the tables the statement touches, the smallest
+ *   wins) and is refused when the org's remaining daily allowance, as the
+ *   last Sforce-Limit-Info said, fell below api_reserve_percent.
  * - This is the one place where Salesforce errors become ereports:
  *   SfReportError maps errorCodes to SQLSTATEs and hints and shows
  *   Salesforce's own codes and messages in the detail.  After an aborted
@@ -36,23 +47,63 @@
 #include <curl/curl.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_foreign_server.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/json.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
 
 /* nesting allowed in a response (relationships and subqueries nest) */
 #define SF_JSON_MAX_DEPTH		128
 
 /* how much of a non-JSON error body (e.g. an HTML 503 page) to show */
 #define SF_MAX_RAW_DETAIL		200
+
+/*
+ * Retry waits: the first about SF_RETRY_BASE_MS, doubling, none longer than
+ * SF_RETRY_MAX_MS; a Retry-After longer than SF_RETRY_AFTER_MAX_S is not
+ * waited for (the statement fails and says so).
+ */
+#define SF_RETRY_BASE_MS		250
+#define SF_RETRY_MAX_MS			30000
+#define SF_RETRY_AFTER_MAX_S	60
+
+/*
+ * The longest request target (path and query string) sent as such: half of
+ * Salesforce's 16,384 bytes for the URI and the headers together, leaving
+ * the other half for the headers (the access token, the host).  A query
+ * whose target would be longer travels in the body of a Composite request.
+ */
+#define SF_MAX_REQUEST_TARGET	8192
+
+/*
+ * The API requests of the current statement, told apart by
+ * statement_timestamp(): every top-level statement a client sends starts a
+ * new count; functions and triggers run inside it count with it.
+ */
+typedef struct SfStatementBudget
+{
+	TimestampTz statement_start;
+	uint64		calls;			/* API requests sent by this statement */
+	int			table_limit;	/* smallest max_api_calls of its tables, 0:
+								 * none */
+} SfStatementBudget;
+
+static SfStatementBudget statement_budget;
 
 /* The connection cache: user mapping OID -> SfConnection. */
 static HTAB *ConnectionHash = NULL;
@@ -75,9 +126,11 @@ struct SfQueryCursor
 	char	   *soql;			/* for error context */
 	char	   *action;			/* "query Salesforce object \"Account\"" */
 	char	   *next_path;		/* the next page's path; NULL when done */
+	char	   *composite_body; /* first page through Composite, or NULL */
 	char	   *options_header; /* "Sforce-Query-Options: batchSize=N" */
 	int64		total_size;		/* -1 until the first page arrived */
 	uint64		requests;		/* API requests made for this query */
+	uint64		retries;		/* of which retries */
 	bool		done;
 };
 
@@ -106,7 +159,7 @@ static const SfErrorCodeMap error_code_map[] =
 	{"INVALID_QUERY_LOCATOR", ERRCODE_FDW_INVALID_HANDLE,
 	"The query's cursor on Salesforce is gone; run the statement again."},
 	{"QUERY_TIMEOUT", ERRCODE_FDW_ERROR,
-	"Add more selective conditions to the query."},
+	"Salesforce gave up on the query as too slow: narrow it with a more selective condition, filter on an indexed field (Id, Name, a lookup, an external id, CreatedDate or SystemModstamp), or read the object with the Bulk API."},
 	{"MALFORMED_QUERY", ERRCODE_FDW_ERROR, NULL},
 	{"INVALID_QUERY_FILTER_OPERATOR", ERRCODE_FDW_ERROR, NULL},
 	{"NUMBER_OUTSIDE_VALID_RANGE", ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, NULL},
@@ -162,6 +215,13 @@ static void append_status_detail(StringInfo buf, long status,
 								 json_object *body);
 static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
+static json_object *composite_query_page(SfQueryCursor *cursor,
+										 json_object *json);
+static const char *transient_failure(long status, json_object *json);
+static void charge_api_call(SfConnection *conn, const char *action);
+static bool parse_api_usage(const char *info, int64 *used, int64 *max);
+static void report_outcome_unknown(SfConnection *conn, const char *action)
+			pg_attribute_noreturn();
 static SfConnection *connection_for_server(const char *server_name);
 static json_object *fetch_limits(SfConnection *conn);
 static void limit_values(json_object *entry, Datum *values, bool *nulls);
@@ -382,10 +442,32 @@ authenticate(SfConnection *conn)
 	appendStringInfoString(&body, "&client_secret=");
 	append_urlencoded(&body, conn->opts.client_secret);
 
-	conn->token_requests++;
-	rc = SfHttpPerform(conn->http, "POST", url, headers, body.data,
-					   conn->opts.connect_timeout, conn->opts.request_timeout,
-					   &resp, conn->errbuf);
+	/* asking for a token again is harmless: transient failures are retried */
+	for (int attempt = 0;; attempt++)
+	{
+		const char *reason = NULL;
+
+		conn->token_requests++;
+		rc = SfHttpPerform(conn->http, "POST", url, headers, body.data,
+						   conn->opts.connect_timeout,
+						   conn->opts.request_timeout, 0, &resp, conn->errbuf);
+		if (rc == CURLE_ABORTED_BY_CALLBACK)
+			CHECK_FOR_INTERRUPTS();
+		if (rc != 0)
+			reason = conn->errbuf;
+		else if (resp.status == 502 || resp.status == 503 ||
+				 resp.status == 504 || resp.status == 429)
+			reason = psprintf("HTTP status %ld", resp.status);
+		if (reason == NULL ||
+			!SfRetryWait(conn, attempt, rc == 0 ? resp.retry_after : -1,
+						 reason, what))
+			break;
+		if (rc == 0)
+		{
+			explicit_bzero(resp.body.data, resp.body.len);
+			pfree(resp.body.data);
+		}
+	}
 	explicit_bzero(body.data, body.len);
 	if (rc != 0)
 		report_transport_error(conn, rc, what);
@@ -585,6 +667,15 @@ session_expired(json_object *json)
  * INVALID_SESSION_ID gets a new token and one retry.  Statuses other than
  * 2xx raise an error through SfReportError unless SF_REQ_RETURN_ERRORS is
  * set.  'action' completes "could not ..." in error messages.
+ *
+ * A request marked retryable is sent again after transient failures (see
+ * transient_failure), at most max_retries times.  Any other request that is
+ * not a GET is a write: it goes over a new connection, is repeated only
+ * when it provably never left (connection refused), and when its answer is
+ * lost after it left (connection dropped, truncated or unreadable 2xx
+ * body) the outcome is unknown: with SF_REQ_RETURN_ERRORS the function
+ * returns 0 and SfTransportError() tells what happened, so the caller can
+ * name the rows in flight; otherwise it raises that error itself.
  */
 int
 SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
@@ -593,6 +684,8 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 	SfHttpResponse resp;
 	json_object *json = NULL;
 	bool		retried = false;
+	bool		write = !req->retryable && strcmp(req->method, "GET") != 0;
+	int			attempt = 0;
 
 	if (json_out != NULL)
 		*json_out = NULL;
@@ -609,9 +702,12 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		int			rc;
 		bool		own_accept = false;
 		bool		own_content_type = false;
+		const char *reason = NULL;
 
 		if (conn->access_token == NULL)
 			authenticate(conn);
+
+		charge_api_call(conn, action);
 
 		url = request_url(conn, req->path, action);
 		if (req->headers != NULL)
@@ -642,13 +738,29 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		rc = SfHttpPerform(conn->http, req->method, url,
 						   (const char *const *) headers, req->body,
 						   conn->opts.connect_timeout,
-						   conn->opts.request_timeout, &resp, conn->errbuf);
+						   conn->opts.request_timeout,
+						   write ? SF_HTTP_FRESH_CONNECT : 0,
+						   &resp, conn->errbuf);
 		explicit_bzero(auth, strlen(auth));
 		pfree(auth);
 		pfree(headers);
 		pfree(url);
+		if (rc == CURLE_ABORTED_BY_CALLBACK)
+			CHECK_FOR_INTERRUPTS();
 		if (rc != 0)
+		{
+			/* a request that never left may go again, a write included */
+			if ((req->retryable || !resp.sent) &&
+				SfRetryWait(conn, attempt++, -1, conn->errbuf, action))
+				continue;
+			if (write && resp.sent)
+			{
+				if (flags & SF_REQ_RETURN_ERRORS)
+					return 0;
+				report_outcome_unknown(conn, action);
+			}
 			report_transport_error(conn, rc, action);
+		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
 
@@ -661,11 +773,31 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 			if (json == NULL)
 			{
 				if (resp.status >= 200 && resp.status < 300)
+				{
+					/* an answer cut short on the way is a transport failure */
+					if (req->retryable &&
+						SfRetryWait(conn, attempt++, -1,
+									"the response is not valid JSON", action))
+					{
+						pfree(resp.body.data);
+						continue;
+					}
+					if (write)
+					{
+						snprintf(conn->errbuf, sizeof(conn->errbuf),
+								 "the response (HTTP status %ld) is not valid JSON",
+								 resp.status);
+						pfree(resp.body.data);
+						if (flags & SF_REQ_RETURN_ERRORS)
+							return 0;
+						report_outcome_unknown(conn, action);
+					}
 					ereport(ERROR,
 							(errcode(ERRCODE_FDW_ERROR),
 							 errmsg("could not %s", action),
 							 errdetail("Salesforce returned a response that is not valid JSON (HTTP status %ld).",
 									   resp.status)));
+				}
 				json = raw_text_json(resp.body.data, resp.body.len, true);
 			}
 		}
@@ -678,6 +810,11 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 			retried = true;
 			continue;
 		}
+		if (req->retryable)
+			reason = transient_failure(resp.status, json);
+		if (reason != NULL &&
+			SfRetryWait(conn, attempt++, resp.retry_after, reason, action))
+			continue;
 		break;
 	}
 
@@ -688,6 +825,230 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 	if (json_out != NULL)
 		*json_out = json;
 	return (int) resp.status;
+}
+
+/*
+ * transient_failure
+ *		Why an answer to a request safe to repeat is worth retrying, or NULL
+ *		if it is not: 502, 503 and 504 (maintenance, a proxy), 429, and a
+ *		REQUEST_LIMIT_EXCEEDED that names a concurrency limit (the daily
+ *		TotalRequests limit is not cured by retrying).
+ */
+static const char *
+transient_failure(long status, json_object *json)
+{
+	if (status == 502 || status == 503 || status == 504 || status == 429)
+		return psprintf("HTTP status %ld", status);
+	if (status == 403 && json != NULL &&
+		json_object_is_type(json, json_type_array) &&
+		json_object_array_length(json) > 0)
+	{
+		json_object *first = json_object_array_get_idx(json, 0);
+		const char *code = json_get_string(first, "errorCode");
+		const char *message = json_get_string(first, "message");
+
+		if (code != NULL && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0 &&
+			message != NULL && strstr(message, "Concurrent") != NULL &&
+			strstr(message, "TotalRequests") == NULL)
+			return "REQUEST_LIMIT_EXCEEDED for concurrent requests";
+	}
+	return NULL;
+}
+
+/*
+ * SfRetryWait
+ *		Decide whether retry number 'attempt' (0 for the first) of a request
+ *		may happen and, if so, log it and wait: about SF_RETRY_BASE_MS times
+ *		2^attempt with jitter (half of it fixed, half random), at most
+ *		SF_RETRY_MAX_MS, or the server's Retry-After (seconds, -1 if none)
+ *		when that is longer.  Returns false (without waiting) when
+ *		max_retries are used up or Retry-After asks for more than
+ *		SF_RETRY_AFTER_MAX_S.  The wait ends early for a cancel, a
+ *		statement_timeout or a termination, which CHECK_FOR_INTERRUPTS()
+ *		then raises; postmaster death ends the backend.  'reason' and
+ *		'action' go into the log line; neither may hold a secret.
+ */
+bool
+SfRetryWait(SfConnection *conn, int attempt, int retry_after,
+			const char *reason, const char *action)
+{
+	long		wait_ms;
+	double		jitter;
+	TimestampTz end;
+
+	if (attempt >= conn->opts.max_retries ||
+		retry_after > SF_RETRY_AFTER_MAX_S)
+		return false;
+
+#if PG_VERSION_NUM >= 150000
+	jitter = pg_prng_double(&pg_global_prng_state);
+#else
+	jitter = (double) random() / ((double) MAX_RANDOM_VALUE + 1.0);
+#endif
+	wait_ms = SF_RETRY_BASE_MS << Min(attempt, 16);
+	wait_ms = Min(wait_ms, SF_RETRY_MAX_MS);
+	wait_ms = wait_ms / 2 + (long) (jitter * (wait_ms / 2));
+	if (retry_after >= 0)
+		wait_ms = Max(wait_ms, retry_after * 1000L);
+
+	conn->retry_count++;
+	ereport(LOG,
+			(errmsg("salesforce_fdw: retry %d of %d of a request to Salesforce server \"%s\" in %ld ms",
+					attempt + 1, conn->opts.max_retries, conn->server_name,
+					wait_ms),
+			 errdetail_internal("Could not %s: %s.", action, reason)));
+
+	end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+	for (;;)
+	{
+		long		left;
+
+		CHECK_FOR_INTERRUPTS();
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), end);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	CHECK_FOR_INTERRUPTS();
+	return true;
+}
+
+/*
+ * parse_api_usage
+ *		Read "api-usage=USED/MAX" from a Sforce-Limit-Info value.
+ */
+static bool
+parse_api_usage(const char *info, int64 *used, int64 *max)
+{
+	const char *p = strstr(info, "api-usage=");
+	char	   *end;
+
+	if (p == NULL)
+		return false;
+	p += strlen("api-usage=");
+	errno = 0;
+	*used = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != '/')
+		return false;
+	p = end + 1;
+	*max = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *max <= 0)
+		return false;
+	return true;
+}
+
+/*
+ * statement_budget_sync
+ *		Start a new count when a new statement began.
+ */
+static void
+statement_budget_sync(void)
+{
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+
+	if (statement_budget.statement_start != start)
+	{
+		statement_budget.statement_start = start;
+		statement_budget.calls = 0;
+		statement_budget.table_limit = 0;
+	}
+}
+
+/*
+ * SfLimitStatementApiCalls
+ *		A foreign table's max_api_calls (0: none) joins the limits of the
+ *		current statement: the smallest limit among the server's and the
+ *		tables' wins.
+ */
+void
+SfLimitStatementApiCalls(int limit)
+{
+	statement_budget_sync();
+	if (limit > 0 && (statement_budget.table_limit == 0 ||
+					  limit < statement_budget.table_limit))
+		statement_budget.table_limit = limit;
+}
+
+/*
+ * SfStatementApiCalls
+ *		API requests the current statement made so far.
+ */
+uint64
+SfStatementApiCalls(void)
+{
+	statement_budget_sync();
+	return statement_budget.calls;
+}
+
+/*
+ * charge_api_call
+ *		Count one API request against the statement's budget, or raise
+ *		configuration_limit_exceeded if it would exceed max_api_calls or
+ *		the org's remaining daily allowance (as the last response said) fell
+ *		below api_reserve_percent.
+ */
+static void
+charge_api_call(SfConnection *conn, const char *action)
+{
+	int			limit = conn->opts.max_api_calls;
+	int64		used;
+	int64		max;
+	bool		known;
+
+	statement_budget_sync();
+	if (statement_budget.table_limit > 0 &&
+		(limit == 0 || statement_budget.table_limit < limit))
+		limit = statement_budget.table_limit;
+	known = parse_api_usage(conn->limit_info, &used, &max);
+
+	if (limit > 0 && statement_budget.calls >= (uint64) limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not %s", action),
+				 errdetail("The statement made %llu API requests to Salesforce server \"%s\", as many as option \"max_api_calls\" allows; 0 remain.",
+						   (unsigned long long) statement_budget.calls,
+						   conn->server_name),
+				 errhint("Raise \"max_api_calls\" of the server or of the foreign tables, or make the statement read fewer pages.")));
+
+	if (conn->opts.api_reserve_percent > 0 && known &&
+		(max - used) * 100 < (int64) conn->opts.api_reserve_percent * max)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not %s", action),
+				 errdetail("The org of Salesforce server \"%s\" has %lld of its %lld daily API requests left, less than the %d%% kept in reserve by option \"api_reserve_percent\"; the statement made %llu API requests.",
+						   conn->server_name, (long long) Max(max - used, 0),
+						   (long long) max, conn->opts.api_reserve_percent,
+						   (unsigned long long) statement_budget.calls),
+				 errhint("Wait until the org's rolling 24-hour allowance frees up, or lower \"api_reserve_percent\".")));
+
+	statement_budget.calls++;
+}
+
+/*
+ * report_outcome_unknown
+ *		Raise the error for a write whose answer was lost after it left.
+ */
+static void
+report_outcome_unknown(SfConnection *conn, const char *action)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("could not %s: the outcome is unknown", action),
+			 errdetail_internal("The request reached Salesforce server \"%s\" but its answer was lost (%s); it was not sent again.",
+								conn->server_name, conn->errbuf),
+			 errhint("Check on Salesforce which records were written before running the statement again.")));
+}
+
+/*
+ * SfTransportError
+ *		curl's (or our) text for the last request that got no usable answer.
+ */
+const char *
+SfTransportError(SfConnection *conn)
+{
+	return conn->errbuf;
 }
 
 /*
@@ -1133,6 +1494,22 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 					 query_all ? "queryAll" : "query");
 	append_urlencoded(&path, pg_server_to_any(soql, strlen(soql), PG_UTF8));
 	cursor->next_path = path.data;
+	if (path.len > SF_MAX_REQUEST_TARGET)
+	{
+		StringInfoData body;
+
+		/*
+		 * Too long for a URI: the query goes as a GET subrequest in the body
+		 * of a Composite request (one API call); its nextRecordsUrl pages
+		 * are short again.
+		 */
+		initStringInfo(&body);
+		appendStringInfoString(&body, "{\"allOrNone\":false,\"compositeRequest\":[{\"method\":\"GET\",\"url\":");
+		escape_json(&body, path.data);
+		appendStringInfo(&body, ",\"referenceId\":\"query\",\"httpHeaders\":{\"Sforce-Query-Options\":\"batchSize=%d\"}}]}",
+						 fetch_size);
+		cursor->composite_body = body.data;
+	}
 
 	MemoryContextSwitchTo(oldcxt);
 	return cursor;
@@ -1166,6 +1543,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	MemoryContext oldcxt;
 	ErrorContextCallback errcallback;
 	uint64		before = cursor->conn->request_count;
+	uint64		retries_before = cursor->conn->retry_count;
 
 	if (cursor->done)
 		return NULL;
@@ -1176,6 +1554,14 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	req.method = "GET";
 	req.path = cursor->next_path;
 	req.headers = headers;
+	req.retryable = true;
+	if (cursor->composite_body != NULL)
+	{
+		/* the query does not fit in a URI: a GET subrequest of Composite */
+		req.method = "POST";
+		req.path = SalesforceApiPath(cursor->conn, "composite");
+		req.body = cursor->composite_body;
+	}
 
 	errcallback.callback = query_error_callback;
 	errcallback.arg = cursor;
@@ -1186,6 +1572,13 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	SalesforceRequest(cursor->conn, &req, 0, cursor->action, &json);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
+	cursor->retries += cursor->conn->retry_count - retries_before;
+	if (cursor->composite_body != NULL)
+	{
+		json = composite_query_page(cursor, json);
+		pfree(cursor->composite_body);
+		cursor->composite_body = NULL;
+	}
 
 	if (json == NULL || !json_object_is_type(json, json_type_object) ||
 		!json_object_object_get_ex(json, "records", &records) ||
@@ -1215,6 +1608,61 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 }
 
 /*
+ * composite_query_page
+ *		The query page inside a Composite answer of one GET subrequest; a
+ *		failed subrequest raises its error as a direct query would.
+ */
+static json_object *
+composite_query_page(SfQueryCursor *cursor, json_object *json)
+{
+	json_object *results;
+	json_object *sub;
+	json_object *val;
+	json_object *body = NULL;
+	int			status;
+
+	if (json == NULL || !json_object_is_type(json, json_type_object) ||
+		!json_object_object_get_ex(json, "compositeResponse", &results) ||
+		!json_object_is_type(results, json_type_array) ||
+		json_object_array_length(results) != 1 ||
+		(sub = json_object_array_get_idx(results, 0)) == NULL ||
+		!json_object_object_get_ex(sub, "httpStatusCode", &val))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not %s", cursor->action),
+				 errdetail("Expected a \"compositeResponse\" array of 1 item.")));
+	status = json_object_get_int(val);
+	(void) json_object_object_get_ex(sub, "body", &body);
+	if (status < 200 || status >= 300)
+		SfReportError(cursor->conn, status, body, cursor->action);
+	return body;
+}
+
+/*
+ * SfSoqlNeedsComposite
+ *		Would the query's request target exceed SF_MAX_REQUEST_TARGET bytes
+ *		(percent-encoded, in UTF-8)?  Such a query's first page is fetched
+ *		through Composite; EXPLAIN says so.
+ */
+bool
+SfSoqlNeedsComposite(const char *soql)
+{
+	const char *utf8 = pg_server_to_any(soql, strlen(soql), PG_UTF8);
+	size_t		len = strlen("/services/data/v66.0/queryAll?q=");
+
+	for (const unsigned char *p = (const unsigned char *) utf8; *p; p++)
+	{
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+			*p == '_' || *p == '~')
+			len += 1;
+		else
+			len += 3;
+	}
+	return len > SF_MAX_REQUEST_TARGET;
+}
+
+/*
  * SfQueryTotalSize
  *		The query's totalSize (all matching rows; for COUNT() the count), or
  *		-1 before the first page was fetched.
@@ -1234,6 +1682,16 @@ uint64
 SfQueryRequests(SfQueryCursor *cursor)
 {
 	return cursor->requests;
+}
+
+/*
+ * SfQueryRetries
+ *		Retries among the requests of this query so far.
+ */
+uint64
+SfQueryRetries(SfQueryCursor *cursor)
+{
+	return cursor->retries;
 }
 
 /*
@@ -1284,6 +1742,7 @@ fetch_limits(SfConnection *conn)
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.path = SalesforceApiPath(conn, "limits");
+	req.retryable = true;
 	action = psprintf("read the limits of Salesforce server \"%s\"",
 					  conn->server_name);
 	SalesforceRequest(conn, &req, 0, action, &json);
@@ -1449,7 +1908,8 @@ salesforce_api_usage(PG_FUNCTION_ARGS)
  *		One row per cached connection of this backend: server_name,
  *		user_mapping, has_token, api_requests, token_requests, the
  *		backend-wide count of live json-c documents (0 between statements
- *		unless something leaks), and the last Sforce-Limit-Info value.
+ *		unless something leaks), the last Sforce-Limit-Info value and the
+ *		requests retried.
  */
 Datum
 salesforce_connection_stats(PG_FUNCTION_ARGS)
@@ -1465,8 +1925,8 @@ salesforce_connection_stats(PG_FUNCTION_ARGS)
 	hash_seq_init(&scan, ConnectionHash);
 	while ((conn = (SfConnection *) hash_seq_search(&scan)) != NULL)
 	{
-		Datum		values[7];
-		bool		nulls[7];
+		Datum		values[8];
+		bool		nulls[8];
 
 		memset(nulls, 0, sizeof(nulls));
 		if (conn->server_name != NULL)
@@ -1483,6 +1943,7 @@ salesforce_connection_stats(PG_FUNCTION_ARGS)
 			values[6] = CStringGetTextDatum(conn->limit_info);
 		else
 			nulls[6] = true;
+		values[7] = Int64GetDatum((int64) conn->retry_count);
 		tuplestore_putvalues(tupstore, tupdesc, values, nulls);
 	}
 

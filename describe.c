@@ -499,6 +499,7 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 	appendStringInfo(&resource, "/sobjects/%s/describe", name);
 	MemSet(&req, 0, sizeof(req));
 	req.method = "GET";
+	req.retryable = true;
 	req.path = SalesforceApiPath(conn, resource.data);
 	action = psprintf("describe Salesforce object \"%s\"", name);
 
@@ -569,6 +570,7 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 
 	MemSet(&req, 0, sizeof(req));
 	req.method = "POST";
+	req.retryable = true;
 	req.path = SalesforceApiPath(conn, "/composite");
 	req.body = payload;
 	req.content_type = "application/json";
@@ -761,6 +763,7 @@ SfDescribeGlobal(SfConnection *conn)
 	oldcxt = MemoryContextSwitchTo(work_cxt);
 	MemSet(&req, 0, sizeof(req));
 	req.method = "GET";
+	req.retryable = true;
 	req.path = SalesforceApiPath(conn, "/sobjects");
 	status = SalesforceRequest(conn, &req, 0, "list the Salesforce objects",
 							   &body);

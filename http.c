@@ -19,6 +19,11 @@
  * - A pending cancel (Ctrl-C, statement_timeout) or termination aborts the
  *   transfer within SF_HTTP_POLL_MS; the caller then runs
  *   CHECK_FOR_INTERRUPTS() so PostgreSQL's own error wins.
+ * - A request that must not be sent twice (a write) goes over a new
+ *   connection (SF_HTTP_FRESH_CONNECT): libcurl silently resends a request
+ *   once when a reused keep-alive connection closes without answering, and
+ *   it does so only for reused connections.  On a new connection a lost
+ *   answer is reported, never repaired by resending.
  * - TLS peer and host verification stay on; redirects are not followed (a
  *   redirect would carry the Authorization header elsewhere); only http and
  *   https are allowed.  Nothing is logged: headers hold the access token and
@@ -50,6 +55,7 @@ struct SfHttp
 	size_t		body_cap;
 	bool		body_too_large;
 	char	   *limit_info;		/* malloc'd Sforce-Limit-Info value */
+	int			retry_after;	/* Retry-After seconds, -1 if none */
 };
 
 StaticAssertDecl(SF_CURL_ERROR_SIZE >= CURL_ERROR_SIZE,
@@ -158,13 +164,16 @@ SfHttpDestroy(SfHttp *http)
  * status, body and Sforce-Limit-Info in 'resp' (palloc'd in the current
  * context); otherwise a CURLcode with a message in 'errbuf' (which must have
  * CURL_ERROR_SIZE bytes and stay valid for the call), and 'resp' holds an
- * empty body.  CURLE_ABORTED_BY_CALLBACK means a cancel or termination is
+ * empty body; resp->sent then says whether any byte of the request left
+ * (false: connection refused, name not resolved, connect timed out, so the
+ * server cannot have seen it).  With SF_HTTP_FRESH_CONNECT the request goes
+ * over a new connection (see the file header).  CURLE_ABORTED_BY_CALLBACK means a cancel or termination is
  * pending: the caller must clean up and then CHECK_FOR_INTERRUPTS().
  */
 int
 SfHttpPerform(SfHttp *http, const char *method, const char *url,
 			  const char *const *headers, const char *body,
-			  long connect_timeout, long request_timeout,
+			  long connect_timeout, long request_timeout, int flags,
 			  SfHttpResponse *resp, char *errbuf)
 {
 	CURL	   *easy = http->easy;
@@ -178,6 +187,8 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 	resp->status = 0;
 	initStringInfo(&resp->body);
 	resp->limit_info = NULL;
+	resp->retry_after = -1;
+	resp->sent = false;
 	errbuf[0] = '\0';
 	reset_buffers(http);
 
@@ -213,6 +224,8 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, connect_timeout);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT, request_timeout);
+	curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT,
+					 (flags & SF_HTTP_FRESH_CONNECT) ? 1L : 0L);
 
 	/*
 	 * The handle is reused, so every request sets its method from scratch:
@@ -307,6 +320,15 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (added)
+	{
+		long		request_size = 0;
+
+		/* bytes of request headers written to the server */
+		if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size) != CURLE_OK ||
+			request_size != 0)
+			resp->sent = true;
+	}
 
 done:
 	/* an unfinished transfer's connection is closed, not pooled */
@@ -334,6 +356,7 @@ done:
 								   (int) http->body_len);
 		if (http->limit_info != NULL)
 			resp->limit_info = pstrdup(http->limit_info);
+		resp->retry_after = http->retry_after;
 	}
 	else
 		resp->status = 0;
@@ -359,6 +382,7 @@ reset_buffers(SfHttp *http)
 	http->body_too_large = false;
 	free(http->limit_info);
 	http->limit_info = NULL;
+	http->retry_after = -1;
 }
 
 /*
@@ -398,8 +422,9 @@ write_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /*
  * write_header
- *		curl header callback: keep the Sforce-Limit-Info value of the final
- *		response (a status line starts a new response, e.g. after a 100).
+ *		curl header callback: keep the Sforce-Limit-Info and Retry-After
+ *		(seconds; an HTTP date is ignored) values of the final response (a
+ *		status line starts a new response, e.g. after a 100).
  */
 static size_t
 write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -408,11 +433,34 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t		n = size * nmemb;
 	static const char name[] = "sforce-limit-info:";
 	size_t		namelen = sizeof(name) - 1;
+	static const char retry_name[] = "retry-after:";
+	size_t		retry_len = sizeof(retry_name) - 1;
 
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
 	{
 		free(http->limit_info);
 		http->limit_info = NULL;
+		http->retry_after = -1;
+	}
+	else if (n > retry_len && pg_strncasecmp(ptr, retry_name, retry_len) == 0)
+	{
+		const char *v = ptr + retry_len;
+		const char *end = ptr + n;
+		int			seconds = 0;
+		bool		digits = false;
+
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		for (; v < end && *v >= '0' && *v <= '9'; v++)
+		{
+			digits = true;
+			if (seconds < 1000000)
+				seconds = seconds * 10 + (*v - '0');
+		}
+		while (v < end && (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n'))
+			v++;
+		if (digits && v == end)
+			http->retry_after = seconds;
 	}
 	else if (n > namelen && pg_strncasecmp(ptr, name, namelen) == 0)
 	{

@@ -178,6 +178,8 @@ static bool insert_needs_result(ResultRelInfo *rinfo);
 static bool queue_row(SfModifyState *fm, TupleTableSlot *slot,
 					  const char *id);
 static void flush_batch(SfModifyState *fm);
+static bool only_lock_failures(json_object *results, int nrecords);
+static void report_outcome_unknown(SfModifyState *fm) pg_attribute_noreturn();
 static void check_results(SfModifyState *fm, json_object *results);
 static void report_record_failure(SfModifyState *fm, int index,
 								  json_object *error, int64 committed)
@@ -772,6 +774,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	if (explain_only)
 		return fm;
 
+	SfLimitStatementApiCalls(opts.max_api_calls);
 	fm->conn = GetSalesforceConnection(
 									   GetUserMapping(modify_user_id(estate, rinfo),
 													  GetForeignTable(RelationGetRelid(rel))->serverid));
@@ -1222,12 +1225,33 @@ flush_batch(SfModifyState *fm)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	status = SalesforceRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS, action,
-							   &results);
-	fm->requests++;
+	/*
+	 * An upsert by external id may be sent again: a second run finds the
+	 * records the first one created.  Inserts, updates and deletes are
+	 * writes that are never sent twice (connection.c).
+	 */
+	req.retryable = fm->upsert_field != NULL;
+	for (int attempt = 0;; attempt++)
+	{
+		status = SalesforceRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
+								   action, &results);
+		fm->requests++;
+
+		/*
+		 * An allOrNone request refused because a record was locked wrote
+		 * nothing: Salesforce asks clients to retry lock errors.
+		 */
+		if (status / 100 == 2 && fm->all_or_none &&
+			only_lock_failures(results, fm->nrecords) &&
+			SfRetryWait(fm->conn, attempt, -1, "UNABLE_TO_LOCK_ROW", action))
+			continue;
+		break;
+	}
 
 	error_context_stack = errcallback.previous;
 
+	if (status == 0)
+		report_outcome_unknown(fm);
 	if (status < 200 || status >= 300)
 		report_request_failure(fm, status, results);
 	check_results(fm, results);
@@ -1238,6 +1262,83 @@ flush_batch(SfModifyState *fm)
 	fm->nrecords = 0;
 	fm->records.data = NULL;
 	MemoryContextReset(fm->batch_cxt);
+}
+
+/*
+ * only_lock_failures
+ *		Did every record of an allOrNone answer fail, at least one with
+ *		UNABLE_TO_LOCK_ROW and the others only rolled back because of it?
+ *		Then nothing of the request was written.
+ */
+static bool
+only_lock_failures(json_object *results, int nrecords)
+{
+	bool		locked = false;
+
+	if (results == NULL || !json_object_is_type(results, json_type_array) ||
+		(int) json_object_array_length(results) != nrecords)
+		return false;
+	for (int i = 0; i < nrecords; i++)
+	{
+		json_object *item = json_object_array_get_idx(results, i);
+		json_object *v;
+		json_object *code;
+		const char *text;
+
+		if (item == NULL ||
+			(json_object_object_get_ex(item, "success", &v) &&
+			 json_object_get_boolean(v)) ||
+			!json_object_object_get_ex(item, "errors", &v) ||
+			!json_object_is_type(v, json_type_array) ||
+			json_object_array_length(v) == 0 ||
+			!json_object_object_get_ex(json_object_array_get_idx(v, 0),
+									   "statusCode", &code) ||
+			(text = json_object_get_string(code)) == NULL)
+			return false;
+		if (strcmp(text, "UNABLE_TO_LOCK_ROW") == 0)
+			locked = true;
+		else if (strcmp(text, "ALL_OR_NONE_OPERATION_ROLLED_BACK") != 0)
+			return false;
+	}
+	return locked;
+}
+
+/*
+ * report_outcome_unknown
+ *		ERROR for a batch whose request reached Salesforce but whose answer
+ *		was lost: it was not sent again, so its records may or may not be
+ *		written.
+ */
+static void
+report_outcome_unknown(SfModifyState *fm)
+{
+	StringInfoData rows;
+
+	initStringInfo(&rows);
+	for (int i = 0; i < fm->nrecords; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&rows, ", ");
+		if (i == 20 && fm->nrecords > 21)
+		{
+			appendStringInfo(&rows, "... " INT64_FORMAT,
+							 fm->positions[fm->nrecords - 1]);
+			break;
+		}
+		appendStringInfo(&rows, INT64_FORMAT, fm->positions[i]);
+		if (fm->ids[i] != NULL)
+			appendStringInfo(&rows, " (Id %s)", fm->ids[i]);
+	}
+
+	ereport(ERROR,
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("the outcome of a write to Salesforce object \"%s\" is unknown",
+					fm->sobject),
+			 errdetail_internal("The request for rows %s (%d records, %s) reached Salesforce but its answer was lost (%s); it was not sent again. Records of this statement written before it: " INT64_FORMAT ".",
+								rows.data, fm->nrecords,
+								operation_verb(fm),
+								SfTransportError(fm->conn), fm->written),
+			 errhint("Check on Salesforce whether those records were written before running the statement again.")));
 }
 
 /*

@@ -60,6 +60,9 @@ static const SfOption sf_options[] = {
 	{"fetch_size", ForeignServerRelationId},
 	{"batch_size", ForeignServerRelationId},
 	{"all_or_none", ForeignServerRelationId},
+	{"max_retries", ForeignServerRelationId},
+	{"max_api_calls", ForeignServerRelationId},
+	{"api_reserve_percent", ForeignServerRelationId},
 	/* user mapping: credentials override the server's */
 	{"client_id", UserMappingRelationId},
 	{"client_secret", UserMappingRelationId},
@@ -70,6 +73,7 @@ static const SfOption sf_options[] = {
 	{"batch_size", ForeignTableRelationId},
 	{"all_or_none", ForeignTableRelationId},
 	{"upsert_field", ForeignTableRelationId},
+	{"max_api_calls", ForeignTableRelationId},
 	/* column */
 	{"field", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -222,6 +226,12 @@ check_option_value(DefElem *def)
 		(void) SfParseIntOption(def, SF_MIN_FETCH_SIZE, SF_MAX_FETCH_SIZE);
 	else if (strcmp(name, "batch_size") == 0)
 		(void) SfParseIntOption(def, SF_MIN_BATCH_SIZE, SF_MAX_BATCH_SIZE);
+	else if (strcmp(name, "max_retries") == 0)
+		(void) SfParseIntOption(def, 0, SF_MAX_RETRIES);
+	else if (strcmp(name, "max_api_calls") == 0)
+		(void) SfParseIntOption(def, 1, INT_MAX);
+	else if (strcmp(name, "api_reserve_percent") == 0)
+		(void) SfParseIntOption(def, 0, 100);
 	else if (strcmp(name, "query_all") == 0 ||
 			 strcmp(name, "all_or_none") == 0)
 		(void) SfParseBoolOption(def);
@@ -566,6 +576,7 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 	opts->connect_timeout = SF_DEFAULT_CONNECT_TIMEOUT;
 	opts->request_timeout = SF_DEFAULT_REQUEST_TIMEOUT;
 	opts->fetch_size = SF_DEFAULT_FETCH_SIZE;
+	opts->max_retries = SF_DEFAULT_MAX_RETRIES;
 
 	foreach(lc, server->options)
 	{
@@ -586,6 +597,12 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 		else if (strcmp(def->defname, "fetch_size") == 0)
 			opts->fetch_size = SfParseIntOption(def, SF_MIN_FETCH_SIZE,
 												SF_MAX_FETCH_SIZE);
+		else if (strcmp(def->defname, "max_retries") == 0)
+			opts->max_retries = SfParseIntOption(def, 0, SF_MAX_RETRIES);
+		else if (strcmp(def->defname, "max_api_calls") == 0)
+			opts->max_api_calls = SfParseIntOption(def, 1, INT_MAX);
+		else if (strcmp(def->defname, "api_reserve_percent") == 0)
+			opts->api_reserve_percent = SfParseIntOption(def, 0, 100);
 	}
 
 	if (user != NULL)
@@ -651,6 +668,7 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 	opts->batch_size = SF_DEFAULT_BATCH_SIZE;
 	opts->all_or_none = true;
 	opts->upsert_field = NULL;
+	opts->max_api_calls = 0;
 
 	foreach(lc, server->options)
 		(void) apply_shared_table_option((DefElem *) lfirst(lc), opts);
@@ -667,6 +685,8 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 			opts->query_all = SfParseBoolOption(def);
 		else if (strcmp(def->defname, "upsert_field") == 0)
 			opts->upsert_field = pstrdup(defGetString(def));
+		else if (strcmp(def->defname, "max_api_calls") == 0)
+			opts->max_api_calls = SfParseIntOption(def, 1, INT_MAX);
 	}
 
 	if (opts->sobject == NULL)

@@ -143,6 +143,7 @@ typedef struct SfScanState
 	size_t		next_record;
 	bool		eof;			/* the last page has been consumed */
 	uint64		closed_requests;	/* requests of cursors closed by rescans */
+	uint64		closed_retries; /* retries among them */
 	char	   *last_soql;		/* the SOQL last sent */
 	bool		row_returned;	/* the current query gave a row */
 	bool	   *is_count;		/* aggregate mode: [column] is a count */
@@ -294,6 +295,7 @@ sobject_record_count(UserMapping *user, const char *sobject)
 	conn = GetSalesforceConnection(user);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
+	req.retryable = true;
 	req.path = psprintf("%s?sObjects=%s",
 						SalesforceApiPath(conn, "limits/recordCount"), sobject);
 	action = psprintf("read the record count of Salesforce object \"%s\"",
@@ -1472,6 +1474,13 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	table = GetForeignTable(rte->relid);
 	user = GetUserMapping(userid, table->serverid);
 	fsstate->conn = GetSalesforceConnection(user);
+	foreach(lc1, table->options)
+	{
+		DefElem    *def = (DefElem *) lfirst(lc1);
+
+		if (strcmp(def->defname, "max_api_calls") == 0)
+			SfLimitStatementApiCalls(SfParseIntOption(def, 1, INT_MAX));
+	}
 
 	fsstate->soql = strVal(list_nth(fdw_private, SfScanPrivateSoql));
 	fsstate->sobject = strVal(list_nth(fdw_private, SfScanPrivateSObject));
@@ -1959,6 +1968,7 @@ sfIterateForeignScan(ForeignScanState *node)
 				if (fsstate->cursor != NULL)
 				{
 					fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+					fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 					SfQueryClose(fsstate->cursor);
 					fsstate->cursor = NULL;
 				}
@@ -2220,6 +2230,7 @@ aggregate_locally(SfScanState *fsstate)
 		}
 	}
 	fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+	fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 	SfQueryClose(fsstate->cursor);
 	fsstate->cursor = NULL;
 	fsstate->eof = true;
@@ -2274,6 +2285,7 @@ close_cursor(SfScanState *fsstate)
 	if (fsstate->cursor != NULL)
 	{
 		fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
+		fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
 		SfQueryClose(fsstate->cursor);
 		fsstate->cursor = NULL;
 	}
@@ -2326,10 +2338,16 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	SfScanState *fsstate = (SfScanState *) node->fdw_state;
 
 	if (es->verbose)
-		ExplainPropertyText("Salesforce SOQL",
-							strVal(list_nth(fsplan->fdw_private,
-											SfScanPrivateSoql)),
-							es);
+	{
+		const char *soql = strVal(list_nth(fsplan->fdw_private,
+										   SfScanPrivateSoql));
+
+		ExplainPropertyText("Salesforce SOQL", soql, es);
+		if (SfSoqlNeedsComposite(soql))
+			ExplainPropertyText("Salesforce request",
+								"Composite (the query does not fit in a URI)",
+								es);
+	}
 
 	if (es->verbose && fsstate != NULL && fsstate->last_soql != NULL &&
 		strcmp(fsstate->last_soql,
@@ -2339,14 +2357,23 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	if (es->analyze)
 	{
 		uint64		requests = 0;
+		uint64		retries = 0;
 
 		if (fsstate != NULL)
 		{
 			requests = fsstate->closed_requests;
+			retries = fsstate->closed_retries;
 			if (fsstate->cursor != NULL)
+			{
 				requests += SfQueryRequests(fsstate->cursor);
+				retries += SfQueryRetries(fsstate->cursor);
+			}
 		}
 		ExplainPropertyInteger("Salesforce API requests", NULL,
 							   (int64) requests, es);
+		/* only when there were some: fault-free plans stay as they were */
+		if (retries > 0)
+			ExplainPropertyInteger("Salesforce retries", NULL,
+								   (int64) retries, es);
 	}
 }

@@ -45,6 +45,8 @@
 #define SF_DEFAULT_BATCH_SIZE		200		/* records per sObject Collections call */
 #define SF_MIN_BATCH_SIZE			1
 #define SF_MAX_BATCH_SIZE			200
+#define SF_DEFAULT_MAX_RETRIES		3		/* retries of a request safe to repeat */
+#define SF_MAX_RETRIES				10
 
 /* PostgreSQL version shims (13 through 18 build from the same sources) */
 #if PG_VERSION_NUM < 130000
@@ -163,6 +165,9 @@ typedef struct SfConnOptions
 	int			connect_timeout;	/* seconds */
 	int			request_timeout;	/* seconds, for one HTTP request */
 	int			fetch_size;		/* records per query page */
+	int			max_retries;	/* retries of a request safe to repeat */
+	int			max_api_calls;	/* API requests per statement, 0: no limit */
+	int			api_reserve_percent;	/* share of the daily allowance kept */
 } SfConnOptions;
 
 /* Options of one foreign table, resolved (defaults applied). */
@@ -177,6 +182,8 @@ typedef struct SfTableOptions
 								 * server) */
 	char	   *upsert_field;	/* INSERT upserts by this external id field,
 								 * or NULL */
+	int			max_api_calls;	/* the table's own per-statement API request
+								 * limit, 0 if unset (the server's applies) */
 } SfTableOptions;
 
 /*
@@ -187,7 +194,12 @@ typedef struct SfHttpResponse
 	long		status;			/* HTTP status, 0 if no response */
 	StringInfoData body;		/* raw body (decoded if it was gzip'd) */
 	char	   *limit_info;		/* Sforce-Limit-Info header or NULL */
+	int			retry_after;	/* Retry-After in seconds, -1 if none */
+	bool		sent;			/* did any byte of the request leave? */
 } SfHttpResponse;
+
+/* Flags for SfHttpPerform */
+#define SF_HTTP_FRESH_CONNECT	0x01	/* never over a reused connection */
 
 /* Size of a curl error buffer (CURL_ERROR_SIZE; http.c checks it). */
 #define SF_CURL_ERROR_SIZE			256
@@ -213,6 +225,7 @@ typedef struct SfConnection
 	SfHttp	   *http;
 	uint64		request_count;	/* API requests made by this backend */
 	uint64		token_requests; /* token requests made by this backend */
+	uint64		retry_count;	/* requests retried by this backend */
 	bool		invalidated;	/* options changed: re-read before use */
 	/* private to connection.c */
 	MemoryContext cxt;			/* holds the strings above; reset on re-read */
@@ -239,6 +252,8 @@ typedef struct SfRequest
 	const char *body;
 	const char *content_type;	/* default "application/json" with a body */
 	const char *const *headers;
+	bool		retryable;		/* safe to send again (a read); a request that
+								 * is neither this nor a GET is a write */
 } SfRequest;
 
 /* Opaque cursor over the pages of one SOQL query (connection.c). */
@@ -428,7 +443,7 @@ extern void SfHttpDestroy(SfHttp *http);
 extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
-						  SfHttpResponse *resp, char *errbuf);
+						  int flags, SfHttpResponse *resp, char *errbuf);
 
 /*
  * in connection.c: authentication, the connection cache, requests with
@@ -445,6 +460,12 @@ extern void SfReportError(SfConnection *conn, int status, json_object *body,
 extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
 extern void SfAppendRemoteText(StringInfo buf, const char *s);
 extern int64 SfJsonLiveDocuments(void);
+extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
+						const char *reason, const char *action);
+extern const char *SfTransportError(SfConnection *conn);
+extern void SfLimitStatementApiCalls(int limit);
+extern uint64 SfStatementApiCalls(void);
+extern bool SfSoqlNeedsComposite(const char *soql);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
@@ -453,6 +474,7 @@ extern json_object *SfQueryNextPage(SfQueryCursor *cursor,
 									MemoryContext page_cxt);
 extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
 extern uint64 SfQueryRequests(SfQueryCursor *cursor);
+extern uint64 SfQueryRetries(SfQueryCursor *cursor);
 extern void SfQueryClose(SfQueryCursor *cursor);
 
 /*

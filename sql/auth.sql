@@ -120,7 +120,8 @@ SELECT count(*) FROM auth_account;
 \! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 400, "body": {"error": "inactive_user", "error_description": "user is inactive"}}'
 SELECT count(*) FROM auth_account;
 -- the token endpoint down for maintenance (an HTML page)
-\! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 503, "body": "<html>\n<head><title>Maintenance</title></head>\n<body><h1>Service   Unavailable</h1></body></html>"}'
+-- refused four times: the first try and max_retries (3) retries
+\! test/emuctl fault '{"times": 4, "method": "POST", "path": "/services/oauth2/token", "status": 503, "body": "<html>\n<head><title>Maintenance</title></head>\n<body><h1>Service   Unavailable</h1></body></html>"}'
 SELECT count(*) FROM auth_account;
 -- an instance URL that would send the token in clear text
 \! test/emuctl fault '{"method": "POST", "path": "/services/oauth2/token", "status": 200, "body": {"access_token": "00DRO0000000001!fake", "instance_url": "http://salesforce.example.com", "token_type": "Bearer"}}'
@@ -134,10 +135,12 @@ SELECT * FROM salesforce_api_usage('auth_sf');
 
 -- Salesforce unavailable: an HTML 503 page, shortened in the detail.
 \! test/emuctl limits 15000 100
-\! test/emuctl fault '{"method": "GET", "path": "/query", "status": 503, "body": "<!DOCTYPE html>\n<html><head><title>Down for Maintenance</title></head>\n<body><p>salesforce.com is down for maintenance. We apologize for any inconvenience. This is a long page whose text goes on and on, longer than anybody wants to read in an error message, so the extension shortens it.</p></body></html>"}'
+-- refused four times: the first try and max_retries (3) retries
+\! test/emuctl fault '{"times": 4, "method": "GET", "path": "/query", "status": 503, "body": "<!DOCTYPE html>\n<html><head><title>Down for Maintenance</title></head>\n<body><p>salesforce.com is down for maintenance. We apologize for any inconvenience. This is a long page whose text goes on and on, longer than anybody wants to read in an error message, so the extension shortens it.</p></body></html>"}'
 SELECT count(*) FROM auth_account;
 -- the same as JSON
-\! test/emuctl fault '{"method": "GET", "path": "/query", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "Server is temporarily unavailable"}]}'
+-- refused four times: the first try and max_retries (3) retries
+\! test/emuctl fault '{"times": 4, "method": "GET", "path": "/query", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "Server is temporarily unavailable"}]}'
 SELECT count(*) FROM auth_account;
 
 -- Every error of the array, with its fields; text beyond ASCII intact.

@@ -279,7 +279,8 @@ INSERT INTO dml_t (name, qty) VALUES ('validated', -1);
 \! test/emuctl fault '{"method": "POST", "path": "/composite/sobjects$", "status": 200, "times": 1, "body": [{"success": false, "errors": [{"statusCode": "INSUFFICIENT_ACCESS_OR_READONLY", "message": "insufficient access rights on object id", "fields": []}]}]}'
 INSERT INTO dml_t (name) VALUES ('no access');
 \echo :LAST_ERROR_SQLSTATE
-\! test/emuctl fault '{"method": "DELETE", "path": "/composite/sobjects", "status": 200, "times": 1, "body": [{"id": "a0D000000000001AAA", "success": false, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access to this record", "fields": []}]}]}'
+-- refused four times: the first try and max_retries (3) retries
+\! test/emuctl fault '{"method": "DELETE", "path": "/composite/sobjects", "status": 200, "times": 4, "body": [{"id": "a0D000000000001AAA", "success": false, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access to this record", "fields": []}]}]}'
 DELETE FROM dml_t WHERE name = 'dup';
 \echo :LAST_ERROR_SQLSTATE
 -- a request refused as a whole

@@ -109,7 +109,8 @@ IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err
   OPTIONS (nameing 'snake');
 -- Salesforce fails the Composite request: nothing is created
-\! test/emuctl fault '{"method": "POST", "path": "/composite$", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "The server is down for maintenance."}], "times": 1}'
+-- refused four times: the first try and max_retries (3) retries
+\! test/emuctl fault '{"method": "POST", "path": "/composite$", "status": 503, "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "The server is down for maintenance."}], "times": 4}'
 IMPORT FOREIGN SCHEMA salesforce FROM SERVER imp_srv INTO imp_err;
 \! test/emuctl clear-faults
 -- a table that exists already: PostgreSQL's own error

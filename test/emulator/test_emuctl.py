@@ -96,6 +96,14 @@ class EmuctlTest(unittest.TestCase):
         self.assertEqual(self.emu.get(API + "/limits", token=self.emu.token(True))[0], 200)
         bad = self.ctl("fault", "{not json", ok=False)
         self.assertNotEqual(bad.returncode, 0)
+        bad = self.ctl("fault", '{"drop": "sometimes"}', ok=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn('drop', bad.stderr)
+        self.ctl("fault", '{"path": "/limits$", "skip": 1, "drop": "after"}')
+        self.assertEqual(self.emu.get(API + "/limits", token=self.emu.token(True))[0], 200)
+        self.ctl("fault", '{"path": "/limits$", "truncate": 5}')
+        self.ctl("clear-faults")
+        self.assertEqual(self.emu.get(API + "/limits")[0], 200)
 
     def test_raw(self):
         self.ctl("define", self.file("w.json", WIDGET))

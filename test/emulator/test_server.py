@@ -687,6 +687,97 @@ class FaultAndLogTest(unittest.TestCase):
         self.assertEqual(self.emu.get(API + "/limits")[0], 200)
         self.assertEqual([e["status"] for e in self.emu.requests()], [200, 0, 200])
 
+    def _raw(self, method, path, body=None):
+        """(response or the exception raised, connection) on a new connection."""
+        conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=10)
+        headers = {"Authorization": "Bearer " + self.emu.token()}
+        if body is not None:
+            body = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=body, headers=headers)
+        try:
+            return conn.getresponse(), conn
+        except (http.client.HTTPException, ConnectionError) as e:
+            return e, conn
+
+    def test_drop_after_carries_the_request_out(self):
+        self.emu.control("POST", "faults", {"method": "POST", "path": "/composite/sobjects$",
+                                            "drop": "after"})
+        rows = {"allOrNone": False, "records": [{"attributes": {"type": "Widget__c"},
+                                                 "Name": "N%d" % i} for i in range(3)]}
+        resp, conn = self._raw("POST", API + "/composite/sobjects", rows)
+        conn.close()
+        self.assertIsInstance(resp, (http.client.RemoteDisconnected, ConnectionError))
+        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 3)
+        self.assertEqual([(e["status"], e["fault"]) for e in self.emu.requests()],
+                         [(0, "drop-after")])
+        # "drop": true and "before" carry nothing out
+        for drop in (True, "before"):
+            self.emu.control("POST", "faults", {"method": "POST", "drop": drop})
+            resp, conn = self._raw("POST", API + "/composite/sobjects", rows)
+            conn.close()
+            self.assertIsInstance(resp, (http.client.RemoteDisconnected, ConnectionError))
+        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 3)
+        self.assertEqual(self.emu.post(API + "/composite/sobjects", rows)[0], 200)
+        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 6)
+
+    def test_truncate(self):
+        make_org(self.emu, widgets=50)
+        self.emu.token()
+        self.emu.clear_log()
+        self.emu.control("POST", "faults", {"path": "/query", "truncate": 100})
+        resp, conn = self._raw("GET", API + "/query?q=" + urllib.parse.quote("SELECT Name FROM Widget__c"))
+        self.assertEqual(resp.status, 200)
+        length = int(resp.getheader("Content-Length"))
+        self.assertGreater(length, 100)
+        with self.assertRaises(http.client.IncompleteRead) as cm:
+            resp.read()
+        self.assertEqual(len(cm.exception.partial), 100)
+        conn.close()
+        # truncated on the wire, after gzip; the log says what was done
+        self.emu.control("POST", "faults", {"path": "/query", "truncate": 10})
+        conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=10)
+        conn.request("GET", API + "/query?q=" + urllib.parse.quote("SELECT Name FROM Widget__c"),
+                     headers={"Authorization": "Bearer " + self.emu.token(),
+                              "Accept-Encoding": "gzip"})
+        resp = conn.getresponse()
+        self.assertEqual(resp.getheader("Content-Encoding"), "gzip")
+        with self.assertRaises(http.client.IncompleteRead) as cm:
+            resp.read()
+        self.assertEqual(len(cm.exception.partial), 10)
+        conn.close()
+        self.assertEqual([e["fault"] for e in self.emu.requests()], ["truncate", "truncate"])
+        self.assertEqual(self.emu.query("SELECT Name FROM Widget__c")[0], 200)
+
+    def test_skip_html_body_and_retry_after(self):
+        self.emu.control("POST", "faults", {"path": "/limits$", "skip": 2, "times": 1, "status": 502,
+                                            "body": "<html><body>Bad Gateway</body></html>",
+                                            "headers": {"Retry-After": "2"}})
+        got = [self.emu.get(API + "/limits") for _ in range(4)]
+        self.assertEqual([g[0] for g in got], [200, 200, 502, 200])
+        self.assertTrue(got[2][1]["content-type"].startswith("text/html"))
+        self.assertEqual((got[2][1]["retry-after"], got[2][2]),
+                         ("2", "<html><body>Bad Gateway</body></html>"))
+        # malformed JSON labelled as JSON
+        self.emu.control("POST", "faults", {"path": "/limits$", "status": 200, "body": '{"Daily',
+                                            "content_type": "application/json;charset=UTF-8"})
+        status, headers, text = self.emu.request("GET", API + "/limits", raw=True)
+        self.assertEqual((status, text), (200, b'{"Daily'))
+        self.assertTrue(headers["content-type"].startswith("application/json"))
+        self.assertEqual([e["fault"] for e in self.emu.requests()],
+                         [None, None, "status", None, "status"])
+        for bad in ({"drop": "later"}, {"truncate": -1}, {"skip": "x"}, {"bogus": 1},
+                    {"headers": ["Retry-After"]}):
+            with self.assertRaises(RuntimeError):
+                self.emu.control("POST", "faults", bad)
+
+    def test_request_log_sizes(self):
+        q = "SELECT Id FROM Widget__c WHERE Name = '%s'" % ("x" * 300)
+        self.emu.query(q)
+        entry = self.emu.requests()[-1]
+        self.assertEqual(entry["uri_bytes"], len(API + "/query?q=" + urllib.parse.quote(q)))
+        self.assertGreater(entry["header_bytes"], len("Authorization") + 7)
+
     def test_latency(self):
         emu = Emu("--dataset", "none", "--latency-ms", "200")
         try:

@@ -145,9 +145,12 @@ class TransportTest(ClusterTestCase):
 
     def test_dropped_connection(self):
         # libcurl retries a request once on a fresh connection when a reused
-        # one dies before any response byte, so drop twice
+        # one dies before any response byte, so drop twice; without retries
+        # of our own (test_resilience covers those)
         emu("POST", "/__emu/faults", {"method": "GET", "path": "/query", "drop": True,
                                        "times": 2})
+        self.sql("ALTER SERVER sf OPTIONS (ADD max_retries '0')")
+        self.addCleanup(self.sql, "ALTER SERVER sf OPTIONS (DROP max_retries)")
         rc, out, err = run_script(self.db,
                                   "SELECT count(*) FROM account;\n"
                                   "SELECT 'after', count(*) FROM account;\n"
@@ -177,11 +180,12 @@ class TransportTest(ClusterTestCase):
 
     def test_errors_free_every_json_document(self):
         faults = [
-            {"method": "GET", "path": "/query", "status": 503,
+            # four times: the first try and max_retries (3) retries
+            {"method": "GET", "path": "/query", "status": 503, "times": 4,
              "body": [{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}]},
             {"method": "GET", "path": "/query", "status": 400,
              "body": [{"errorCode": "INVALID_FIELD", "message": "No such column"}]},
-            {"method": "GET", "path": "/query", "status": 200, "body": "not json"},
+            {"method": "GET", "path": "/query", "status": 200, "body": "not json", "times": 4},
             {"method": "GET", "path": "/limits", "status": 500, "body": "<html>oops</html>"},
         ]
         emu("POST", "/__emu/faults", faults)

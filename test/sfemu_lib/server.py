@@ -261,7 +261,9 @@ class Emulator:
     def take_fault(self, method, target):
         """The first armed fault matching the request (its count decremented).
         The path regex is searched in the request target as sent and with its
-        percent-encoding decoded (so it can name words of a SOQL query)."""
+        percent-encoding decoded (so it can name words of a SOQL query).  A
+        fault with "skip": K lets its first K matching requests through (each
+        decrements skip) before it starts to apply."""
         decoded = urllib.parse.unquote_plus(target)
         with self.lock:
             for fault in self.faults:
@@ -272,6 +274,11 @@ class Emulator:
                     continue
                 times = fault.get("times", 1)
                 if times is not None and times <= 0:
+                    continue
+                skip = fault.get("skip") or 0
+                if skip > 0:
+                    # Let this matching request through untouched.
+                    fault["skip"] = skip - 1
                     continue
                 if times is not None:
                     fault["times"] = times - 1
@@ -1153,9 +1160,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
 
-    def _send(self, status, data, ctype, headers, gzip_ok=False, on_ready=None):
+    def _send(self, status, data, ctype, headers, gzip_ok=False, on_ready=None, truncate=None):
         """Write a response; on_ready(body length) runs just before, so the
-        request log holds the entry by the time the client has the answer."""
+        request log holds the entry by the time the client has the answer.
+        With truncate=N only the first N bytes of the body (as it goes on the
+        wire, gzipped or not) follow the full Content-Length, and the
+        connection is closed: what a proxy resetting mid-answer does."""
         if gzip_ok and len(data) >= GZIP_MIN:
             data = gzip.compress(data, compresslevel=5)
             headers = dict(headers, **{"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
@@ -1170,23 +1180,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(data)
+            self.wfile.write(data if truncate is None else data[:truncate])
         self.wfile.flush()
+        if truncate is not None:
+            self._hang_up()
         return len(data)
+
+    def _hang_up(self):
+        """Close the connection now, whatever the client expects next."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def send_response(self, code, message=None):
         # Like the base class but without its Server/Date duplicates.
         self.log_request(code)
         self.send_response_only(code, message)
 
-    def _log(self, path, query, status, nbytes, start, body, records=None):
+    def _log(self, path, query, status, nbytes, start, body, records=None, fault=None):
         headers = {h: self.headers[h] for h in LOGGED_HEADERS if self.headers.get(h) is not None}
         text = body[:LOG_BODY_LIMIT].decode("utf-8", "replace") if body else None
         if text and path.endswith("/oauth2/token"):
             text = re.sub(r"(client_secret=)[^&]*", r"\1***", text)
         entry = {"method": self.command, "path": path, "query": query, "status": status,
                  "bytes": nbytes, "ms": round((time.monotonic() - start) * 1000, 1),
-                 "headers": headers, "body": text, "records": records}
+                 "headers": headers, "body": text, "records": records,
+                 "uri_bytes": len(self.path),
+                 "header_bytes": sum(len(k) + len(v) + 4 for k, v in self.headers.items()),
+                 "fault": fault}
         with self.emu.lock:
             self.emu.log.append(entry)
 
@@ -1219,28 +1242,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         query = None
         if re.match(r"^/services/data/v\d+\.\d+/query(All)?/?$", path):
             query = params.get("q")
-        fault = emu.take_fault(self.command, self.path)
+        fault = emu.take_fault(self.command, self.path) or {}
         if emu.latency:
             time.sleep(emu.latency)
-        if fault and fault.get("delay_ms"):
+        if fault.get("delay_ms"):
             time.sleep(fault["delay_ms"] / 1000.0)
-        if fault and fault.get("drop"):
-            self._log(path, query, 0, 0, start, body)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        drop = fault.get("drop")
+        if drop and drop != "after":
+            # Dropped before the request was carried out: nothing happened.
+            self._log(path, query, 0, 0, start, body, fault="drop")
+            self._hang_up()
             return
-        if fault and fault.get("status"):
+        if fault.get("status"):
             fbody = fault.get("body")
             if isinstance(fbody, str):
-                reply = Reply(fault["status"], raw=fbody.encode(),
-                              content_type="text/html;charset=UTF-8" if fbody.lstrip().startswith("<")
-                              else "text/plain;charset=UTF-8")
+                ctype = fault.get("content_type") or (
+                    "text/html;charset=UTF-8" if fbody.lstrip().startswith("<")
+                    else "text/plain;charset=UTF-8")
+                reply = Reply(fault["status"], raw=fbody.encode(), content_type=ctype)
             else:
-                reply = Reply(fault["status"], fbody)
-            reply.headers.update(fault.get("headers") or {})
+                reply = Reply(fault["status"], fbody, content_type=fault.get("content_type"))
         else:
             try:
                 reply = self.serve(path, params, body)
@@ -1248,6 +1269,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 traceback.print_exc()
                 reply = Reply(500, error("UNKNOWN_EXCEPTION", "An unexpected error occurred: %s: %s"
                                          % (type(e).__name__, e)))
+        reply.headers.update(fault.get("headers") or {})
+        if drop == "after":
+            # Carried out (a write is applied), then the connection dies
+            # before the answer leaves: the client cannot know the outcome.
+            self._log(path, query, 0, 0, start, body, fault="drop-after")
+            self._hang_up()
+            return
         data, ctype = reply.encode()
         # How many records a query page carried, so tests can weigh what
         # crossed the wire against what a statement returned.
@@ -1255,8 +1283,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(reply.body, dict) and isinstance(reply.body.get("records"), list) \
                 and re.match(r"^/services/data/v\d+\.\d+/query(All)?(/|$)", path):
             records = len(reply.body["records"])
+        truncate = fault.get("truncate")
+        label = ("truncate" if truncate is not None else
+                 "status" if fault.get("status") else
+                 "delay" if fault.get("delay_ms") else "headers" if fault else None)
         self._send(reply.status, data, ctype, reply.headers, gzip_ok,
-                   on_ready=lambda n: self._log(path, query, reply.status, n, start, body, records))
+                   on_ready=lambda n: self._log(path, query, reply.status, n, start, body, records,
+                                                label),
+                   truncate=truncate)
 
     def serve(self, path, params, body):
         """The Salesforce surface: token endpoint, versions, API resources."""
@@ -1419,8 +1453,7 @@ class Control:
         if key == ("POST", "faults"):
             faults = data if isinstance(data, list) else [data]
             for f in faults:
-                if f.get("path"):
-                    re.compile(f["path"])
+                _check_fault(f)
             with emu.lock:
                 emu.faults.extend(dict(f) for f in faults)
             return Reply(200, {"armed": len(faults)})
@@ -1454,6 +1487,33 @@ class Control:
                 emu.locators.clear()
             return Reply(200, {"ok": True})
         return Reply(404, {"error": "unknown control endpoint %s %s" % (method, path)})
+
+
+FAULT_KEYS = ("method", "path", "status", "body", "headers", "content_type", "delay_ms",
+              "drop", "truncate", "times", "skip")
+
+
+def _check_fault(f):
+    """Refuse a fault rule the handler would misread (raises ValueError)."""
+    if not isinstance(f, dict):
+        raise ValueError("a fault is a JSON object")
+    unknown = sorted(set(f) - set(FAULT_KEYS))
+    if unknown:
+        raise ValueError("unknown fault key(s) %s; known: %s" % (", ".join(unknown),
+                                                                ", ".join(FAULT_KEYS)))
+    if f.get("path"):
+        re.compile(f["path"])
+    if f.get("drop") not in (None, False, True, "before", "after"):
+        raise ValueError('"drop" is true, "before" or "after"')
+    for key in ("truncate", "skip", "delay_ms", "status"):
+        v = f.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise ValueError('"%s" is a non-negative integer' % key)
+    times = f.get("times", 1)
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int)):
+        raise ValueError('"times" is an integer or null')
+    if f.get("headers") is not None and not isinstance(f["headers"], dict):
+        raise ValueError('"headers" is an object of header names and values')
 
 
 def _dump_record(rec):
@@ -1508,14 +1568,31 @@ Control endpoints (loopback only, no token, never counted or logged):
   GET    /__emu/requests           request log since the last clear, token
                                    requests included: [{"method","path",
                                    "query" (decoded SOQL),"status" (0: dropped),
-                                   "bytes","ms","headers","body","records"}]
+                                   "bytes","ms","headers","body","records",
+                                   "uri_bytes","header_bytes" (as received),
+                                   "fault" (null, "drop", "drop-after",
+                                   "truncate", "status", "delay", "headers")}]
   DELETE /__emu/requests           clear the request log
   POST   /__emu/faults             arm faults: [{"method","path":regex,"status",
-                                   "body","headers","delay_ms","drop","times"}]
-                                   for the next `times` (default 1, null: all)
-                                   matching requests; the regex is searched in
-                                   the target, raw and percent-decoded; a
-                                   string body is sent as text/html or text/plain
+                                   "body","headers","content_type","delay_ms",
+                                   "drop","truncate","times","skip"}] for the
+                                   next `times` (default 1, null: all) matching
+                                   requests, after letting the first `skip`
+                                   (default 0) through; the regex is searched in
+                                   the target, raw and percent-decoded.
+                                   status: answer it instead of serving; a
+                                     string body is sent raw as text/html (if it
+                                     starts with '<') or text/plain unless
+                                     content_type says otherwise; headers (e.g.
+                                     Retry-After) are added to any answer
+                                   delay_ms: wait before answering
+                                   drop: true or "before": close the connection
+                                     without carrying the request out; "after":
+                                     carry it out (a write is applied), then
+                                     close without answering
+                                   truncate: N: send the full Content-Length but
+                                     only the first N bytes of the body (as on
+                                     the wire, after gzip), then close
   DELETE /__emu/faults             disarm every fault
   POST   /__emu/tokens/expire      every token becomes invalid
   POST   /__emu/tokens             mint a token without a logged token request
