@@ -29,6 +29,7 @@ import io
 import json
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -51,11 +52,11 @@ ALPHABET = (["'", '"', "\\", "%", "_", "\n", "\r", "\t", "\b", "\f", "\x7f", " "
 
 def random_string(rng):
     kind = rng.random()
-    if kind < 0.05:
+    if kind < 0.005:
         # very long values, well past SOQL's 4,000-character literals
         n = rng.choice([4000, 4001, 20000, 100000])
         return "".join(rng.choice(ALPHABET) for _ in range(n // 50)) * 50
-    if kind < 0.35:
+    if kind < 0.3:
         base = rng.choice(REAL_NAMES)
         chars = list(base)
         for _ in range(rng.randint(1, 6)):
@@ -80,32 +81,16 @@ def copy_text_escape(s):
             .replace("\t", "\\t"))
 
 
+COPY_ESCAPE_RE = re.compile(r"\\([0-7]{1,3}|.)", re.S)
+COPY_SIMPLE = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
+
+
 def copy_text_unescape(s):
-    out = []
-    i = 0
-    n = len(s)
-    simple = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "\\": "\\"}
-    while i < n:
-        ch = s[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = s[i + 1]
-            if nxt in simple:
-                out.append(simple[nxt])
-                i += 2
-                continue
-            if nxt.isdigit():
-                j = i + 1
-                while j < n and j < i + 4 and s[j] in "01234567":
-                    j += 1
-                out.append(chr(int(s[i + 1:j], 8)))
-                i = j
-                continue
-            out.append(nxt)
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    """A value of COPY's text format output."""
+    if "\\" not in s:
+        return s
+    return COPY_ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 8)) if m.group(1)[0] in "01234567"
+                              else COPY_SIMPLE.get(m.group(1), m.group(1)), s)
 
 
 def soql_read_back(literal):
@@ -150,7 +135,8 @@ HOSTILE_VALUES = ["1e400", "-1e400", "1e-400", "123456789012345678901234567890",
 
 
 def deep(rng):
-    depth = rng.choice([10, 100, 127, 128, 129, 1000, 5000])
+    depth = rng.choice([10, 100, 127, 128, 129, 1000, 5000]) if rng.random() < 0.3 \
+        else rng.choice([126, 127, 128, 129])
     opener, closer = rng.choice([("[", "]"), ('{"a":', "}")])
     return opener * depth + "1" + closer * depth
 
@@ -163,12 +149,12 @@ def value_text(rng):
         return rng.choice(HOSTILE_VALUES)
     if r < 0.65:
         return deep(rng)
-    if r < 0.70:
-        n = rng.choice([5000, 70000])
+    if r < 0.66:
+        n = rng.choice([5000, 70000]) if rng.random() < 0.1 else rng.choice([300, 4001])
         return '"' + rng.choice(["x", "é", "\\\\", "\\u00e9", "9"]) * n + '"'
-    if r < 0.75:
+    if r < 0.72:
         return "".join(rng.choice("0123456789") for _ in range(rng.randint(19, 400)))
-    if r < 0.80:
+    if r < 0.78:
         return "%s.%se%d" % (rng.randint(0, 10 ** 6), rng.randint(0, 10 ** 6),
                              rng.randint(-100000, 100000))
     # a random JSON string of hostile characters
