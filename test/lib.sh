@@ -1,7 +1,8 @@
 # Shared steps of test/run-tests and demo/run-demo (sourced, not run).
 #
 # install_dependencies  Debian packages the build, the tests and the demo need
-# build_and_install     make (no warnings allowed) and make install
+# build_and_install [--sanitize]  make (no warnings allowed) and make install;
+#                       --sanitize builds with AddressSanitizer and UBSan
 # start_emulator ARGS   test/sfemu on a free loopback port; exports SFEMU_URL
 # stop_emulator
 # in_private_cluster CMD  runs CMD with PG* pointing at a throw-away cluster
@@ -23,6 +24,11 @@ install_dependencies() {
     # Node.js and npm only run the jsforce cross-check; keep an existing install.
     command -v node >/dev/null || missing+=(nodejs)
     command -v npm >/dev/null || missing+=(npm)
+    # The sanitizer runtimes (libasan, libubsan) come with gcc's libgcc-N-dev;
+    # only the --sanitize build links them.
+    if [ -n "${SANITIZE_DEPS:-}" ] && [ ! -e "$(gcc -print-file-name=libasan.so 2>/dev/null)" ]; then
+        missing+=("libgcc-$(gcc -dumpversion 2>/dev/null | cut -d. -f1)-dev")
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         echo "== installing ${missing[*]}"
         $SUDO apt-get update -qq
@@ -30,17 +36,37 @@ install_dependencies() {
     fi
 }
 
+# -fno-sanitize-recover is left off for UBSan on purpose: a report is logged
+# and counted (test/run-tests fails on any) while the backend carries on, so
+# one report does not hide the next.
+SANITIZE_COPT="-fsanitize=address,undefined -fno-omit-frame-pointer"
+
 build_and_install() {
-    echo "== building salesforce_fdw"
+    local copt=
+    if [ "${1:-}" = --sanitize ]; then
+        copt=$SANITIZE_COPT
+        echo "== building salesforce_fdw with $copt"
+    else
+        echo "== building salesforce_fdw"
+    fi
     (cd "$ROOT" && make -s clean >/dev/null 2>&1 || true)
     local out
-    out=$(cd "$ROOT" && make -s 2>&1) || { echo "$out"; return 1; }
+    out=$(cd "$ROOT" && make -s ${copt:+COPT="$copt"} 2>&1) || { echo "$out"; return 1; }
     if echo "$out" | grep -qi 'warning'; then
         echo "$out"
         echo "build produced warnings: failing"
         return 1
     fi
-    (cd "$ROOT" && $SUDO make -s install >/dev/null)
+    (cd "$ROOT" && $SUDO make -s ${copt:+COPT="$copt"} install >/dev/null) || return 1
+    # the test-only module of the hostile-input test (test/fuzz), same flags
+    (cd "$ROOT/test/fuzz" && make -s clean >/dev/null 2>&1 || true)
+    out=$(cd "$ROOT/test/fuzz" && make -s ${copt:+COPT="$copt"} 2>&1) || { echo "$out"; return 1; }
+    if echo "$out" | grep -qi 'warning'; then
+        echo "$out"
+        echo "test/fuzz build produced warnings: failing"
+        return 1
+    fi
+    (cd "$ROOT/test/fuzz" && $SUDO make -s ${copt:+COPT="$copt"} install >/dev/null)
 }
 
 SFEMU_PID=
@@ -75,6 +101,21 @@ stop_emulator() {
 in_private_cluster() {
     # -t: temporary cluster directory even as root; logging_collector lets the
     # scenario tests read the server log through pg_current_logfile().
-    pg_virtualenv -t -o logging_collector=on -o log_min_messages=debug1 \
+    # With SANITIZER_DIR set, the postmaster (and so every backend) runs with
+    # the ASan runtime preloaded, as an instrumented module needs, and the
+    # sanitizers write their reports to files in that directory.
+    local create_opts=()
+    if [ -n "${SANITIZER_DIR:-}" ]; then
+        local envfile=$SANITIZER_DIR/environment
+        # LSan stays off: PostgreSQL frees by memory context, not by pointer.
+        cat >"$envfile" <<EOF
+LD_PRELOAD = '$(gcc -print-file-name=libasan.so) $SANITIZER_DIR/asan_init_first.so'
+ASAN_OPTIONS = 'detect_leaks=0:log_path=$SANITIZER_DIR/report:disable_coredump=1'
+UBSAN_OPTIONS = 'print_stacktrace=1:log_path=$SANITIZER_DIR/report'
+EOF
+        chmod 644 "$envfile"
+        create_opts=(-c "--environment=$envfile")
+    fi
+    pg_virtualenv -t "${create_opts[@]}" -o logging_collector=on -o log_min_messages=debug1 \
         -o "log_line_prefix=%m [%p] " "$@"
 }
