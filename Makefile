@@ -5,6 +5,7 @@ OBJS = \
 	salesforce_fdw.o \
 	option.o \
 	connection.o \
+	sync.o \
 	http.o \
 	convert.o \
 	deparse.o \
@@ -13,7 +14,7 @@ OBJS = \
 	modify.o
 
 EXTENSION = salesforce_fdw
-DATA = salesforce_fdw--1.0.sql
+DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql
 PGFILEDESC = "salesforce_fdw - foreign data wrapper for Salesforce"
 
 PKG_CONFIG ?= pkg-config

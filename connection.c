@@ -162,11 +162,9 @@ static void append_status_detail(StringInfo buf, long status,
 								 json_object *body);
 static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
-static SfConnection *connection_for_server(const char *server_name);
+
 static json_object *fetch_limits(SfConnection *conn);
 static void limit_values(json_object *entry, Datum *values, bool *nulls);
-static Tuplestorestate *begin_materialize(FunctionCallInfo fcinfo,
-										  TupleDesc *tupdesc);
 
 /*
  * GetSalesforceConnection
@@ -1254,13 +1252,14 @@ SfQueryClose(SfQueryCursor *cursor)
  */
 
 /*
- * The connection of the current user for a server named in SQL.  These
- * functions reach the server directly (not through a foreign table the
- * user was granted), so, as dblink does, they need USAGE on it: a user
- * mapping FOR PUBLIC must not let every role spend the org's API quota.
+ * SfConnectionForServer
+ *		The connection of the current user for a server named in SQL.  These
+ *		functions reach the server directly (not through a foreign table the
+ *		user was granted), so, as dblink does, they need USAGE on it: a user
+ *		mapping FOR PUBLIC must not let every role spend the org's API quota.
  */
-static SfConnection *
-connection_for_server(const char *server_name)
+SfConnection *
+SfConnectionForServer(const char *server_name)
 {
 	ForeignServer *server = GetForeignServerByName(server_name, false);
 	UserMapping *user;
@@ -1318,9 +1317,13 @@ limit_values(json_object *entry, Datum *values, bool *nulls)
 					  json_object_get_int64(remaining)) : (Datum) 0;
 }
 
-/* Set up a materialized set-returning function call (PostgreSQL 13..18). */
-static Tuplestorestate *
-begin_materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+/*
+ * SfBeginMaterialize
+ *		Set up a materialized set-returning function call (PostgreSQL
+ *		13..18): the tuplestore to fill and its descriptor.
+ */
+Tuplestorestate *
+SfBeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcxt;
@@ -1361,9 +1364,9 @@ Datum
 salesforce_limits(PG_FUNCTION_ARGS)
 {
 	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SfConnection *conn = connection_for_server(server_name);
+	SfConnection *conn = SfConnectionForServer(server_name);
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	Tuplestorestate *tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
 	json_object *limits = fetch_limits(conn);
 	struct json_object_iterator it = json_object_iter_begin(limits);
 	struct json_object_iterator end = json_object_iter_end(limits);
@@ -1411,7 +1414,7 @@ Datum
 salesforce_api_usage(PG_FUNCTION_ARGS)
 {
 	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SfConnection *conn = connection_for_server(server_name);
+	SfConnection *conn = SfConnectionForServer(server_name);
 	json_object *limits = fetch_limits(conn);
 	json_object *entry;
 	TupleDesc	tupdesc;
@@ -1455,7 +1458,7 @@ Datum
 salesforce_connection_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	Tuplestorestate *tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
 	HASH_SEQ_STATUS scan;
 	SfConnection *conn;
 
