@@ -1329,17 +1329,27 @@ SfBeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 	MemoryContext oldcxt;
 	Tuplestorestate *tupstore;
 	TupleDesc	desc;
+	TypeFuncClass result_class;
+	Oid			result_type;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+	result_class = get_call_result_type(fcinfo, &result_type, &desc);
+	if (result_class != TYPEFUNC_COMPOSITE && result_class != TYPEFUNC_SCALAR)
 		elog(ERROR, "return type must be a row type");
 
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	desc = CreateTupleDescCopy(desc);
+	if (result_class == TYPEFUNC_SCALAR)
+	{
+		/* RETURNS TABLE with one column: rows of that one value */
+		desc = CreateTemplateTupleDesc(1);
+		TupleDescInitEntry(desc, (AttrNumber) 1, "value", result_type, -1, 0);
+	}
+	else
+		desc = CreateTupleDescCopy(desc);
 	tupstore = tuplestore_begin_heap(rsinfo->allowedModes & SFRM_Materialize_Random,
 									 false, work_mem);
 	MemoryContextSwitchTo(oldcxt);

@@ -62,6 +62,12 @@
 /* Ids read through the foreign table per query (deparse.c sends 200) */
 #define SF_SYNC_ID_BATCH		200
 
+/*
+ * More changed records than this are not read by Id (one request per 200)
+ * but by reading the whole table (one request per 2,000).
+ */
+#define SF_SYNC_MAX_ID_FETCH	2000
+
 /* Outcome of one replication request */
 #define SF_REPL_OK				0
 #define SF_REPL_TOO_OLD			1	/* INVALID_REPLICATION_DATE */
@@ -88,6 +94,7 @@ typedef struct SfSyncTable
 	int			natts;
 	char	  **columns;		/* quoted column names */
 	char	  **attnames;		/* plain column names */
+	char	  **fields;			/* Salesforce field of each column */
 	Oid		   *types;
 	int32	   *typmods;
 	int			id_index;		/* index of the column mapped to Id */
@@ -349,9 +356,8 @@ replication_window(SfConnection *conn, const char *sobject, bool deleted,
 			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Salesforce no longer covers the %s records of object \"%s\" since %s",
-							deleted ? "deleted" : "updated", sobject,
-							timestamptz_to_str(since)),
+					 errmsg("Salesforce no longer covers the %s records of object \"%s\" that far back",
+							deleted ? "deleted" : "updated", sobject),
 					 errdetail_internal("%s", out->message ? out->message : ""),
 					 deleted ?
 					 errhint("Get Deleted answers for at most %d days back, less when the Recycle Bin was emptied; compare every Id instead (salesforce_sync does so in mode \"reconcile\").",
@@ -488,6 +494,7 @@ sync_table(Oid ftoid, SfSyncTable *t)
 	desc = RelationGetDescr(rel);
 	t->columns = palloc(sizeof(char *) * desc->natts);
 	t->attnames = palloc(sizeof(char *) * desc->natts);
+	t->fields = palloc(sizeof(char *) * desc->natts);
 	t->types = palloc(sizeof(Oid) * desc->natts);
 	t->typmods = palloc(sizeof(int32) * desc->natts);
 	t->natts = 0;
@@ -502,6 +509,7 @@ sync_table(Oid ftoid, SfSyncTable *t)
 		if (pg_strcasecmp(field, "Id") == 0 && t->id_index < 0)
 			t->id_index = t->natts;
 		t->attnames[t->natts] = pstrdup(NameStr(att->attname));
+		t->fields[t->natts] = field;
 		t->columns[t->natts] = pstrdup(quote_identifier(NameStr(att->attname)));
 		t->types[t->natts] = att->atttypid;
 		t->typmods[t->natts] = att->atttypmod;
@@ -871,6 +879,31 @@ upsert_ids(SfSyncTable *t, const char *local, Datum *ids, int n)
 	return count;
 }
 
+/*
+ * upsert_since
+ *		Read the records stamped at or after 'since' through the foreign
+ *		table's column of the stamp field (column 'col'), all of them when
+ *		'since' is NULL.
+ */
+static int64
+upsert_since(SfSyncTable *t, const char *local, int col,
+			 const TimestampTz *since)
+{
+	Oid			types[1];
+	Datum		values[1];
+
+	if (since == NULL)
+		return (int64) run_sql(upsert_sql(t, local, t->ftname), 0, NULL, NULL,
+							   SPI_OK_INSERT);
+	/* a timestamp column holds the UTC wall time: the same number */
+	types[0] = t->types[col];
+	values[0] = TimestampTzGetDatum(*since);
+	return (int64) run_sql(upsert_sql(t, local,
+									  psprintf("%s WHERE %s >= $1", t->ftname,
+											   t->columns[col])),
+						   1, types, values, SPI_OK_INSERT);
+}
+
 /* DELETE the local rows whose id is not among 'ids' */
 static int64
 delete_missing(SfSyncTable *t, const char *local, Datum *ids, int n)
@@ -1085,8 +1118,17 @@ salesforce_sync(PG_FUNCTION_ARGS)
 		StringInfoData soql;
 		SfReplication repl;
 		bool		reconcile = false;
+		bool		has_since = false;
+		TimestampTz changes_since = 0;
+		int			stamp_col = -1;
 		Datum	   *ids;
 		int			n;
+
+		/* the foreign table's column of the stamp field, if it has one */
+		for (int i = 0; i < t.natts; i++)
+			if (pg_strcasecmp(t.fields[i], stamp) == 0 &&
+				(t.types[i] == TIMESTAMPTZOID || t.types[i] == TIMESTAMPOID))
+				stamp_col = i;
 
 		/*
 		 * 1. what changed since the watermark, soft deletes included (a
@@ -1097,11 +1139,12 @@ salesforce_sync(PG_FUNCTION_ARGS)
 						 has_isdeleted ? ", IsDeleted" : "", t.sobject);
 		if (!watermark_null)
 		{
-			since = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-															TimestampTzGetDatum(watermark),
-															IntervalPGetDatum(lookback)));
+			changes_since = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+																	TimestampTzGetDatum(watermark),
+																	IntervalPGetDatum(lookback)));
+			has_since = true;
 			appendStringInfo(&soql, " WHERE %s >= %s", stamp,
-							 utc_text(since, true));
+							 utc_text(changes_since, true));
 		}
 		read_ids(conn, soql.data, has_isdeleted, t.sobject, stamp,
 				 has_isdeleted && !t.query_all, &live, &gone, &max_stamp,
@@ -1121,9 +1164,14 @@ salesforce_sync(PG_FUNCTION_ARGS)
 		if (deleted_until_null ||
 			since < started - (TimestampTz) SF_DELETED_DAYS * USECS_PER_DAY)
 			reconcile = true;
-		else if (minute_floor(since) < minute_floor(started))
+		else
 		{
-			replication_window(conn, t.sobject, true, since, started, true,
+			/*
+			 * Salesforce truncates the end to the minute: end at the next
+			 * one, so deletes of the current minute are in this answer.
+			 */
+			replication_window(conn, t.sobject, true, since,
+							   minute_floor(started) + USECS_PER_MINUTE, true,
 							   &repl);
 			if (repl.too_old)
 				reconcile = true;
@@ -1153,9 +1201,26 @@ salesforce_sync(PG_FUNCTION_ARGS)
 			mode = SF_SYNC_RECONCILE;
 		}
 
-		/* 4. the changed records, through the foreign table */
+		/*
+		 * 4. the changed records, through the foreign table: by their stamp
+		 * when the table maps it, else by Id, or all of them when that
+		 * takes fewer requests
+		 */
 		ids = ids_of(live, &n);
-		upserted += upsert_ids(&t, local, ids, n);
+		if (n > 0 && stamp_col >= 0)
+			upserted += upsert_since(&t, local, stamp_col,
+									 has_since ? &changes_since : NULL);
+		else if (n > SF_SYNC_MAX_ID_FETCH)
+		{
+			int64		more_upserted;
+			int64		more_deleted;
+
+			full_copy(&t, local, &more_upserted, &more_deleted);
+			upserted += more_upserted;
+			deleted += more_deleted;
+		}
+		else
+			upserted += upsert_ids(&t, local, ids, n);
 	}
 
 	/* the state, in the same transaction as the local table */

@@ -126,6 +126,21 @@ class Replication:
                 out.append({"id": rec["Id"], "success": True, "errors": []})
         return out
 
+    def empty_recycle_bin(self, sobject):
+        """Hard-delete every soft-deleted record of an sObject (Salesforce's
+        Empty Recycle Bin): gone from queryAll, still in the delete log."""
+        store = self.emu.store
+        with store.lock:
+            so = store.get_sobject(sobject)
+            if so is None:
+                return 0
+            gone = [r for r in so.records if r.get("IsDeleted")]
+            so.records = [r for r in so.records if not r.get("IsDeleted")]
+            for r in gone:
+                so.by_id.pop(r["Id"], None)
+                store.by_id.pop(r["Id"], None)
+            return len(gone)
+
     def purge(self, sobject, before):
         """Empty the delete log of an sObject up to 'before' (as emptying the
         Recycle Bin or the log's purge job does)."""

@@ -1498,7 +1498,9 @@ class Control:
                 if data.get("purge"):
                     before = replication.parse_date(data.get("before")) or emu.now()
                     repl.purge(data["purge"], before)
-            return Reply(200, {"id_limit": repl.id_limit})
+                emptied = repl.empty_recycle_bin(data["empty_recycle_bin"]) \
+                    if data.get("empty_recycle_bin") else 0
+            return Reply(200, {"id_limit": repl.id_limit, "emptied": emptied})
         return Reply(404, {"error": "unknown control endpoint %s /__emu/%s" % (method, "/".join(seg))})
 
 
@@ -1578,7 +1580,9 @@ Control endpoints (loopback only, no token, never counted or logged):
                                    the delete log)
   POST   /__emu/replication        {"id_limit":N} ids per Get Updated/Deleted
                                    answer (600000); {"purge":"Obj","before":iso}
-                                   empties its delete log up to then
+                                   empties its delete log up to then;
+                                   {"empty_recycle_bin":"Obj"} hard-deletes its
+                                   soft-deleted records (kept in the delete log)
 """
 
 
