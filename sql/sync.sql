@@ -50,10 +50,12 @@ SELECT * FROM salesforce_sync('pg_class', 'x');
 CREATE FOREIGN TABLE sync_noid (name text OPTIONS (field 'Name'))
   SERVER sync_srv OPTIONS (sobject 'SyncTest__c');
 SELECT * FROM salesforce_sync('sync_noid', 'x');
+\set VERBOSITY default
 CREATE TABLE sync_bad1 (id varchar(18), name varchar(10), qty integer);
 SELECT * FROM salesforce_sync('sync_ft', 'sync_bad1');
 CREATE TABLE sync_bad2 (id varchar(18), name text, amount numeric, qty integer);
 SELECT * FROM salesforce_sync('sync_ft', 'sync_bad2');
+\set VERBOSITY terse
 SELECT * FROM salesforce_sync('sync_ft', 'sync_local', lookback => '-1 minute');
 SELECT * FROM salesforce_sync('sync_ft', 'sync_local', lookback => '1 day');
 SELECT count(*) FROM salesforce_sync_state;
