@@ -157,6 +157,18 @@ SELECT count(*) FROM ((SELECT * FROM sync_ft2 EXCEPT ALL SELECT id, name, modsta
 SELECT mode, upserted, deleted FROM salesforce_sync('sync_ft', 'sync_local', full_refresh => true);
 SELECT sync_diff('sync_ft', 'sync_local');
 
+-- a query_all table shows deleted records (IsDeleted): so does its copy
+CREATE FOREIGN TABLE sync_all (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  is_deleted boolean OPTIONS (field 'IsDeleted')
+) SERVER sync_srv OPTIONS (sobject 'SyncTest__c', query_all 'true');
+SELECT mode FROM salesforce_sync('sync_all', 'sync_all_local');
+DELETE FROM sync_ft WHERE name = 'S0070';
+SELECT mode FROM salesforce_sync('sync_all', 'sync_all_local');
+SELECT name, is_deleted FROM sync_all_local WHERE name = 'S0070';
+SELECT sync_diff('sync_all', 'sync_all_local');
+
 -- salesforce_updated and salesforce_deleted
 SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '1 hour');
 SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '1 hour');
