@@ -169,6 +169,20 @@ SELECT mode FROM salesforce_sync('sync_all', 'sync_all_local');
 SELECT name, is_deleted FROM sync_all_local WHERE name = 'S0070';
 SELECT sync_diff('sync_all', 'sync_all_local');
 
+-- an object with neither SystemModstamp nor LastModifiedDate: every later
+-- run reconciles (reads every record again and removes the gone ones)
+\! test/fixtures/sync_records.py big 30 > results/sync_nostamp.json && test/emuctl load NoStamp__c results/sync_nostamp.json
+CREATE FOREIGN TABLE sync_nostamp (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  qty integer OPTIONS (field 'Qty__c')
+) SERVER sync_srv OPTIONS (sobject 'NoStamp__c');
+SELECT mode, upserted, deleted FROM salesforce_sync('sync_nostamp', 'sync_nostamp_local');
+UPDATE sync_nostamp SET qty = -1 WHERE name = 'B000001';
+DELETE FROM sync_nostamp WHERE name = 'B000002';
+SELECT mode, upserted, deleted, watermark FROM salesforce_sync('sync_nostamp', 'sync_nostamp_local');
+SELECT sync_diff('sync_nostamp', 'sync_nostamp_local');
+
 -- salesforce_updated and salesforce_deleted
 SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '1 hour');
 SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '1 hour');
