@@ -10,8 +10,9 @@
  *   scan's conversions, and its transport, are the ones every SELECT uses.
  *   What changed comes from one SOQL query of Ids and SystemModstamp
  *   (queryAll, so soft deletes show as IsDeleted), whether or not the table
- *   maps SystemModstamp; the changed records are then read by Id, at most
- *   200 per query (the longest IN list the scan sends).
+ *   maps SystemModstamp; the changed records are then read by that column
+ *   when the table maps it, else by Id, at most 200 per query (the longest
+ *   IN list the scan sends), or all of them when that costs less.
  * - The watermark is the largest SystemModstamp Salesforce reported, never
  *   a local clock; the next run reads from it minus the lookback, with >=,
  *   so records stamped in the same second or committed late arrive.
@@ -787,6 +788,7 @@ read_ids(SfConnection *conn, const char *soql, bool query_all,
 			json_object *rec = json_object_array_get_idx(records, i);
 			json_object *val;
 			bool		is_deleted = false;
+			Datum		id;
 			MemoryContext old;
 
 			if (!json_object_object_get_ex(rec, "Id", &val) ||
@@ -796,16 +798,13 @@ read_ids(SfConnection *conn, const char *soql, bool query_all,
 						 errmsg("could not query Salesforce object \"%s\"", sobject),
 						 errdetail("A record has no Id.")));
 			old = MemoryContextSwitchTo(cxt);
+			id = CStringGetTextDatum(json_object_get_string(val));
 			if (has_isdeleted && json_object_object_get_ex(rec, "IsDeleted", &val))
 				is_deleted = json_object_get_boolean(val);
 			if (is_deleted)
-				*gone = accumArrayResult(*gone,
-										 CStringGetTextDatum(json_object_get_string(json_object_object_get(rec, "Id"))),
-										 false, TEXTOID, cxt);
+				*gone = accumArrayResult(*gone, id, false, TEXTOID, cxt);
 			else
-				*live = accumArrayResult(*live,
-										 CStringGetTextDatum(json_object_get_string(json_object_object_get(rec, "Id"))),
-										 false, TEXTOID, cxt);
+				*live = accumArrayResult(*live, id, false, TEXTOID, cxt);
 			if (stamp != NULL && json_object_object_get_ex(rec, stamp, &val) &&
 				json_object_is_type(val, json_type_string))
 			{
