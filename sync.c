@@ -73,6 +73,7 @@
 #define SF_REPL_OK				0
 #define SF_REPL_TOO_OLD			1	/* INVALID_REPLICATION_DATE */
 #define SF_REPL_TOO_MANY		2	/* EXCEEDED_ID_LIMIT */
+#define SF_REPL_UNSUPPORTED		3	/* INVALID_TYPE: not replicateable */
 
 /* What one Get Updated / Get Deleted pass over a window found */
 typedef struct SfReplication
@@ -113,7 +114,8 @@ static TimestampTz parse_sf_datetime(const char *text);
 static TimestampTz minute_floor(TimestampTz t);
 static int	replication_request(SfConnection *conn, const char *sobject,
 								bool deleted, TimestampTz start,
-								TimestampTz end, SfReplication *out);
+								TimestampTz end, bool for_sync,
+								SfReplication *out);
 static void replication_window(SfConnection *conn, const char *sobject,
 							   bool deleted, TimestampTz since,
 							   TimestampTz until, bool for_sync,
@@ -179,11 +181,13 @@ minute_floor(TimestampTz t)
  *		One GET .../sobjects/X/updated/ or .../deleted/ over [start, end):
  *		the ids go to 'out'.  Returns SF_REPL_TOO_OLD or SF_REPL_TOO_MANY
  *		for the two errors a caller can act on (a window Salesforce no
- *		longer covers, too many ids); every other error is raised.
+ *		longer covers, too many ids), and for a sync SF_REPL_UNSUPPORTED
+ *		when the object is not replicateable; every other error is raised.
  */
 static int
 replication_request(SfConnection *conn, const char *sobject, bool deleted,
-					TimestampTz start, TimestampTz end, SfReplication *out)
+					TimestampTz start, TimestampTz end, bool for_sync,
+					SfReplication *out)
 {
 	SfRequest	req;
 	json_object *json = NULL;
@@ -246,6 +250,8 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 		}
 		if (code != NULL && strcmp(code, "EXCEEDED_ID_LIMIT") == 0)
 			return SF_REPL_TOO_MANY;
+		if (for_sync && code != NULL && strcmp(code, "INVALID_TYPE") == 0)
+			return SF_REPL_UNSUPPORTED;
 	}
 	if (status < 200 || status >= 300)
 		SfReportError(conn, status, json, action);
@@ -314,8 +320,8 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
  *		Every id of Get Updated or Get Deleted over [since, until), in as
  *		many requests as Salesforce needs: windows longer than it answers
  *		are cut, and one with too many ids is halved until it fits.  A
- *		window Salesforce no longer covers sets out->too_old when
- *		'for_sync', else raises an error saying so.
+ *		window Salesforce no longer covers, or an object it does not
+ *		replicate, sets out->too_old when 'for_sync', else raises an error.
  */
 static void
 replication_window(SfConnection *conn, const char *sobject, bool deleted,
@@ -336,7 +342,8 @@ replication_window(SfConnection *conn, const char *sobject, bool deleted,
 		int			rc;
 
 		CHECK_FOR_INTERRUPTS();
-		rc = replication_request(conn, sobject, deleted, start, end, out);
+		rc = replication_request(conn, sobject, deleted, start, end, for_sync,
+								 out);
 		if (rc == SF_REPL_TOO_MANY)
 		{
 			span = minute_floor((end - start) / 2);
@@ -347,6 +354,12 @@ replication_window(SfConnection *conn, const char *sobject, bool deleted,
 								deleted ? "deleted" : "updated", sobject),
 						 errdetail("More records changed in one minute than Salesforce returns in one answer (EXCEEDED_ID_LIMIT).")));
 			continue;
+		}
+		if (rc == SF_REPL_UNSUPPORTED)
+		{
+			/* no Get Deleted for this object: the sync compares Ids */
+			out->too_old = true;
+			return;
 		}
 		if (rc == SF_REPL_TOO_OLD)
 		{

@@ -183,6 +183,22 @@ DELETE FROM sync_nostamp WHERE name = 'B000002';
 SELECT mode, upserted, deleted, watermark FROM salesforce_sync('sync_nostamp', 'sync_nostamp_local');
 SELECT sync_diff('sync_nostamp', 'sync_nostamp_local');
 
+-- an object Salesforce does not replicate (no Get Deleted): later runs
+-- compare Ids
+\! test/fixtures/sync_records.py big 20 > results/sync_norepl.json && test/emuctl load NoRepl__c results/sync_norepl.json
+CREATE FOREIGN TABLE sync_norepl (
+  id varchar(18) OPTIONS (field 'Id'),
+  name text OPTIONS (field 'Name'),
+  qty integer OPTIONS (field 'Qty__c')
+) SERVER sync_srv OPTIONS (sobject 'NoRepl__c');
+SELECT mode, upserted, deleted FROM salesforce_sync('sync_norepl', 'sync_norepl_local');
+DELETE FROM sync_norepl WHERE name = 'B000003';
+\! test/emuctl empty-recycle-bin NoRepl__c
+UPDATE sync_norepl SET qty = -1 WHERE name = 'B000004';
+SELECT mode, upserted, deleted FROM salesforce_sync('sync_norepl', 'sync_norepl_local');
+SELECT sync_diff('sync_norepl', 'sync_norepl_local');
+SELECT * FROM salesforce_deleted('sync_srv', 'NoRepl__c', now() - interval '1 day');
+
 -- salesforce_updated and salesforce_deleted
 SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '1 hour');
 SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '1 hour');
