@@ -199,21 +199,22 @@ SELECT mode, upserted, deleted FROM salesforce_sync('sync_norepl', 'sync_norepl_
 SELECT sync_diff('sync_norepl', 'sync_norepl_local');
 SELECT * FROM salesforce_deleted('sync_srv', 'NoRepl__c', now() - interval '1 day');
 
--- salesforce_updated and salesforce_deleted
-SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '1 hour');
-SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '1 hour');
-SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '1 hour')
-  WHERE deleted_at > now() - interval '1 hour';
+-- salesforce_updated and salesforce_deleted (Salesforce counts whole
+-- minutes: the window ends a minute ahead so this one's changes are in)
+SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '90 minutes', now() + interval '1 minute');
+SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '90 minutes', now() + interval '1 minute');
+SELECT count(*) FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '90 minutes', now() + interval '1 minute')
+  WHERE deleted_at > now() - interval '90 minutes';
 -- windows longer than Salesforce answers are split; answers over the id
 -- limit are halved until they fit
-SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days');
+SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days', now() + interval '1 minute');
 \! test/emuctl raw POST /__emu/replication '{"id_limit": 150}' > /dev/null
 \! test/emuctl clear-log
-SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days');
+SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days', now() + interval '1 minute');
 \! test/emuctl count '/updated/$' | awk '{ print ($1 > 2 ? "split into several requests" : "one request") }'
 -- more than that in one minute: an error
 \! test/emuctl raw POST /__emu/replication '{"id_limit": 5}' > /dev/null
-SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days');
+SELECT count(*) FROM salesforce_updated('sync_srv', 'SyncTest__c', now() - interval '29 days', now() + interval '1 minute');
 \! test/emuctl raw POST /__emu/replication '{"id_limit": 600000}' > /dev/null
 -- too old: an error that says so
 SELECT * FROM salesforce_deleted('sync_srv', 'SyncTest__c', now() - interval '20 days');
