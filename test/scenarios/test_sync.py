@@ -67,7 +67,13 @@ class SyncTest(ClusterTestCase):
         holder = psql_background("BEGIN; SELECT mode FROM salesforce_sync('sync_src', 'sync_copy'); "
                                  "SELECT pg_sleep(3); COMMIT;", self.db, "sync_holder")
         try:
-            time.sleep(1.0)
+            # wait until the holder sleeps, its sync done and the lock held
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                if self.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                            "'sync_holder' AND wait_event = 'PgSleep'").stdout.strip() == "1":
+                    break
+                time.sleep(0.05)
             out = self.sql("SET lock_timeout = '200ms'; "
                            "SELECT mode FROM salesforce_sync('sync_src', 'sync_copy');", check=False)
             self.assertNotEqual(out.returncode, 0)
@@ -76,7 +82,7 @@ class SyncTest(ClusterTestCase):
             # without a timeout the second one waits, then runs
             start = time.time()
             out = self.sql("SELECT mode FROM salesforce_sync('sync_src', 'sync_copy');")
-            self.assertGreater(time.time() - start, 0.5)
+            self.assertGreater(time.time() - start, 0.3)
             self.assertEqual(out.stdout.strip(), "incremental")
         finally:
             holder.communicate(timeout=30)
