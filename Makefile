@@ -5,6 +5,7 @@ OBJS = \
 	salesforce_fdw.o \
 	option.o \
 	connection.o \
+	sync.o \
 	http.o \
 	convert.o \
 	deparse.o \
@@ -13,7 +14,7 @@ OBJS = \
 	modify.o
 
 EXTENSION = salesforce_fdw
-DATA = salesforce_fdw--1.0.sql
+DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql
 PGFILEDESC = "salesforce_fdw - foreign data wrapper for Salesforce"
 
 PKG_CONFIG ?= pkg-config
@@ -22,7 +23,7 @@ SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 
 # pg_regress suites (sql/, expected/); they need the emulator, started by
 # test/run-tests, whose URL reaches the SQL through SFEMU_URL.
-REGRESS = options auth select types import dml pushdown encoding
+REGRESS = options auth select types import dml pushdown encoding sync
 REGRESS_OPTS = --load-extension=salesforce_fdw --encoding=UTF8
 
 PG_CONFIG ?= pg_config

@@ -229,11 +229,9 @@ static void charge_api_call(SfConnection *conn, const char *action);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
 			pg_attribute_noreturn();
-static SfConnection *connection_for_server(const char *server_name);
+
 static json_object *fetch_limits(SfConnection *conn);
 static void limit_values(json_object *entry, Datum *values, bool *nulls);
-static Tuplestorestate *begin_materialize(FunctionCallInfo fcinfo,
-										  TupleDesc *tupdesc);
 
 /*
  * GetSalesforceConnection
@@ -1752,13 +1750,14 @@ SfQueryClose(SfQueryCursor *cursor)
  */
 
 /*
- * The connection of the current user for a server named in SQL.  These
- * functions reach the server directly (not through a foreign table the
- * user was granted), so, as dblink does, they need USAGE on it: a user
- * mapping FOR PUBLIC must not let every role spend the org's API quota.
+ * SfConnectionForServer
+ *		The connection of the current user for a server named in SQL.  These
+ *		functions reach the server directly (not through a foreign table the
+ *		user was granted), so, as dblink does, they need USAGE on it: a user
+ *		mapping FOR PUBLIC must not let every role spend the org's API quota.
  */
-static SfConnection *
-connection_for_server(const char *server_name)
+SfConnection *
+SfConnectionForServer(const char *server_name)
 {
 	ForeignServer *server = GetForeignServerByName(server_name, false);
 	UserMapping *user;
@@ -1817,25 +1816,39 @@ limit_values(json_object *entry, Datum *values, bool *nulls)
 					  json_object_get_int64(remaining)) : (Datum) 0;
 }
 
-/* Set up a materialized set-returning function call (PostgreSQL 13..18). */
-static Tuplestorestate *
-begin_materialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+/*
+ * SfBeginMaterialize
+ *		Set up a materialized set-returning function call (PostgreSQL
+ *		13..18): the tuplestore to fill and its descriptor.
+ */
+Tuplestorestate *
+SfBeginMaterialize(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext oldcxt;
 	Tuplestorestate *tupstore;
 	TupleDesc	desc;
+	TypeFuncClass result_class;
+	Oid			result_type;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
 		!(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+	result_class = get_call_result_type(fcinfo, &result_type, &desc);
+	if (result_class != TYPEFUNC_COMPOSITE && result_class != TYPEFUNC_SCALAR)
 		elog(ERROR, "return type must be a row type");
 
 	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	desc = CreateTupleDescCopy(desc);
+	if (result_class == TYPEFUNC_SCALAR)
+	{
+		/* RETURNS TABLE with one column: rows of that one value */
+		desc = CreateTemplateTupleDesc(1);
+		TupleDescInitEntry(desc, (AttrNumber) 1, "value", result_type, -1, 0);
+	}
+	else
+		desc = CreateTupleDescCopy(desc);
 	tupstore = tuplestore_begin_heap(rsinfo->allowedModes & SFRM_Materialize_Random,
 									 false, work_mem);
 	MemoryContextSwitchTo(oldcxt);
@@ -1860,9 +1873,9 @@ Datum
 salesforce_limits(PG_FUNCTION_ARGS)
 {
 	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SfConnection *conn = connection_for_server(server_name);
+	SfConnection *conn = SfConnectionForServer(server_name);
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	Tuplestorestate *tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
 	json_object *limits = fetch_limits(conn);
 	struct json_object_iterator it = json_object_iter_begin(limits);
 	struct json_object_iterator end = json_object_iter_end(limits);
@@ -1910,7 +1923,7 @@ Datum
 salesforce_api_usage(PG_FUNCTION_ARGS)
 {
 	char	   *server_name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	SfConnection *conn = connection_for_server(server_name);
+	SfConnection *conn = SfConnectionForServer(server_name);
 	json_object *limits = fetch_limits(conn);
 	json_object *entry;
 	TupleDesc	tupdesc;
@@ -1955,7 +1968,7 @@ Datum
 salesforce_connection_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
-	Tuplestorestate *tupstore = begin_materialize(fcinfo, &tupdesc);
+	Tuplestorestate *tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
 	HASH_SEQ_STATUS scan;
 	SfConnection *conn;
 

@@ -33,7 +33,7 @@
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
 
-#define SALESFORCE_FDW_VERSION "1.0"
+#define SALESFORCE_FDW_VERSION "1.1"
 
 /* Defaults and ranges of the options (option.c validates against these). */
 #define SF_DEFAULT_API_VERSION		"66.0"	/* Spring '26 */
@@ -520,6 +520,10 @@ extern const char *SfTransportError(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
 extern uint64 SfStatementApiCalls(void);
 extern bool SfSoqlNeedsComposite(const char *soql);
+extern SfConnection *SfConnectionForServer(const char *server_name);
+struct Tuplestorestate;
+extern struct Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
+												  TupleDesc *tupdesc);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
@@ -657,6 +661,14 @@ extern void sfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
 								   struct ExplainState *es);
+
+/*
+ * in sync.c: the replication resources (Get Updated, Get Deleted) and
+ * salesforce_sync, as SQL-callable functions
+ */
+extern Datum salesforce_updated(PG_FUNCTION_ARGS);
+extern Datum salesforce_deleted(PG_FUNCTION_ARGS);
+extern Datum salesforce_sync(PG_FUNCTION_ARGS);
 
 /*
  * in import.c

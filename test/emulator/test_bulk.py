@@ -392,6 +392,10 @@ class IngestJobTest(BulkTestBase):
         self.wait_complete("ingest", job)
         self.assertNotIn(b["Id"], contacts.by_id)
         self.assertEqual(self.emu.store.get_record(b["Id"]), (None, None))
+        # both are in the delete log Get Deleted reads, with their deletion time
+        log = self.emu.replication.log
+        self.assertLessEqual({a["Id"], b["Id"]}, set(log))
+        self.assertEqual(log[a["Id"]][0], "contact")
 
     def test_job_failures(self):
         # CRLF data for an LF job

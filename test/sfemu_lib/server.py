@@ -36,7 +36,7 @@ import time
 import traceback
 import urllib.parse
 
-from . import values
+from . import replication, values
 from .store import UTC, Store, json_dumps, make_id, to_id18
 from .values import FieldError
 
@@ -177,6 +177,7 @@ class Emulator:
         self._tx = threading.local()
         self._locator_serial = 0
         self._bulk = None
+        self.clock_offset = datetime.timedelta(0)
         self.store = Store()
         self.reset(dataset)
 
@@ -184,13 +185,15 @@ class Emulator:
 
     def now(self):
         """The current time, UTC, millisecond precision (Salesforce keeps ms)."""
-        n = datetime.datetime.now(UTC)
+        n = datetime.datetime.now(UTC) + self.clock_offset
         return n.replace(microsecond=n.microsecond // 1000 * 1000)
 
     def reset(self, dataset=None):
         """Back to the start-up data set; tokens, log, faults, locators and
         limits cleared."""
         store = Store()
+        self.clock_offset = datetime.timedelta(0)
+        self.replication = replication.Replication(self)
         name = dataset or self.dataset
         if name == "demo":
             try:
@@ -368,6 +371,9 @@ class Emulator:
                 so.records = records
                 so.by_id[rec["Id"]] = rec
                 store.by_id[rec["Id"]] = (so, rec)
+            elif kind == "replication":
+                _, repl, rid, old = entry
+                repl.restore(rid, old)
 
     def find_by_external(self, so, field, value):
         """Live records whose external id field equals value (strings compare
@@ -462,6 +468,7 @@ class Emulator:
             so.by_id.pop(full, None)
             store.by_id.pop(full, None)
             undo.append(("harddelete", so, rec, index))
+            self.replication.note_delete(so, full, now, undo)
             return {"id": full, "success": True, "errors": []}
         if rec.get("IsDeleted"):
             raise FieldError("ENTITY_IS_DELETED", "entity is deleted", [])
@@ -470,6 +477,7 @@ class Emulator:
             rec["IsDeleted"] = True
             if so.field("SystemModstamp") is not None:
                 rec["SystemModstamp"] = now
+            self.replication.note_delete(so, full, now, undo)
             return {"id": full, "success": True, "errors": []}
         if op != "update":
             raise FieldError("INVALID_OPERATION", "unsupported operation %s" % op, [])
@@ -588,6 +596,8 @@ class Api:
             if self._not_modified(ctx, [so.name.lower()]):
                 return Reply(304)
             return Reply(200, self._versioned(so.describe, ctx))
+        if len(seg) in (2, 3) and seg[1] in ("updated", "deleted") and seg[2:] in ([], [""]):
+            return self.replicated(ctx, so, seg[1])
         if len(seg) == 2 and seg[1] == "Id" and ctx.method == "POST":
             return self.create(ctx, so)         # reference 7: upsert by Id, no value, creates
         if len(seg) == 2:
@@ -599,6 +609,14 @@ class Api:
                 return self.blob(ctx, so, seg[1], field)
             return self.by_external(ctx, so, seg[1], seg[2])
         return Reply(404, NOT_FOUND)
+
+    def replicated(self, ctx, so, kind):
+        """Get Updated / Get Deleted (replication.py)."""
+        bad = self._allow(ctx, ("GET",))
+        if bad:
+            return bad
+        status, body = self.emu.replication.serve(ctx, so, kind)
+        return Reply(status, body)
 
     def _not_modified(self, ctx, names):
         """If-Modified-Since on describes (reference 6.1): True when no named
@@ -1482,11 +1500,41 @@ class Control:
             if "run_as_user" in (data or {}):
                 emu.run_as_user = bool(data["run_as_user"])
             return Reply(200, {"run_as_user": emu.run_as_user})
+        if seg and seg[0] in ("clock", "undelete", "replication"):
+            return self.replication(method, seg, data or {})
         if key == ("POST", "locators") and seg[1:] == ["expire"]:
             with emu.lock:
                 emu.locators.clear()
             return Reply(200, {"ok": True})
         return Reply(404, {"error": "unknown control endpoint %s %s" % (method, path)})
+
+    def replication(self, method, seg, data):
+        """/__emu/clock, /__emu/undelete, /__emu/replication (replication.py)."""
+        emu = self.emu
+        if seg == ["clock"] and method in ("GET", "POST"):
+            if method == "POST":
+                try:
+                    offset = replication.parse_clock(data, emu)
+                except (ValueError, TypeError, AttributeError) as e:
+                    return Reply(400, {"error": "invalid clock setting: %s" % e})
+                with emu.lock:
+                    emu.clock_offset = offset
+            return Reply(200, {"now": replication.format_datetime(emu.now()),
+                               "offset_seconds": emu.clock_offset.total_seconds()})
+        if seg == ["undelete"] and method == "POST":
+            return Reply(200, emu.replication.undelete(data.get("ids", [])))
+        if seg == ["replication"] and method == "POST":
+            repl = emu.replication
+            with emu.store.lock:
+                if "id_limit" in data:
+                    repl.id_limit = int(data["id_limit"])
+                if data.get("purge"):
+                    before = replication.parse_date(data.get("before")) or emu.now()
+                    repl.purge(data["purge"], before)
+                emptied = repl.empty_recycle_bin(data["empty_recycle_bin"]) \
+                    if data.get("empty_recycle_bin") else 0
+            return Reply(200, {"id_limit": repl.id_limit, "emptied": emptied})
+        return Reply(404, {"error": "unknown control endpoint %s /__emu/%s" % (method, "/".join(seg))})
 
 
 FAULT_KEYS = ("method", "path", "status", "body", "headers", "content_type", "delay_ms",
@@ -1600,6 +1648,18 @@ Control endpoints (loopback only, no token, never counted or logged):
   GET    /__emu/limits             the allowance: {"max":N,"used":N}
   POST   /__emu/oauth              {"run_as_user":false} breaks the token flow
   POST   /__emu/locators/expire    every query locator becomes invalid
+  GET    /__emu/clock              the emulator's clock: {"now","offset_seconds"}
+  POST   /__emu/clock              move it: {"advance_seconds":N}, {"now":iso}
+                                   or {"offset_seconds":N}; stamps of writes and
+                                   the replication windows follow it (reset: 0)
+  POST   /__emu/undelete           {"ids":[...]} undelete from the Recycle Bin
+                                   (IsDeleted false, new SystemModstamp, out of
+                                   the delete log)
+  POST   /__emu/replication        {"id_limit":N} ids per Get Updated/Deleted
+                                   answer (600000); {"purge":"Obj","before":iso}
+                                   empties its delete log up to then;
+                                   {"empty_recycle_bin":"Obj"} hard-deletes its
+                                   soft-deleted records (kept in the delete log)
 """
 
 
