@@ -1597,6 +1597,36 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 				 errmsg("could not %s", cursor->action),
 				 errdetail("The query response has no \"records\" array.")));
 
+	/*
+	 * A page of the wrong shape must not pass for a short answer: "done" is
+	 * a boolean, a page that is not the last names the next one, and every
+	 * record is an object.
+	 */
+	if (!json_object_object_get_ex(json, "done", &val) ||
+		!json_object_is_type(val, json_type_boolean))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not %s", cursor->action),
+				 errdetail("The query response has no boolean \"done\".")));
+	if (!json_object_get_boolean(val) &&
+		(!json_object_object_get_ex(json, "nextRecordsUrl", &val) ||
+		 !json_object_is_type(val, json_type_string) ||
+		 json_object_get_string_len(val) == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not %s", cursor->action),
+				 errdetail("The query response is not the last page but has no \"nextRecordsUrl\".")));
+	for (size_t i = 0; i < json_object_array_length(records); i++)
+	{
+		if (!json_object_is_type(json_object_array_get_idx(records, i),
+								 json_type_object))
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not %s", cursor->action),
+					 errdetail("Record %zu of the query response is not a JSON object.",
+							   i + 1)));
+	}
+
 	error_context_stack = errcallback.previous;
 
 	if (json_object_object_get_ex(json, "totalSize", &val))

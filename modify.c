@@ -1407,9 +1407,21 @@ check_results(SfModifyState *fm, json_object *results)
 			success = json_object_get_boolean(v);
 		if (success)
 		{
+			/*
+			 * Salesforce names the record of every successful result; one
+			 * without an Id is not a write we can vouch for.
+			 */
+			if (!json_object_object_get_ex(item, "id", &v) ||
+				!json_object_is_type(v, json_type_string) ||
+				json_object_get_string_len(v) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						 errmsg("unexpected response from Salesforce to a write of %d records to object \"%s\"",
+								fm->nrecords, fm->sobject),
+						 errdetail("Result %d reports success but has no \"id\"; %s.",
+								   i + 1, written_phrase(fm->written))));
 			committed++;
-			if (i == n - 1 && json_object_object_get_ex(item, "id", &v) &&
-				json_object_is_type(v, json_type_string))
+			if (i == n - 1)
 				strlcpy(fm->last_id, json_object_get_string(v),
 						sizeof(fm->last_id));
 			continue;

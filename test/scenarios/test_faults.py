@@ -199,15 +199,12 @@ class FaultInjectionTest(ClusterTestCase):
         """FAULT_COUNT faults of every kind but wrong-shaped bodies."""
         self.run_faults([k for k in FAULT_KINDS if k[0] != "wrong-shape"], FAULT_COUNT, 0)
 
-    @unittest.expectedFailure
     def test_wrong_shape_bodies(self):
-        """Well-formed JSON of the wrong shape as a 200 answer.  KNOWN DEFECT
-        (remove expectedFailure once fixed): a query page without a
-        "records" array ({"done": true}, {"records": {}}) is taken as an
-        empty last page, so a scan silently returns fewer rows (0, or only
-        the first page's 200) and an aggregate none; an upsert answered
-        [{"success": true}, ...] without ids counts as written while nothing
-        was.  Each must fail with an error instead."""
+        """Well-formed JSON of the wrong shape as a 200 answer: a query page
+        without "records", without a boolean "done", not the last but without
+        "nextRecordsUrl", or with records that are not objects; write results
+        claiming success without an Id.  Each must fail with an error, never
+        pass for a short answer or a write that did not happen."""
         self.run_faults([k for k in FAULT_KINDS if k[0] == "wrong-shape"], 120, 100000)
 
     def run_faults(self, fault_kinds, count, first):
