@@ -477,14 +477,6 @@ sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 	if (fm->need_result)
 	{
 		flush_batch(fm);
-		/* never the Id of an earlier row: a record without one is an error */
-		if (fm->last_id[0] == '\0' && fm->id_attnum != InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-					 errmsg("unexpected response from Salesforce to a write of a record to object \"%s\"",
-							fm->sobject),
-					 errdetail("The record's result reports success but no \"id\"; %s.",
-							   written_phrase(fm->written))));
 		store_new_id(fm, slot, fm->last_id);
 	}
 	return slot;
@@ -1416,10 +1408,11 @@ check_results(SfModifyState *fm, json_object *results)
 				json_object_get_string_len(v) == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-						 errmsg("unexpected response from Salesforce to a write of %d records to object \"%s\"",
-								fm->nrecords, fm->sobject),
-						 errdetail("Result %d reports success but has no \"id\"; %s.",
-								   i + 1, written_phrase(fm->written))));
+						 errmsg("unexpected response from Salesforce to a write to object \"%s\"",
+								fm->sobject),
+						 errdetail("Result %d of a batch of %d reports success but has no \"id\", so what the batch wrote is unknown; %s.",
+								   i + 1, fm->nrecords,
+								   written_phrase(fm->written))));
 			committed++;
 			if (i == n - 1)
 				strlcpy(fm->last_id, json_object_get_string(v),

@@ -3,6 +3,17 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION salesforce_fdw UPDATE TO '1.1'" to load this file. \quit
 
+-- salesforce_connection_stats() gains the number of requests retried.
+DROP FUNCTION salesforce_connection_stats();
+CREATE FUNCTION salesforce_connection_stats(
+    OUT server_name text, OUT user_mapping oid, OUT has_token boolean,
+    OUT api_requests bigint, OUT token_requests bigint,
+    OUT live_json_documents bigint, OUT api_usage text,
+    OUT retries bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME'
+LANGUAGE C STRICT VOLATILE;
+
 -- Salesforce's replication resources: ids of the records changed (Get
 -- Updated) or deleted (Get Deleted) in [since, until).  Long windows and
 -- answers over Salesforce's id limit take several API calls.

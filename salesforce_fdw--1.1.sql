@@ -45,7 +45,8 @@ LANGUAGE C STRICT VOLATILE;
 CREATE FUNCTION salesforce_connection_stats(
     OUT server_name text, OUT user_mapping oid, OUT has_token boolean,
     OUT api_requests bigint, OUT token_requests bigint,
-    OUT live_json_documents bigint, OUT api_usage text)
+    OUT live_json_documents bigint, OUT api_usage text,
+    OUT retries bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME'
 LANGUAGE C STRICT VOLATILE;

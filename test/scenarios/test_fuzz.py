@@ -37,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 from harness import ClusterTestCase, psql  # noqa: E402
 from sfemu_lib import soql  # noqa: E402
+from sfemu_lib.soql import lexer as soql_lexer  # noqa: E402
 
 FUZZ_COUNT = int(os.environ.get("SF_FUZZ_COUNT", "100000"))
 SEED = int(os.environ.get("SF_FUZZ_SEED", "20261203"))
@@ -96,13 +97,13 @@ def copy_text_unescape(s):
 def soql_read_back(literal):
     """The value the emulator's SOQL reader sees in a literal, or raises."""
     query = "SELECT Id FROM Account WHERE Name = " + literal
-    tokens = soql._tokenize(query)
+    tokens = soql_lexer._tokenize(query)
     strings = [t for t in tokens if t.kind == "string"]
     if len(strings) != 1 or strings[0].text != literal or tokens[-1].kind != "eof" \
             or tokens[-2] is not strings[0]:
         raise AssertionError("literal does not tokenize as one string: %r" % literal[:200])
     lit = soql.Lit("STRING", literal[1:-1], strings[0].pos, literal)
-    return soql._decode_string(lit, query)
+    return soql_lexer._decode_string(lit, query)
 
 
 # --- converter inputs ------------------------------------------------------
