@@ -9,7 +9,7 @@
  * - One cached SfConnection per user mapping and backend, in a hash table
  *   keyed by the user mapping's OID (as postgres_fdw does).  Syscache
  *   invalidation of the server or the user mapping only marks an entry;
- *   the next GetSalesforceConnection() drops its token and re-reads the
+ *   the next SfGetConnection() drops its token and re-reads the
  *   options, so a request in flight never loses the strings it uses.
  * - The access token comes from the client credentials flow of an External
  *   Client App, is requested lazily by the first API call and reused by
@@ -234,14 +234,14 @@ static json_object *fetch_limits(SfConnection *conn);
 static void limit_values(json_object *entry, Datum *values, bool *nulls);
 
 /*
- * GetSalesforceConnection
+ * SfGetConnection
  *		The cached connection for a user mapping, created on first use and
  *		refreshed (options re-read, token dropped) after the server or the
  *		user mapping changed.  No network traffic happens here: the token is
- *		requested by the first SalesforceRequest().
+ *		requested by the first SfPerformRequest().
  */
 SfConnection *
-GetSalesforceConnection(UserMapping *user)
+SfGetConnection(UserMapping *user)
 {
 	SfConnection *conn;
 	bool		found;
@@ -663,7 +663,7 @@ session_expired(json_object *json)
 }
 
 /*
- * SalesforceRequest
+ * SfPerformRequest
  *		Send one REST request with the cached token (getting one first if
  *		needed) and return the HTTP status.
  *
@@ -687,7 +687,7 @@ session_expired(json_object *json)
  * name the rows in flight; otherwise it raises that error itself.
  */
 int
-SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
+SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				  const char *action, json_object **json_out)
 {
 	SfHttpResponse resp;
@@ -1061,12 +1061,12 @@ SfTransportError(SfConnection *conn)
 }
 
 /*
- * SalesforceApiPath
+ * SfApiPath
  *		"/services/data/vXX.X/<resource>" (palloc'd); the bare API path when
  *		'resource' is NULL or empty.
  */
 char *
-SalesforceApiPath(SfConnection *conn, const char *resource)
+SfApiPath(SfConnection *conn, const char *resource)
 {
 	if (resource == NULL || resource[0] == '\0')
 		return pstrdup(conn->api_path);
@@ -1568,7 +1568,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	{
 		/* the query does not fit in a URI: a GET subrequest of Composite */
 		req.method = "POST";
-		req.path = SalesforceApiPath(cursor->conn, "composite");
+		req.path = SfApiPath(cursor->conn, "composite");
 		req.body = cursor->composite_body;
 	}
 
@@ -1578,7 +1578,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SalesforceRequest(cursor->conn, &req, 0, cursor->action, &json);
+	SfPerformRequest(cursor->conn, &req, 0, cursor->action, &json);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1797,7 +1797,7 @@ SfConnectionForServer(const char *server_name)
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	user = GetUserMapping(GetUserId(), server->serverid);
-	return GetSalesforceConnection(user);
+	return SfGetConnection(user);
 }
 
 /* GET /limits: the org's limits as a json object (owned by the context). */
@@ -1810,11 +1810,11 @@ fetch_limits(SfConnection *conn)
 
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
-	req.path = SalesforceApiPath(conn, "limits");
+	req.path = SfApiPath(conn, "limits");
 	req.retryable = true;
 	action = psprintf("read the limits of Salesforce server \"%s\"",
 					  conn->server_name);
-	SalesforceRequest(conn, &req, 0, action, &json);
+	SfPerformRequest(conn, &req, 0, action, &json);
 	if (json == NULL || !json_object_is_type(json, json_type_object))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),

@@ -177,7 +177,7 @@ static void append_escaped(StringInfo buf, const char *val, bool like);
 								 * parameter (rechecked) becomes no condition */
 
 /*
- * sfResolveFieldKinds
+ * SfResolveFieldKinds
  *		Fill info->fields and info->kinds for every column of 'rel' from the
  *		sObject describe 'desc'.
  *
@@ -186,7 +186,7 @@ static void append_escaped(StringInfo buf, const char *val, bool like);
  * compares the field's type (see the file header).
  */
 void
-sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
+SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 					const SfSObjectDesc *desc)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -328,13 +328,13 @@ same_type_class(Oid a, Oid b)
 }
 
 /*
- * sfClauseIsPushable
+ * SfClassifyClause
  *		Can 'clause' be written in SOQL?  *exact tells whether Salesforce's
  *		answer is exactly PostgreSQL's (else a superset: recheck locally),
  *		*has_values whether it needs values known only at execution.
  */
 bool
-sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
+SfClassifyClause(SfDeparseInfo *info, Expr *clause, bool *exact,
 				   bool *has_values)
 {
 	WalkCxt		cxt;
@@ -361,14 +361,14 @@ sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
 }
 
 /*
- * sfDeparseWhere
+ * SfDeparseWhere
  *		Append " WHERE c1 AND c2 ..." for 'clauses' (plain expressions, each
- *		accepted by sfClauseIsPushable), or nothing for an empty list.
+ *		accepted by SfClassifyClause), or nothing for an empty list.
  *		Returns true when one of them is never true (a comparison with a
  *		null, an impossible id, ...): then no query needs to be sent.
  */
 bool
-sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
+SfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 {
 	ListCell   *lc;
 	bool		first = true;
@@ -954,7 +954,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* Salesforce stores no empty string (null instead) */
 				if (len == 0)
 					return FMT_NOMATCH;
-				if (kind == SF_KIND_ID && !sfIsValidId18(s, len))
+				if (kind == SF_KIND_ID && !SfIsValidId18(s, len))
 					return FMT_NOMATCH;
 				/* longer than any filterable value, and than SOQL allows */
 				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
@@ -962,7 +962,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* too long for the request URI */
 				if (len > SF_MAX_LITERAL_BYTES)
 					return FMT_UNWRITABLE;
-				deparseStringLiteral(out, s);
+				SfDeparseStringLiteral(out, s);
 				return FMT_OK;
 			}
 		case SF_KIND_INT:
@@ -1157,7 +1157,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 }
 
 /*
- * sfFormatLiteral
+ * SfDeparseLiteral
  *		Append the SOQL literal that stands for exactly 'value' (of type
  *		'typid') compared with a value of 'kind' (SF_KIND_INT for counts);
  *		false, with 'out' unchanged, when there is none (infinities, dates
@@ -1166,7 +1166,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
  *		comparisons are sent.
  */
 bool
-sfFormatLiteral(StringInfo out, int kind, Datum value, Oid typid)
+SfDeparseLiteral(StringInfo out, int kind, Datum value, Oid typid)
 {
 	StringInfoData lit;
 	bool		plus = false;
@@ -1629,7 +1629,7 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
 }
 
 /*
- * sfPathkeyField
+ * SfPathkeyField
  *		If 'expr' is a column whose field SOQL sorts the way PostgreSQL's
  *		default btree order does (numbers, dates, datetimes, times), set
  *		*field and return true.  Text (case-insensitive, locale-driven),
@@ -1637,7 +1637,7 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
  *		remotely.
  */
 bool
-sfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
+SfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
 {
 	WalkCxt		cxt;
 	int			attno;
@@ -1664,12 +1664,12 @@ sfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
 }
 
 /*
- * sfColumnOf
+ * SfColumnOf
  *		The attnum of 'expr' if it is a column of the table whose field may
  *		appear in SOQL, else 0.
  */
 int
-sfColumnOf(SfDeparseInfo *info, Expr *expr)
+SfColumnOf(SfDeparseInfo *info, Expr *expr)
 {
 	WalkCxt		cxt;
 
@@ -1678,13 +1678,13 @@ sfColumnOf(SfDeparseInfo *info, Expr *expr)
 }
 
 /*
- * sfIsValidId18
+ * SfIsValidId18
  *		Is s (len bytes) an 18-character record id whose last three
  *		characters are the checksum of the first fifteen, as Salesforce
  *		returns every id?  Only such a value can equal an id column.
  */
 bool
-sfIsValidId18(const char *s, size_t len)
+SfIsValidId18(const char *s, size_t len)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 	int			chunk;
@@ -1714,7 +1714,7 @@ sfIsValidId18(const char *s, size_t len)
 }
 
 /*
- * deparseSelectSoql
+ * SfDeparseSelect
  *		Write "SELECT f1, f2 FROM SObject" into 'buf'.
  *
  * 'fields' is a List of String nodes (field names or relationship paths)
@@ -1723,7 +1723,7 @@ sfIsValidId18(const char *s, size_t len)
  * selects Id.  Returns the list of distinct fields actually written.
  */
 List *
-deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
+SfDeparseSelect(StringInfo buf, const char *sobject, List *fields)
 {
 	List	   *written = NIL;
 	ListCell   *lc;
@@ -1765,13 +1765,13 @@ deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
 }
 
 /*
- * deparseStringLiteral
+ * SfDeparseStringLiteral
  *		Append 'val' to 'buf' as a SOQL string literal, quotes included.
  *		The one quoting function: every string value reaches SOQL through it
  *		(LIKE patterns through its core, append_escaped).
  */
 void
-deparseStringLiteral(StringInfo buf, const char *val)
+SfDeparseStringLiteral(StringInfo buf, const char *val)
 {
 	appendStringInfoChar(buf, '\'');
 	append_escaped(buf, val, false);

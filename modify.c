@@ -217,13 +217,13 @@ static void value_error(SfWriteColumn *col, const char *why)
 			pg_attribute_noreturn();
 
 /*
- * sfAddForeignUpdateTargets
+ * SfAddForeignUpdateTargets
  *		Add the column mapped to Id as the row identity of UPDATE and DELETE
  *		(and, for DELETE ... RETURNING, the whole old row).
  */
 #if PG_VERSION_NUM >= 140000
 void
-sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+SfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						  RangeTblEntry *target_rte, Relation target_relation)
 {
 	AttrNumber	attnum;
@@ -251,7 +251,7 @@ sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 }
 #else
 void
-sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
+SfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 						  Relation target_relation)
 {
 	AttrNumber	attnum;
@@ -283,7 +283,7 @@ sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 #endif
 
 /*
- * sfPlanForeignModify
+ * SfPlanForeignModify
  *		Decide which columns the statement writes.
  *
  * INSERT writes every column (nulls are left out per row); it also records
@@ -293,7 +293,7 @@ sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
  * when a BEFORE ROW UPDATE trigger may change others.
  */
 List *
-sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+SfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 					Index resultRelation, int subplan_index)
 {
 	CmdType		operation = plan->operation;
@@ -384,12 +384,12 @@ sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 }
 
 /*
- * sfBeginForeignModify
+ * SfBeginForeignModify
  *		Set up the write state of one result relation; refuse writes of
  *		read-only fields before anything is sent.
  */
 void
-sfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+SfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					 List *fdw_private, int subplan_index, int eflags)
 {
 	Plan	   *subplan = sf_modify_subplan(mtstate, subplan_index);
@@ -406,13 +406,13 @@ sfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfBeginForeignInsert
+ * SfBeginForeignInsert
  *		Set up a COPY FROM or a row routed into a partition that is this
  *		foreign table.  Every column is a target; values of read-only
  *		fields are refused row by row (there is no plan to inspect).
  */
 void
-sfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+SfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	Relation	rel = rinfo->ri_RelationDesc;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -437,13 +437,13 @@ sfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 }
 
 /*
- * sfGetForeignModifyBatchSize
- *		Rows PostgreSQL may hand to sfExecForeignBatchInsert at once: the
+ * SfGetForeignModifyBatchSize
+ *		Rows PostgreSQL may hand to SfExecForeignBatchInsert at once: the
  *		batch_size option, or 1 when each row must come back with its Id
  *		at once.
  */
 int
-sfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+SfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 	SfTableOptions opts;
@@ -457,13 +457,13 @@ sfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 }
 
 /*
- * sfExecForeignInsert
+ * SfExecForeignInsert
  *		Insert (or upsert) one row.  When nothing needs the row back it
  *		joins the pending batch (COPY FROM goes this way); otherwise it is
  *		sent at once and its new Id stored into the returned slot.
  */
 TupleTableSlot *
-sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
@@ -483,12 +483,12 @@ sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfExecForeignBatchInsert
+ * SfExecForeignBatchInsert
  *		Insert the rows PostgreSQL collected (at most batch_size): one
  *		sObject Collections request.
  */
 TupleTableSlot **
-sfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot **slots, TupleTableSlot **planSlots,
 						 int *numSlots)
 {
@@ -502,14 +502,14 @@ sfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfExecForeignUpdate
+ * SfExecForeignUpdate
  *		Queue the changed columns of one row, found by its Id.
  *
  * The row counts as updated at once; a failure when its batch is sent
  * fails the statement.
  */
 TupleTableSlot *
-sfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
@@ -520,12 +520,12 @@ sfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfExecForeignDelete
+ * SfExecForeignDelete
  *		Queue the Id of one row; for RETURNING, the deleted row is the one
  *		the scan delivered.
  */
 TupleTableSlot *
-sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
@@ -556,11 +556,11 @@ sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfEndForeignModify
+ * SfEndForeignModify
  *		Send what is left of the last batch.
  */
 void
-sfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+SfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 
@@ -573,33 +573,33 @@ sfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 }
 
 /*
- * sfEndForeignInsert
+ * SfEndForeignInsert
  *		End of a COPY FROM or of rows routed into this table.
  */
 void
-sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
-	sfEndForeignModify(estate, rinfo);
+	SfEndForeignModify(estate, rinfo);
 }
 
 /*
- * sfIsForeignRelUpdatable
+ * SfIsForeignRelUpdatable
  *		Every Salesforce table takes INSERT, UPDATE and DELETE; a table
- *		without an Id column is told so in sfAddForeignUpdateTargets, with a
+ *		without an Id column is told so in SfAddForeignUpdateTargets, with a
  *		clearer message than PostgreSQL's.
  */
 int
-sfIsForeignRelUpdatable(Relation rel)
+SfIsForeignRelUpdatable(Relation rel)
 {
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }
 
 /*
- * sfExplainForeignModify
+ * SfExplainForeignModify
  *		Show the sObject, the batch size and, with ANALYZE, the requests.
  */
 void
-sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+SfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					   List *fdw_private, int subplan_index, ExplainState *es)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
@@ -617,7 +617,7 @@ sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	{
 		/*
 		 * EXPLAIN prints before the executor ends: send the last batch now,
-		 * so the count is the statement's (sfEndForeignModify then has
+		 * so the count is the statement's (SfEndForeignModify then has
 		 * nothing left to send).
 		 */
 		flush_batch(fm);
@@ -798,7 +798,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		return fm;
 
 	SfLimitStatementApiCalls(opts.max_api_calls);
-	fm->conn = GetSalesforceConnection(
+	fm->conn = SfGetConnection(
 									   GetUserMapping(modify_user_id(estate, rinfo),
 													  GetForeignTable(RelationGetRelid(rel))->serverid));
 
@@ -1200,7 +1200,7 @@ flush_batch(SfModifyState *fm)
 	initStringInfo(&body);
 	memset(&req, 0, sizeof(req));
 	appendStringInfoString(&path,
-						   SalesforceApiPath(fm->conn, "composite/sobjects"));
+						   SfApiPath(fm->conn, "composite/sobjects"));
 
 	switch (fm->operation)
 	{
@@ -1256,7 +1256,7 @@ flush_batch(SfModifyState *fm)
 	req.retryable = fm->upsert_field != NULL;
 	for (int attempt = 0;; attempt++)
 	{
-		status = SalesforceRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
+		status = SfPerformRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
 								   action, &results);
 		fm->requests++;
 

@@ -232,22 +232,22 @@ salesforce_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExplainForeignScan = sfExplainForeignScan;
 	routine->GetForeignUpperPaths = sfGetForeignUpperPaths;
 	routine->AnalyzeForeignTable = sfAnalyzeForeignTable;
-	routine->AddForeignUpdateTargets = sfAddForeignUpdateTargets;
-	routine->PlanForeignModify = sfPlanForeignModify;
-	routine->BeginForeignModify = sfBeginForeignModify;
-	routine->ExecForeignInsert = sfExecForeignInsert;
+	routine->AddForeignUpdateTargets = SfAddForeignUpdateTargets;
+	routine->PlanForeignModify = SfPlanForeignModify;
+	routine->BeginForeignModify = SfBeginForeignModify;
+	routine->ExecForeignInsert = SfExecForeignInsert;
 #if PG_VERSION_NUM >= 140000
-	routine->ExecForeignBatchInsert = sfExecForeignBatchInsert;
-	routine->GetForeignModifyBatchSize = sfGetForeignModifyBatchSize;
+	routine->ExecForeignBatchInsert = SfExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = SfGetForeignModifyBatchSize;
 #endif
-	routine->ExecForeignUpdate = sfExecForeignUpdate;
-	routine->ExecForeignDelete = sfExecForeignDelete;
-	routine->EndForeignModify = sfEndForeignModify;
-	routine->BeginForeignInsert = sfBeginForeignInsert;
-	routine->EndForeignInsert = sfEndForeignInsert;
-	routine->IsForeignRelUpdatable = sfIsForeignRelUpdatable;
-	routine->ExplainForeignModify = sfExplainForeignModify;
-	routine->ImportForeignSchema = sfImportForeignSchema;
+	routine->ExecForeignUpdate = SfExecForeignUpdate;
+	routine->ExecForeignDelete = SfExecForeignDelete;
+	routine->EndForeignModify = SfEndForeignModify;
+	routine->BeginForeignInsert = SfBeginForeignInsert;
+	routine->EndForeignInsert = SfEndForeignInsert;
+	routine->IsForeignRelUpdatable = SfIsForeignRelUpdatable;
+	routine->ExplainForeignModify = SfExplainForeignModify;
+	routine->ImportForeignSchema = SfImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }
@@ -302,15 +302,15 @@ sobject_record_count(UserMapping *user, const char *sobject)
 			return entry->count;
 	}
 
-	conn = GetSalesforceConnection(user);
+	conn = SfGetConnection(user);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.retryable = true;
 	req.path = psprintf("%s?sObjects=%s",
-						SalesforceApiPath(conn, "limits/recordCount"), sobject);
+						SfApiPath(conn, "limits/recordCount"), sobject);
 	action = psprintf("read the record count of Salesforce object \"%s\"",
 					  sobject);
-	if (SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
+	if (SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
 						  &json) / 100 == 2 &&
 		json != NULL && json_object_is_type(json, json_type_object) &&
 		json_object_object_get_ex(json, "sObjects", &list) &&
@@ -392,7 +392,7 @@ aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
 	if (list_length(agg->args) != 1)
 		return NULL;
 	tle = linitial_node(TargetEntry, agg->args);
-	attno = sfColumnOf(&fpinfo->deparse, tle->expr);
+	attno = SfColumnOf(&fpinfo->deparse, tle->expr);
 	if (attno == 0)
 		return NULL;
 	kind = fpinfo->deparse.kinds[attno];
@@ -537,7 +537,7 @@ having_soql(SfFdwRelationInfo *fpinfo, Expr *clause)
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "%s %s ", agg_text, cmp);
-	if (!sfFormatLiteral(&buf, kind, value->constvalue, value->consttype))
+	if (!SfDeparseLiteral(&buf, kind, value->constvalue, value->consttype))
 		return NULL;
 	return buf.data;
 }
@@ -575,13 +575,13 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 			baserel->userid : GetUserId();
 
 		fpinfo->user = GetUserMapping(userid, table->serverid);
-		desc = SfDescribeSObject(GetSalesforceConnection(fpinfo->user),
+		desc = SfDescribeSObject(SfGetConnection(fpinfo->user),
 								 fpinfo->table.sobject);
 	}
 
 	rel = table_open(foreigntableid, NoLock);
 	fpinfo->deparse.varno = baserel->relid;
-	sfResolveFieldKinds(&fpinfo->deparse, foreigntableid, rel, desc);
+	SfResolveFieldKinds(&fpinfo->deparse, foreigntableid, rel, desc);
 	table_close(rel, NoLock);
 
 	foreach(lc, baserel->baserestrictinfo)
@@ -590,7 +590,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 		bool		exact;
 		bool		has_values;
 
-		if (sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
+		if (SfClassifyClause(&fpinfo->deparse, ri->clause, &exact,
 							   &has_values))
 		{
 			fpinfo->remote_conds = lappend(fpinfo->remote_conds, ri);
@@ -697,7 +697,7 @@ order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
 
 			if (em->em_is_child || !bms_equal(em->em_relids, baserel->relids))
 				continue;
-			if (!sfPathkeyField(&fpinfo->deparse, em->em_expr, &field))
+			if (!SfPathkeyField(&fpinfo->deparse, em->em_expr, &field))
 				continue;
 			/* the type's default order, not some other operator family */
 			typid = exprType((Node *) em->em_expr);
@@ -727,7 +727,7 @@ ec_member_is_column(PlannerInfo *root, RelOptInfo *rel,
 {
 	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) rel->fdw_private;
 
-	return sfColumnOf(&fpinfo->deparse, em->em_expr) == *(int *) arg;
+	return SfColumnOf(&fpinfo->deparse, em->em_expr) == *(int *) arg;
 }
 
 /*
@@ -767,7 +767,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 		OpExpr	   *op = (OpExpr *) ri->clause;
 
 		if (IsA(op, OpExpr) && list_length(op->args) == 2 &&
-			(fpinfo->deparse.kinds[sfColumnOf(&fpinfo->deparse,
+			(fpinfo->deparse.kinds[SfColumnOf(&fpinfo->deparse,
 											   linitial(op->args))] & SF_KIND_LOOKUP))
 			clauses = lappend(clauses, ri);
 	}
@@ -782,7 +782,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 
 		if (!join_clause_is_movable_to(ri, baserel))
 			continue;
-		if (!sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
+		if (!SfClassifyClause(&fpinfo->deparse, ri->clause, &exact,
 								&has_values))
 			continue;
 		required_outer = bms_union(ri->clause_relids, baserel->lateral_relids);
@@ -1000,7 +1000,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 					{
 						Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
 
-						infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, arg)];
+						infield = fpinfo->deparse.fields[SfColumnOf(&fpinfo->deparse, arg)];
 						intype = exprType((Node *) arg);
 						if (agg->aggfnoid == F_COUNT_ANY)
 							op = SF_GROUP_COUNT;
@@ -1017,7 +1017,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 				else
 				{
 					/* a grouping column: its field, not aliased */
-					infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
+					infield = fpinfo->deparse.fields[SfColumnOf(&fpinfo->deparse, expr)];
 					intype = exprType((Node *) expr);
 					op = SF_GROUP_KEY;
 					appendStringInfo(&head, "%s%s", i > 0 ? ", " : "", infield);
@@ -1041,7 +1041,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 					SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
 					Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
 																		 root->parse->targetList);
-					char	   *f = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
+					char	   *f = fpinfo->deparse.fields[SfColumnOf(&fpinfo->deparse, expr)];
 
 					appendStringInfo(&group_by, "%s%s",
 									 group_by.len > 0 ? ", " : "", f);
@@ -1063,9 +1063,9 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 				appendStringInfo(&tail, " LIMIT %d", SF_MAX_AGGREGATE_ROWS);
 				raw = list_concat(list_copy(group_fields), group_infields);
 				initStringInfo(&gs);
-				(void) deparseSelectSoql(&gs, fpinfo->table.sobject, raw);
+				(void) SfDeparseSelect(&gs, fpinfo->table.sobject, raw);
 				fpinfo->deparse.nplaceholders = 0;
-				sfDeparseWhere(&gs, &fpinfo->deparse, remote_exprs);
+				SfDeparseWhere(&gs, &fpinfo->deparse, remote_exprs);
 				group_soql = gs.data;
 			}
 		}
@@ -1098,7 +1098,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 			}
 			else if (list_member_ptr(fpinfo->local_conds, ri))
 				local_exprs = lappend(local_exprs, ri->clause);
-			else if (sfClauseIsPushable(&fpinfo->deparse, ri->clause,
+			else if (SfClassifyClause(&fpinfo->deparse, ri->clause,
 										&exact, &has_values))
 			{
 				remote_exprs = lappend(remote_exprs, ri->clause);
@@ -1135,7 +1135,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 			}
 		}
 
-		(void) deparseSelectSoql(&head, fpinfo->table.sobject, fields);
+		(void) SfDeparseSelect(&head, fpinfo->table.sobject, fields);
 
 		if (best_path->fdw_private != NIL)
 		{
@@ -1171,7 +1171,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 		bool		exact;
 		bool		has_values;
 
-		if (sfClauseIsPushable(&fpinfo->deparse, (Expr *) lfirst(lc),
+		if (SfClassifyClause(&fpinfo->deparse, (Expr *) lfirst(lc),
 							   &exact, &has_values) && has_values)
 			remote_values = true;
 	}
@@ -1179,7 +1179,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	initStringInfo(&soql);
 	appendStringInfoString(&soql, head.data);
 	fpinfo->deparse.nplaceholders = 0;
-	never_true = sfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
+	never_true = SfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
 	appendStringInfoString(&soql, tail.data);
 
 	if (remote_values)
@@ -1289,7 +1289,7 @@ keep_long_conds_local(SfFdwRelationInfo *fpinfo)
 		StringInfoData buf;
 
 		initStringInfo(&buf);
-		(void) sfDeparseWhere(&buf, &scratch,
+		(void) SfDeparseWhere(&buf, &scratch,
 							  list_make1(lfirst_node(RestrictInfo, lc)->clause));
 		conds[i].ri = lfirst_node(RestrictInfo, lc);
 		conds[i].len = buf.len;
@@ -1319,7 +1319,7 @@ keep_long_conds_local(SfFdwRelationInfo *fpinfo)
 static bool
 group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr)
 {
-	int			attno = sfColumnOf(&fpinfo->deparse, expr);
+	int			attno = SfColumnOf(&fpinfo->deparse, expr);
 	int			kind;
 
 	if (attno == 0)
@@ -1556,7 +1556,7 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 		sf_scan_check_as_user(fsplan, rte) : GetUserId();
 	table = GetForeignTable(rte->relid);
 	user = GetUserMapping(userid, table->serverid);
-	fsstate->conn = GetSalesforceConnection(user);
+	fsstate->conn = SfGetConnection(user);
 	foreach(lc1, table->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc1);
@@ -1751,7 +1751,7 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 
 	SfGetTableOptions(relid, &topts);
 	memset(&fsstate, 0, sizeof(fsstate));
-	fsstate.conn = GetSalesforceConnection(user);
+	fsstate.conn = SfGetConnection(user);
 	fsstate.sobject = topts.sobject;
 
 	for (i = 1; i <= tupdesc->natts; i++)
@@ -1762,7 +1762,7 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 		fields = lappend(fields, makeString(SfColumnField(relid, i)));
 	}
 	initStringInfo(&soql);
-	(void) deparseSelectSoql(&soql, topts.sobject, fields);
+	(void) SfDeparseSelect(&soql, topts.sobject, fields);
 	appendStringInfo(&soql, " LIMIT %d", targrows);
 	init_columns(&fsstate, tupdesc, retrieved_attrs, fields);
 
@@ -1875,7 +1875,7 @@ current_soql(SfScanState *fsstate)
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, fsstate->soql_head);
-	fsstate->never_true = sfDeparseWhere(&buf, &fsstate->deparse,
+	fsstate->never_true = SfDeparseWhere(&buf, &fsstate->deparse,
 										 fsstate->remote_exprs);
 	appendStringInfoString(&buf, fsstate->soql_tail);
 	MemoryContextSwitchTo(oldcxt);

@@ -289,7 +289,7 @@ typedef struct SfConnection
 	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
 } SfConnection;
 
-/* Flags for SalesforceRequest */
+/* Flags for SfPerformRequest */
 #define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
 #define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed (CSV) */
 
@@ -460,22 +460,22 @@ struct SfFdwRelationInfo
 };
 
 struct SfSObjectDesc;
-extern void sfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
+extern void SfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
 								Relation rel,
 								const struct SfSObjectDesc *desc);
-extern bool sfClauseIsPushable(SfDeparseInfo *info, Expr *clause,
+extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
 							   bool *exact, bool *has_values);
-extern bool sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
 						   List *clauses);
-extern bool sfPathkeyField(SfDeparseInfo *info, Expr *expr,
+extern bool SfPathkeyField(SfDeparseInfo *info, Expr *expr,
 						   const char **field);
-extern int	sfColumnOf(SfDeparseInfo *info, Expr *expr);
-extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
+extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
+extern List *SfDeparseSelect(StringInfo buf, const char *sobject,
 							   List *fields);
-extern void deparseStringLiteral(StringInfo buf, const char *val);
-extern bool sfFormatLiteral(StringInfo out, int kind, Datum value,
+extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
+extern bool SfDeparseLiteral(StringInfo out, int kind, Datum value,
 							Oid typid);
-extern bool sfIsValidId18(const char *s, size_t len);
+extern bool SfIsValidId18(const char *s, size_t len);
 
 /*
  * in convert.c
@@ -503,11 +503,11 @@ extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
  * in connection.c: authentication, the connection cache, requests with
  * re-authentication, and the one place Salesforce errors become ereports.
  */
-extern SfConnection *GetSalesforceConnection(UserMapping *user);
-extern int	SalesforceRequest(SfConnection *conn, const SfRequest *req,
+extern SfConnection *SfGetConnection(UserMapping *user);
+extern int	SfPerformRequest(SfConnection *conn, const SfRequest *req,
 							  int flags, const char *action,
 							  json_object **json_out);
-extern char *SalesforceApiPath(SfConnection *conn, const char *resource);
+extern char *SfApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
 extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
@@ -619,45 +619,45 @@ extern void SfDescribeForget(SfConnection *conn);
  * Collections (assigned in the handler)
  */
 #if PG_VERSION_NUM >= 140000
-extern void sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+extern void SfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									  RangeTblEntry *target_rte,
 									  Relation target_relation);
 #else
-extern void sfAddForeignUpdateTargets(Query *parsetree,
+extern void SfAddForeignUpdateTargets(Query *parsetree,
 									  RangeTblEntry *target_rte,
 									  Relation target_relation);
 #endif
-extern List *sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+extern List *SfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 								 Index resultRelation, int subplan_index);
-extern void sfBeginForeignModify(ModifyTableState *mtstate,
+extern void SfBeginForeignModify(ModifyTableState *mtstate,
 								 ResultRelInfo *rinfo, List *fdw_private,
 								 int subplan_index, int eflags);
-extern TupleTableSlot *sfExecForeignInsert(EState *estate,
+extern TupleTableSlot *SfExecForeignInsert(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern TupleTableSlot **sfExecForeignBatchInsert(EState *estate,
+extern TupleTableSlot **SfExecForeignBatchInsert(EState *estate,
 												 ResultRelInfo *rinfo,
 												 TupleTableSlot **slots,
 												 TupleTableSlot **planSlots,
 												 int *numSlots);
-extern int	sfGetForeignModifyBatchSize(ResultRelInfo *rinfo);
-extern TupleTableSlot *sfExecForeignUpdate(EState *estate,
+extern int	SfGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *SfExecForeignUpdate(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern TupleTableSlot *sfExecForeignDelete(EState *estate,
+extern TupleTableSlot *SfExecForeignDelete(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern void sfEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-extern void sfBeginForeignInsert(ModifyTableState *mtstate,
+extern void SfEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void SfBeginForeignInsert(ModifyTableState *mtstate,
 								 ResultRelInfo *rinfo);
-extern void sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-extern int	sfIsForeignRelUpdatable(Relation rel);
+extern void SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	SfIsForeignRelUpdatable(Relation rel);
 extern bool SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel);
 struct ExplainState;
-extern void sfExplainForeignModify(ModifyTableState *mtstate,
+extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
 								   struct ExplainState *es);
@@ -673,7 +673,7 @@ extern Datum salesforce_sync(PG_FUNCTION_ARGS);
 /*
  * in import.c
  */
-extern List *sfImportForeignSchema(ImportForeignSchemaStmt *stmt,
+extern List *SfImportForeignSchema(ImportForeignSchemaStmt *stmt,
 								   Oid serverOid);
 
 #endif							/* SALESFORCE_FDW_H */
