@@ -124,7 +124,7 @@ struct SfQueryCursor
 	SfConnection *conn;
 	MemoryContext cxt;			/* holds this struct and its strings */
 	char	   *soql;			/* for error context */
-	char	   *action;			/* "query Salesforce object \"Account\"" */
+	char	   *failure;		/* the primary message of its errors */
 	char	   *next_path;		/* the next page's path; NULL when done */
 	char	   *composite_body; /* first page through Composite, or NULL */
 	char	   *options_header; /* "Sforce-Query-Options: batchSize=N" */
@@ -208,9 +208,9 @@ static void authenticate(SfConnection *conn);
 static void report_auth_error(SfConnection *conn, long status,
 							  json_object *json) pg_attribute_noreturn();
 static void report_transport_error(SfConnection *conn, int rc,
-								   const char *what) pg_attribute_noreturn();
+								   const char *failure) pg_attribute_noreturn();
 static char *request_url(SfConnection *conn, const char *path,
-						 const char *action);
+						 const char *failure);
 static bool session_expired(json_object *json);
 static json_object *adopt_json(SfJsonOwner *owner, json_object *doc);
 static void release_json(void *arg);
@@ -220,14 +220,13 @@ static void append_urlencoded(StringInfo buf, const char *s);
 static void append_raw_text(StringInfo buf, const char *s, size_t len);
 static void append_status_detail(StringInfo buf, long status,
 								 json_object *body);
-static const char *json_get_string(json_object *obj, const char *key);
 static void query_error_callback(void *arg);
 static json_object *composite_query_page(SfQueryCursor *cursor,
 										 json_object *json);
 static const char *transient_failure(long status, json_object *json);
-static void charge_api_call(SfConnection *conn, const char *action);
+static void charge_api_call(SfConnection *conn, const char *failure);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
-static void report_outcome_unknown(SfConnection *conn, const char *action)
+static void report_outcome_unknown(SfConnection *conn, const char *failure)
 			pg_attribute_noreturn();
 
 static json_object *fetch_limits(SfConnection *conn);
@@ -415,7 +414,7 @@ authenticate(SfConnection *conn)
 	const char *instance_url;
 	const char *problem;
 	char	   *url;
-	char	   *what;
+	char	   *failure;
 	int			rc;
 	size_t		len;
 	static const char *const headers[] = {
@@ -440,8 +439,8 @@ authenticate(SfConnection *conn)
 								   ALLOCSET_SMALL_SIZES);
 	oldcxt = MemoryContextSwitchTo(tmpcxt);
 
-	what = psprintf("authenticate with Salesforce server \"%s\"",
-					conn->server_name);
+	failure = psprintf("could not authenticate with Salesforce server \"%s\"",
+					   conn->server_name);
 	url = psprintf("%s/services/oauth2/token", conn->opts.url);
 	initStringInfo(&body);
 	appendStringInfoString(&body, "grant_type=client_credentials&client_id=");
@@ -467,7 +466,7 @@ authenticate(SfConnection *conn)
 			reason = psprintf("HTTP status %ld", resp.status);
 		if (reason == NULL ||
 			!SfRetryWait(conn, attempt, rc == 0 ? resp.retry_after : -1,
-						 reason, what))
+						 reason))
 			break;
 		if (rc == 0)
 		{
@@ -477,7 +476,7 @@ authenticate(SfConnection *conn)
 	}
 	explicit_bzero(body.data, body.len);
 	if (rc != 0)
-		report_transport_error(conn, rc, what);
+		report_transport_error(conn, rc, failure);
 
 	json = SfJsonParse(resp.body.data, resp.body.len);
 	if (resp.status != 200)
@@ -488,12 +487,12 @@ authenticate(SfConnection *conn)
 	}
 	explicit_bzero(resp.body.data, resp.body.len);
 
-	token = json_get_string(json, "access_token");
-	instance_url = json_get_string(json, "instance_url");
+	token = SfJsonGetString(json, "access_token");
+	instance_url = SfJsonGetString(json, "instance_url");
 	if (token == NULL || token[0] == '\0' ||
 		instance_url == NULL || instance_url[0] == '\0')
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("could not authenticate with Salesforce server \"%s\"",
 						conn->server_name),
 				 errdetail("The token response lacks \"access_token\" or \"instance_url\".")));
@@ -504,7 +503,7 @@ authenticate(SfConnection *conn)
 	{
 		explicit_bzero((char *) token, strlen(token));
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("could not authenticate with Salesforce server \"%s\"",
 						conn->server_name),
 				 errdetail("The token response names instance URL \"%s\", which cannot be used. %s",
@@ -534,8 +533,8 @@ authenticate(SfConnection *conn)
 static void
 report_auth_error(SfConnection *conn, long status, json_object *json)
 {
-	const char *error = json_get_string(json, "error");
-	const char *description = json_get_string(json, "error_description");
+	const char *error = SfJsonGetString(json, "error");
+	const char *description = SfJsonGetString(json, "error_description");
 	const char *hint = NULL;
 	StringInfoData text;
 
@@ -595,15 +594,15 @@ report_auth_error(SfConnection *conn, long status, json_object *json)
  *		cleaned up by SfHttpPerform.
  */
 static void
-report_transport_error(SfConnection *conn, int rc, const char *what)
+report_transport_error(SfConnection *conn, int rc, const char *failure)
 {
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		CHECK_FOR_INTERRUPTS();
 
 	ereport(ERROR,
 			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not %s", what),
-			 errdetail_internal("Connection to Salesforce server \"%s\" failed: %s",
+			 errmsg("%s", failure),
+			 errdetail_internal("Connection to Salesforce server \"%s\" failed: %s.",
 								conn->server_name, conn->errbuf),
 			 rc == CURLE_OPERATION_TIMEDOUT ?
 			 errhint("The request took longer than options \"connect_timeout\" (%d s) or \"request_timeout\" (%d s) allow.",
@@ -617,7 +616,7 @@ report_transport_error(SfConnection *conn, int rc, const char *what)
  *		token must never travel to another host.
  */
 static char *
-request_url(SfConnection *conn, const char *path, const char *action)
+request_url(SfConnection *conn, const char *path, const char *failure)
 {
 	size_t		len = strlen(conn->instance_url);
 
@@ -627,8 +626,8 @@ request_url(SfConnection *conn, const char *path, const char *action)
 		if (pg_strncasecmp(path, conn->instance_url, len) != 0 ||
 			path[len] != '/')
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not %s", action),
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("%s", failure),
 					 errdetail("URL \"%s\" is not on instance \"%s\".",
 							   path, conn->instance_url)));
 		return pstrdup(path);
@@ -654,8 +653,8 @@ session_expired(json_object *json)
 		json_object_array_length(json) == 0)
 		return false;
 	first = json_object_array_get_idx(json, 0);
-	code = json_get_string(first, "errorCode");
-	message = json_get_string(first, "message");
+	code = SfJsonGetString(first, "errorCode");
+	message = SfJsonGetString(first, "message");
 	if (code == NULL || strcmp(code, "INVALID_SESSION_ID") != 0)
 		return false;
 	return message == NULL ||
@@ -675,7 +674,8 @@ session_expired(json_object *json)
  * default one (application/json).  A 401
  * INVALID_SESSION_ID gets a new token and one retry.  Statuses other than
  * 2xx raise an error through SfReportError unless SF_REQ_RETURN_ERRORS is
- * set.  'action' completes "could not ..." in error messages.
+ * set.  'failure' is the primary message of every error raised, written
+ * whole by the caller ("could not query Salesforce object \"Account\"").
  *
  * A request marked retryable is sent again after transient failures (see
  * transient_failure), at most max_retries times.  Any other request that is
@@ -688,7 +688,7 @@ session_expired(json_object *json)
  */
 int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
-				  const char *action, json_object **json_out)
+				 json_object **json_out, const char *failure)
 {
 	SfHttpResponse resp;
 	json_object *json = NULL;
@@ -698,8 +698,8 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 
 	if (json_out != NULL)
 		*json_out = NULL;
-	if (action == NULL)
-		action = "complete Salesforce request";
+	if (failure == NULL)
+		failure = "could not complete a Salesforce request";
 
 	for (;;)
 	{
@@ -716,9 +716,9 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		if (conn->access_token == NULL)
 			authenticate(conn);
 
-		charge_api_call(conn, action);
+		charge_api_call(conn, failure);
 
-		url = request_url(conn, req->path, action);
+		url = request_url(conn, req->path, failure);
 		if (req->headers != NULL)
 		{
 			for (; req->headers[nextra] != NULL; nextra++)
@@ -760,15 +760,15 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		{
 			/* a request that never left may go again, a write included */
 			if ((req->retryable || !resp.sent) &&
-				SfRetryWait(conn, attempt++, -1, conn->errbuf, action))
+				SfRetryWait(conn, attempt++, -1, conn->errbuf))
 				continue;
 			if (write && resp.sent)
 			{
 				if (flags & SF_REQ_RETURN_ERRORS)
 					return 0;
-				report_outcome_unknown(conn, action);
+				report_outcome_unknown(conn, failure);
 			}
-			report_transport_error(conn, rc, action);
+			report_transport_error(conn, rc, failure);
 		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
@@ -786,7 +786,7 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 					/* an answer cut short on the way is a transport failure */
 					if (req->retryable &&
 						SfRetryWait(conn, attempt++, -1,
-									"the response is not valid JSON", action))
+									"the response is not valid JSON"))
 					{
 						pfree(resp.body.data);
 						continue;
@@ -799,11 +799,11 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 						pfree(resp.body.data);
 						if (flags & SF_REQ_RETURN_ERRORS)
 							return 0;
-						report_outcome_unknown(conn, action);
+						report_outcome_unknown(conn, failure);
 					}
 					ereport(ERROR,
-							(errcode(ERRCODE_FDW_ERROR),
-							 errmsg("could not %s", action),
+							(errcode(ERRCODE_PROTOCOL_VIOLATION),
+							 errmsg("%s", failure),
 							 errdetail("Salesforce returned a response that is not valid JSON (HTTP status %ld).",
 									   resp.status)));
 				}
@@ -822,14 +822,14 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		if (req->retryable)
 			reason = transient_failure(resp.status, json);
 		if (reason != NULL &&
-			SfRetryWait(conn, attempt++, resp.retry_after, reason, action))
+			SfRetryWait(conn, attempt++, resp.retry_after, reason))
 			continue;
 		break;
 	}
 
 	if ((resp.status < 200 || resp.status >= 300) &&
 		!(flags & SF_REQ_RETURN_ERRORS))
-		SfReportError(conn, (int) resp.status, json, action);
+		SfReportError(conn, failure, (int) resp.status, json);
 
 	if (json_out != NULL)
 		*json_out = json;
@@ -853,8 +853,8 @@ transient_failure(long status, json_object *json)
 		json_object_array_length(json) > 0)
 	{
 		json_object *first = json_object_array_get_idx(json, 0);
-		const char *code = json_get_string(first, "errorCode");
-		const char *message = json_get_string(first, "message");
+		const char *code = SfJsonGetString(first, "errorCode");
+		const char *message = SfJsonGetString(first, "message");
 
 		if (code != NULL && strcmp(code, "REQUEST_LIMIT_EXCEEDED") == 0 &&
 			message != NULL && strstr(message, "Concurrent") != NULL &&
@@ -875,11 +875,11 @@ transient_failure(long status, json_object *json)
  *		SF_RETRY_AFTER_MAX_S.  The wait ends early for a cancel, a
  *		statement_timeout or a termination, which CHECK_FOR_INTERRUPTS()
  *		then raises; postmaster death ends the backend.  'reason' and
- *		'action' go into the log line; neither may hold a secret.
+ *		goes into the log line and must not hold a secret.
  */
 bool
 SfRetryWait(SfConnection *conn, int attempt, int retry_after,
-			const char *reason, const char *action)
+			const char *reason)
 {
 	long		wait_ms;
 	double		jitter;
@@ -905,7 +905,7 @@ SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 			(errmsg("salesforce_fdw: retry %d of %d of a request to Salesforce server \"%s\" in %ld ms",
 					attempt + 1, conn->opts.max_retries, conn->server_name,
 					wait_ms),
-			 errdetail_internal("Could not %s: %s.", action, reason)));
+			 errdetail_internal("The request failed: %s.", reason)));
 
 	end = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	for (;;)
@@ -999,7 +999,7 @@ SfStatementApiCalls(void)
  *		below api_reserve_percent.
  */
 static void
-charge_api_call(SfConnection *conn, const char *action)
+charge_api_call(SfConnection *conn, const char *failure)
 {
 	int			limit = conn->opts.max_api_calls;
 	int64		used;
@@ -1015,17 +1015,19 @@ charge_api_call(SfConnection *conn, const char *action)
 	if (limit > 0 && statement_budget.calls >= (uint64) limit)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not %s", action),
-				 errdetail("The statement made %llu API requests to Salesforce server \"%s\", as many as option \"max_api_calls\" allows; 0 remain.",
-						   (unsigned long long) statement_budget.calls,
-						   conn->server_name),
+				 errmsg("%s", failure),
+				 errdetail_plural("The statement made %llu API request to Salesforce server \"%s\", as many as option \"max_api_calls\" allows; 0 remain.",
+								  "The statement made %llu API requests to Salesforce server \"%s\", as many as option \"max_api_calls\" allows; 0 remain.",
+								  (unsigned long) statement_budget.calls,
+								  (unsigned long long) statement_budget.calls,
+								  conn->server_name),
 				 errhint("Raise \"max_api_calls\" of the server or of the foreign tables, or make the statement read fewer pages.")));
 
 	if (conn->opts.api_reserve_percent > 0 && known &&
 		(max - used) * 100 < (int64) conn->opts.api_reserve_percent * max)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not %s", action),
+				 errmsg("%s", failure),
 				 errdetail("The org of Salesforce server \"%s\" has %lld of its %lld daily API requests left, less than the %d%% kept in reserve by option \"api_reserve_percent\"; the statement made %llu API requests.",
 						   conn->server_name, (long long) Max(max - used, 0),
 						   (long long) max, conn->opts.api_reserve_percent,
@@ -1040,12 +1042,12 @@ charge_api_call(SfConnection *conn, const char *action)
  *		Raise the error for a write whose answer was lost after it left.
  */
 static void
-report_outcome_unknown(SfConnection *conn, const char *action)
+report_outcome_unknown(SfConnection *conn, const char *failure)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_CONNECTION_FAILURE),
-			 errmsg("could not %s: the outcome is unknown", action),
-			 errdetail_internal("The request reached Salesforce server \"%s\" but its answer was lost (%s); it was not sent again.",
+			 errmsg("%s", failure),
+			 errdetail_internal("The outcome is unknown: the request reached Salesforce server \"%s\" but its answer was lost (%s); it was not sent again.",
 								conn->server_name, conn->errbuf),
 			 errhint("Check on Salesforce which records were written before running the statement again.")));
 }
@@ -1196,9 +1198,14 @@ SfJsonLiveDocuments(void)
 	return live_json_documents;
 }
 
-/* The string member 'key' of a json object, or NULL. */
-static const char *
-json_get_string(json_object *obj, const char *key)
+/*
+ * SfJsonGetString
+ *		The string member 'key' of a json object, or NULL when 'obj' is not an
+ *		object or the member is absent or not a string.  The pointer is
+ *		borrowed: valid as long as the document.
+ */
+const char *
+SfJsonGetString(json_object *obj, const char *key)
 {
 	json_object *val;
 
@@ -1330,15 +1337,15 @@ SfErrorCodeSqlstate(const char *code, const char **hint)
 
 /*
  * SfReportError
- *		Raise the error for a Salesforce error response: "could not
- *		<action>", a SQLSTATE and hint chosen from the first errorCode (or
+ *		Raise the error for a Salesforce error response: 'failure' as the
+ *		primary message, a SQLSTATE and hint chosen from the first errorCode (or
  *		the HTTP status), and every error's errorCode and message in the
  *		detail.  'body' is the parsed body (an array of {errorCode, message}
  *		for REST errors), a json string with a non-JSON body's text, or NULL.
  */
 void
-SfReportError(SfConnection *conn, int status, json_object *body,
-			  const char *action)
+SfReportError(SfConnection *conn, const char *failure, int status,
+			  json_object *body)
 {
 	StringInfoData detail;
 	const char *first_code = NULL;
@@ -1347,8 +1354,8 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 	const char *hint = NULL;
 
 	initStringInfo(&detail);
-	if (action == NULL)
-		action = "complete Salesforce request";
+	if (failure == NULL)
+		failure = "could not complete a Salesforce request";
 
 	if (body != NULL && json_object_is_type(body, json_type_array))
 	{
@@ -1357,13 +1364,13 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 		for (size_t i = 0; i < n; i++)
 		{
 			json_object *err = json_object_array_get_idx(body, i);
-			const char *code = json_get_string(err, "errorCode");
-			const char *message = json_get_string(err, "message");
+			const char *code = SfJsonGetString(err, "errorCode");
+			const char *message = SfJsonGetString(err, "message");
 			json_object *fields;
 
 			/* sObject Collections name it statusCode */
 			if (code == NULL)
-				code = json_get_string(err, "statusCode");
+				code = SfJsonGetString(err, "statusCode");
 			if (code == NULL && message == NULL)
 				continue;
 			if (first_code == NULL)
@@ -1398,14 +1405,14 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 		}
 	}
 	else if (body != NULL && json_object_is_type(body, json_type_object) &&
-			 (json_get_string(body, "error") != NULL ||
-			  json_get_string(body, "errorCode") != NULL))
+			 (SfJsonGetString(body, "error") != NULL ||
+			  SfJsonGetString(body, "errorCode") != NULL))
 	{
 		/* OAuth-style {"error", "error_description"} or a lone {"errorCode", "message"} */
-		bool		oauth = json_get_string(body, "error") != NULL;
+		bool		oauth = SfJsonGetString(body, "error") != NULL;
 
-		first_code = json_get_string(body, oauth ? "error" : "errorCode");
-		first_message = json_get_string(body, oauth ? "error_description" : "message");
+		first_code = SfJsonGetString(body, oauth ? "error" : "errorCode");
+		first_message = SfJsonGetString(body, oauth ? "error_description" : "message");
 		SfAppendRemoteText(&detail, first_code);
 		appendStringInfoString(&detail, ": ");
 		SfAppendRemoteText(&detail, first_message ? first_message : "");
@@ -1456,7 +1463,7 @@ SfReportError(SfConnection *conn, int status, json_object *body,
 
 	ereport(ERROR,
 			(errcode(sqlstate),
-			 errmsg("could not %s", action),
+			 errmsg("%s", failure),
 			 errdetail_internal("%s", detail.data),
 			 hint ? errhint("%s", hint) : 0));
 }
@@ -1487,9 +1494,9 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 	cursor->conn = conn;
 	cursor->cxt = cxt;
 	cursor->soql = pstrdup(soql);
-	cursor->action = sobject ?
-		psprintf("query Salesforce object \"%s\"", sobject) :
-		pstrdup("run SOQL query");
+	cursor->failure = sobject ?
+		psprintf("could not query Salesforce object \"%s\"", sobject) :
+		pstrdup("could not run a SOQL query");
 	cursor->total_size = -1;
 
 	/* Salesforce clamps batchSize to 200..2000; so do we */
@@ -1578,7 +1585,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SfPerformRequest(cursor->conn, &req, 0, cursor->action, &json);
+	SfPerformRequest(cursor->conn, &req, 0, &json, cursor->failure);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1593,8 +1600,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 		!json_object_object_get_ex(json, "records", &records) ||
 		!json_object_is_type(records, json_type_array))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", cursor->action),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", cursor->failure),
 				 errdetail("The query response has no \"records\" array.")));
 
 	/*
@@ -1605,24 +1612,24 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	if (!json_object_object_get_ex(json, "done", &val) ||
 		!json_object_is_type(val, json_type_boolean))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", cursor->action),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", cursor->failure),
 				 errdetail("The query response has no boolean \"done\".")));
 	if (!json_object_get_boolean(val) &&
 		(!json_object_object_get_ex(json, "nextRecordsUrl", &val) ||
 		 !json_object_is_type(val, json_type_string) ||
 		 json_object_get_string_len(val) == 0))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", cursor->action),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", cursor->failure),
 				 errdetail("The query response is not the last page but has no \"nextRecordsUrl\".")));
 	for (size_t i = 0; i < json_object_array_length(records); i++)
 	{
 		if (!json_object_is_type(json_object_array_get_idx(records, i),
 								 json_type_object))
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not %s", cursor->action),
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("%s", cursor->failure),
 					 errdetail("Record %zu of the query response is not a JSON object.",
 							   i + 1)));
 	}
@@ -1655,7 +1662,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 			error_context_stack = &errcallback;
 			ereport(ERROR,
 					(errcode(ERRCODE_PROTOCOL_VIOLATION),
-					 errmsg("could not %s", cursor->action),
+					 errmsg("%s", cursor->failure),
 					 strcmp(next, cursor->next_path) == 0
 					 ? errdetail("Salesforce answered a query page with a link to the same page as the next one; the query was stopped after " UINT64_FORMAT " API requests.",
 								 cursor->requests)
@@ -1696,13 +1703,13 @@ composite_query_page(SfQueryCursor *cursor, json_object *json)
 		(sub = json_object_array_get_idx(results, 0)) == NULL ||
 		!json_object_object_get_ex(sub, "httpStatusCode", &val))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", cursor->action),
-				 errdetail("Expected a \"compositeResponse\" array of 1 item.")));
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", cursor->failure),
+				 errdetail("The Composite response has no \"compositeResponse\" array of 1 item.")));
 	status = json_object_get_int(val);
 	(void) json_object_object_get_ex(sub, "body", &body);
 	if (status < 200 || status >= 300)
-		SfReportError(cursor->conn, status, body, cursor->action);
+		SfReportError(cursor->conn, cursor->failure, status, body);
 	return body;
 }
 
@@ -1806,19 +1813,19 @@ fetch_limits(SfConnection *conn)
 {
 	SfRequest	req;
 	json_object *json = NULL;
-	char	   *action;
+	char	   *failure;
 
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.path = SfApiPath(conn, "limits");
 	req.retryable = true;
-	action = psprintf("read the limits of Salesforce server \"%s\"",
-					  conn->server_name);
-	SfPerformRequest(conn, &req, 0, action, &json);
+	failure = psprintf("could not read the limits of Salesforce server \"%s\"",
+					   conn->server_name);
+	SfPerformRequest(conn, &req, 0, &json, failure);
 	if (json == NULL || !json_object_is_type(json, json_type_object))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", action),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", failure),
 				 errdetail("The limits response is not a JSON object.")));
 	return json;
 }
@@ -1969,7 +1976,7 @@ salesforce_api_usage(PG_FUNCTION_ARGS)
 	if (!json_object_object_get_ex(limits, "DailyApiRequests", &entry) ||
 		!json_object_is_type(entry, json_type_object))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("could not read the API usage of Salesforce server \"%s\"",
 						server_name),
 				 errdetail("The limits response has no \"DailyApiRequests\" entry.")));

@@ -79,7 +79,7 @@ static void retire_entries(Oid umid);
 static void make_key(DescribeKey *key, Oid umid, const char *name);
 static bool json_get_bool(json_object *obj, const char *key);
 static int	json_get_int(json_object *obj, const char *key);
-static char *json_get_string(json_object *obj, const char *key);
+static char *json_copy_string(json_object *obj, const char *key);
 static SfSObjectDesc *parse_sobject_describe(json_object *obj);
 static SfGlobalDesc *parse_global_describe(json_object *obj);
 static DescribeEntry *store_describe(Oid umid, json_object *obj,
@@ -277,16 +277,13 @@ json_get_int(json_object *obj, const char *key)
 	return (int) n;
 }
 
-/* String member 'key' of 'obj', palloc'd; NULL when absent or null. */
+/* String member 'key' of 'obj', palloc'd; NULL when absent or not a string. */
 static char *
-json_get_string(json_object *obj, const char *key)
+json_copy_string(json_object *obj, const char *key)
 {
-	json_object *v;
+	const char *v = SfJsonGetString(obj, key);
 
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL ||
-		!json_object_is_type(v, json_type_string))
-		return NULL;
-	return pstrdup(json_object_get_string(v));
+	return v ? pstrdup(v) : NULL;
 }
 
 /*
@@ -306,19 +303,19 @@ parse_sobject_describe(json_object *obj)
 		!json_object_object_get_ex(obj, "fields", &fields) ||
 		fields == NULL || !json_object_is_type(fields, json_type_array))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("invalid describe result from Salesforce"),
 				 errdetail("The object describe has no \"fields\" array.")));
 
 	desc = palloc0(sizeof(SfSObjectDesc));
-	desc->name = json_get_string(obj, "name");
+	desc->name = json_copy_string(obj, "name");
 	if (desc->name == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("invalid describe result from Salesforce"),
 				 errdetail("The object describe has no \"name\".")));
-	desc->label = json_get_string(obj, "label");
-	desc->key_prefix = json_get_string(obj, "keyPrefix");
+	desc->label = json_copy_string(obj, "label");
+	desc->key_prefix = json_copy_string(obj, "keyPrefix");
 	desc->custom = json_get_bool(obj, "custom");
 	desc->queryable = json_get_bool(obj, "queryable");
 	desc->createable = json_get_bool(obj, "createable");
@@ -336,12 +333,12 @@ parse_sobject_describe(json_object *obj)
 
 		if (f == NULL || !json_object_is_type(f, json_type_object))
 			continue;
-		fd->name = json_get_string(f, "name");
-		fd->type = json_get_string(f, "type");
+		fd->name = json_copy_string(f, "name");
+		fd->type = json_copy_string(f, "type");
 		if (fd->name == NULL || fd->type == NULL)
 			continue;
-		fd->label = json_get_string(f, "label");
-		fd->soap_type = json_get_string(f, "soapType");
+		fd->label = json_copy_string(f, "label");
+		fd->soap_type = json_copy_string(f, "soapType");
 		fd->length = json_get_int(f, "length");
 		fd->precision = json_get_int(f, "precision");
 		fd->scale = json_get_int(f, "scale");
@@ -361,8 +358,8 @@ parse_sobject_describe(json_object *obj)
 		fd->unique = json_get_bool(f, "unique");
 		fd->custom = json_get_bool(f, "custom");
 		fd->defaulted_on_create = json_get_bool(f, "defaultedOnCreate");
-		fd->relationship_name = json_get_string(f, "relationshipName");
-		fd->compound_field_name = json_get_string(f, "compoundFieldName");
+		fd->relationship_name = json_copy_string(f, "relationshipName");
+		fd->compound_field_name = json_copy_string(f, "compoundFieldName");
 
 		if (json_object_object_get_ex(f, "referenceTo", &refs) &&
 			refs != NULL && json_object_is_type(refs, json_type_array))
@@ -402,7 +399,7 @@ parse_global_describe(json_object *obj)
 		!json_object_object_get_ex(obj, "sobjects", &list) ||
 		list == NULL || !json_object_is_type(list, json_type_array))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("invalid describe result from Salesforce"),
 				 errdetail("The global describe has no \"sobjects\" array.")));
 
@@ -416,11 +413,11 @@ parse_global_describe(json_object *obj)
 
 		if (o == NULL || !json_object_is_type(o, json_type_object))
 			continue;
-		so->name = json_get_string(o, "name");
+		so->name = json_copy_string(o, "name");
 		if (so->name == NULL)
 			continue;
-		so->label = json_get_string(o, "label");
-		so->key_prefix = json_get_string(o, "keyPrefix");
+		so->label = json_copy_string(o, "label");
+		so->key_prefix = json_copy_string(o, "keyPrefix");
 		so->custom = json_get_bool(o, "custom");
 		so->queryable = json_get_bool(o, "queryable");
 		so->createable = json_get_bool(o, "createable");
@@ -492,7 +489,7 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 	StringInfoData resource;
 	SfRequest	req;
 	json_object *body = NULL;
-	char	   *action;
+	char	   *failure;
 	int			status;
 
 	initStringInfo(&resource);
@@ -501,13 +498,13 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 	req.method = "GET";
 	req.retryable = true;
 	req.path = SfApiPath(conn, resource.data);
-	action = psprintf("describe Salesforce object \"%s\"", name);
+	failure = psprintf("could not describe Salesforce object \"%s\"", name);
 
-	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &body);
+	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, &body, failure);
 	if (status == 404)
 		report_missing_sobject(conn, name);
 	if (status < 200 || status > 299)
-		SfReportError(conn, status, body, action);
+		SfReportError(conn, failure, status, body);
 
 	MemoryContextSwitchTo(oldcxt);
 	store_describe(conn->umid, body, work_cxt);
@@ -522,7 +519,7 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
  * request as one call against the org's API allowance, while each
  * subrequest of a Batch counts as a call of its own.  With allOrNone false
  * the subrequests are independent; each has its own status, and the
- * request itself answers 200 even when some fail (reference section 8.2).
+ * request itself answers 200 even when some fail.
  */
 static void
 fetch_composite(SfConnection *conn, const char *const *names, int n,
@@ -535,8 +532,6 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 	json_object *results;
 	SfRequest	req;
 	char	   *payload;
-	char	   *action;
-	int			status;
 	int			i;
 
 	Assert(n > 0 && n <= SF_COMPOSITE_MAX_SUBREQUESTS);
@@ -574,21 +569,19 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 	req.path = SfApiPath(conn, "/composite");
 	req.body = payload;
 	req.content_type = "application/json";
-	action = psprintf("describe %d Salesforce objects", n);
-
-	status = SfPerformRequest(conn, &req, 0, action, &body);
-	if (status < 200 || status > 299)
-		SfReportError(conn, status, body, action);
+	(void) SfPerformRequest(conn, &req, 0, &body,
+							"could not describe Salesforce objects");
 
 	if (body == NULL ||
 		!json_object_object_get_ex(body, "compositeResponse", &results) ||
 		results == NULL || !json_object_is_type(results, json_type_array) ||
 		(int) json_object_array_length(results) != n)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("invalid Composite response from Salesforce"),
-				 errdetail("Expected a \"compositeResponse\" array of %d items.",
-						   n)));
+				 errdetail_plural("Expected a \"compositeResponse\" array of %d item.",
+								  "Expected a \"compositeResponse\" array of %d items.",
+								  n, n)));
 
 	MemoryContextSwitchTo(oldcxt);
 	for (i = 0; i < n; i++)
@@ -624,9 +617,10 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 		if (substatus < 200 || substatus > 299)
 		{
 			MemoryContextSwitchTo(work_cxt);
-			SfReportError(conn, substatus, result,
-						  psprintf("describe Salesforce object \"%s\"",
-								   name));
+			SfReportError(conn,
+						  psprintf("could not describe Salesforce object \"%s\"",
+								   name),
+						  substatus, result);
 		}
 		store_describe(conn->umid, result, work_cxt);
 	}
@@ -748,7 +742,6 @@ SfDescribeGlobal(SfConnection *conn)
 	SfGlobalDesc *desc;
 	SfRequest	req;
 	json_object *body = NULL;
-	int			status;
 
 	describe_process_flush();
 
@@ -765,10 +758,8 @@ SfDescribeGlobal(SfConnection *conn)
 	req.method = "GET";
 	req.retryable = true;
 	req.path = SfApiPath(conn, "/sobjects");
-	status = SfPerformRequest(conn, &req, 0, "list the Salesforce objects",
-							   &body);
-	if (status < 200 || status > 299)
-		SfReportError(conn, status, body, "list the Salesforce objects");
+	(void) SfPerformRequest(conn, &req, 0, &body,
+							"could not list the Salesforce objects");
 
 	/* built under work_cxt, moved into the cache once complete */
 	cxt = AllocSetContextCreate(work_cxt, "salesforce_fdw global describe",

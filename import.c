@@ -150,7 +150,7 @@ parse_import_options(List *options, SfImportOptions *opts)
 			ereport(ERROR,
 					(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 					 errmsg("invalid option \"%s\"", def->defname),
-					 errhint("Valid options of IMPORT FOREIGN SCHEMA are: %s",
+					 errhint("Valid options of IMPORT FOREIGN SCHEMA are: %s.",
 							 SF_IMPORT_VALID_OPTIONS)));
 	}
 }

@@ -180,7 +180,7 @@ static SfModifyState *create_modify_state(EState *estate,
 										  Plan *subplan, bool explain_only);
 static Oid	modify_user_id(EState *estate, ResultRelInfo *rinfo);
 static AttrNumber find_id_column(Relation rel, bool missing_ok,
-								 const char *what);
+								 CmdType operation);
 static void init_write_column(SfWriteColumn *col, Relation rel,
 							  AttrNumber attnum);
 static void check_columns_writable(SfModifyState *fm, List *given_attrs);
@@ -199,7 +199,9 @@ static void report_request_failure(SfModifyState *fm, int status,
 			pg_attribute_noreturn();
 static int	sqlstate_for_status(const char *code);
 static char *written_phrase(int64 written);
-static const char *operation_verb(SfModifyState *fm);
+static char *written_sentence(int64 written);
+static char *rows_failure(SfModifyState *fm, int64 first, int64 last,
+						  const char *id);
 static void progress_error_callback(void *arg);
 static const char *slot_id(SfModifyState *fm, TupleTableSlot *planSlot);
 static void store_new_id(SfModifyState *fm, TupleTableSlot *slot,
@@ -231,8 +233,7 @@ SfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 	Var		   *var;
 
 	attnum = find_id_column(target_relation, false,
-							root->parse->commandType == CMD_DELETE
-							? "delete from" : "update");
+							root->parse->commandType);
 	att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
 	var = makeVar(rtindex, attnum, att->atttypid, att->atttypmod,
 				  att->attcollation, 0);
@@ -260,8 +261,7 @@ SfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 	TargetEntry *tle;
 
 	attnum = find_id_column(target_relation, false,
-							parsetree->commandType == CMD_DELETE
-							? "delete from" : "update");
+							parsetree->commandType);
 	att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
 	var = makeVar(parsetree->resultRelation, attnum, att->atttypid,
 				  att->atttypmod, att->attcollation, 0);
@@ -713,7 +713,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 		init_write_column(&fm->columns[i++], rel, (AttrNumber) lfirst_int(lc));
 
 	/* the Id column: to find rows, and to return new Ids */
-	fm->id_attnum = find_id_column(rel, operation == CMD_INSERT, NULL);
+	fm->id_attnum = find_id_column(rel, operation == CMD_INSERT, operation);
 	if (fm->id_attnum != InvalidAttrNumber)
 	{
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel),
@@ -832,10 +832,10 @@ modify_user_id(EState *estate, ResultRelInfo *rinfo)
  * find_id_column
  *		The column of 'rel' mapped to the field Id (case-insensitively), or
  *		0 if 'missing_ok'; otherwise a missing one is an error that says
- *		the statement ('what': "update", "delete from") needs it.
+ *		the statement ('operation': CMD_UPDATE or CMD_DELETE) needs it.
  */
 static AttrNumber
-find_id_column(Relation rel, bool missing_ok, const char *what)
+find_id_column(Relation rel, bool missing_ok, CmdType operation)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			attnum;
@@ -856,8 +856,11 @@ find_id_column(Relation rel, bool missing_ok, const char *what)
 
 	ereport(ERROR,
 			(errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
-			 errmsg("cannot %s foreign table \"%s\" because it has no column mapped to the field \"Id\"",
-					what ? what : "change", RelationGetRelationName(rel)),
+			 operation == CMD_DELETE ?
+			 errmsg("cannot delete from foreign table \"%s\" because it has no column mapped to the field \"Id\"",
+					RelationGetRelationName(rel)) :
+			 errmsg("cannot update foreign table \"%s\" because it has no column mapped to the field \"Id\"",
+					RelationGetRelationName(rel)),
 			 errdetail("Salesforce finds the records to update or delete by their Id."),
 			 errhint("Add a column for the record id, for example: ALTER FOREIGN TABLE %s ADD COLUMN id varchar(18) OPTIONS (field 'Id').",
 					 quote_identifier(RelationGetRelationName(rel)))));
@@ -963,12 +966,12 @@ check_columns_writable(SfModifyState *fm, List *given_attrs)
 		SfWriteColumn *col = &fm->columns[i];
 		const SfFieldDesc *field;
 		bool		given;
-		const char *why = NULL;
+		const char *why = NULL;	/* the detail, as a format */
 
 		given = list_member_int(given_attrs, col->attnum);
 
 		if (strchr(col->field, '.') != NULL)
-			why = "it is a field of a related record";
+			why = gettext_noop("Field \"%s\" of Salesforce object \"%s\" is read-only: it is a field of a related record.");
 		else
 		{
 			if (describe == NULL)
@@ -989,13 +992,13 @@ check_columns_writable(SfModifyState *fm, List *given_attrs)
 						 errhint("Correct the column option \"field\".")));
 			}
 			if (fm->operation == CMD_INSERT && !field->createable)
-				why = "it is not createable";
+				why = gettext_noop("Field \"%s\" of Salesforce object \"%s\" is read-only: it is not createable.");
 			else if (fm->operation == CMD_UPDATE && !field->updateable)
-				why = "it is not updateable";
+				why = gettext_noop("Field \"%s\" of Salesforce object \"%s\" is read-only: it is not updateable.");
 			if (why != NULL && field->calculated)
-				why = "it is a formula field";
+				why = gettext_noop("Field \"%s\" of Salesforce object \"%s\" is read-only: it is a formula field.");
 			if (why != NULL && field->auto_number)
-				why = "it is an auto-number field";
+				why = gettext_noop("Field \"%s\" of Salesforce object \"%s\" is read-only: it is an auto-number field.");
 		}
 
 		if (why == NULL)
@@ -1005,13 +1008,15 @@ check_columns_writable(SfModifyState *fm, List *given_attrs)
 			continue;
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-				 errmsg("cannot %s column \"%s\" of foreign table \"%s\"",
-						fm->operation == CMD_INSERT ? "insert into" : "update",
+				 fm->operation == CMD_INSERT ?
+				 errmsg("cannot insert into column \"%s\" of foreign table \"%s\"",
+						col->column, RelationGetRelationName(fm->rel)) :
+				 errmsg("cannot update column \"%s\" of foreign table \"%s\"",
 						col->column, RelationGetRelationName(fm->rel)),
-				 errdetail("Field \"%s\" of Salesforce object \"%s\" is read-only: %s.",
-						   col->field, fm->sobject, why),
-				 errhint("Leave the column out of the %s.",
-						 fm->operation == CMD_INSERT ? "INSERT" : "UPDATE's SET list")));
+				 errdetail(why, col->field, fm->sobject),
+				 fm->operation == CMD_INSERT ?
+				 errhint("Leave the column out of the INSERT.") :
+				 errhint("Leave the column out of the UPDATE's SET list.")));
 	}
 }
 
@@ -1188,7 +1193,7 @@ flush_batch(SfModifyState *fm)
 	json_object *results = NULL;
 	ErrorContextCallback errcallback;
 	SfProgressInfo progress;
-	const char *action;
+	char	   *failure;
 	int			status;
 
 	if (fm->nrecords == 0)
@@ -1208,23 +1213,19 @@ flush_batch(SfModifyState *fm)
 			appendStringInfo(&path, "?ids=%s&allOrNone=%s", fm->records.data,
 							 fm->all_or_none ? "true" : "false");
 			req.method = "DELETE";
-			action = "delete records";
 			break;
 		case CMD_UPDATE:
 			req.method = "PATCH";
-			action = "update records";
 			break;
 		default:
 			if (fm->upsert_field)
 			{
 				appendStringInfo(&path, "/%s/%s", fm->sobject, fm->upsert_field);
 				req.method = "PATCH";
-				action = "upsert records";
 			}
 			else
 			{
 				req.method = "POST";
-				action = "insert records";
 			}
 			break;
 	}
@@ -1238,6 +1239,8 @@ flush_batch(SfModifyState *fm)
 			req.body = pg_server_to_any(body.data, body.len, PG_UTF8);
 	}
 	req.path = path.data;
+	failure = rows_failure(fm, fm->positions[0],
+						   fm->positions[fm->nrecords - 1], NULL);
 
 	/* transport and authentication errors say where the statement was */
 	progress.fm = fm;
@@ -1257,7 +1260,7 @@ flush_batch(SfModifyState *fm)
 	for (int attempt = 0;; attempt++)
 	{
 		status = SfPerformRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
-								   action, &results);
+								  &results, failure);
 		fm->requests++;
 
 		/*
@@ -1266,7 +1269,7 @@ flush_batch(SfModifyState *fm)
 		 */
 		if (status / 100 == 2 && fm->all_or_none &&
 			only_lock_failures(results, fm->nrecords) &&
-			SfRetryWait(fm->conn, attempt, -1, "UNABLE_TO_LOCK_ROW", action))
+			SfRetryWait(fm->conn, attempt, -1, "UNABLE_TO_LOCK_ROW"))
 			continue;
 		break;
 	}
@@ -1357,10 +1360,9 @@ report_outcome_unknown(SfModifyState *fm)
 			(errcode(ERRCODE_CONNECTION_FAILURE),
 			 errmsg("the outcome of a write to Salesforce object \"%s\" is unknown",
 					fm->sobject),
-			 errdetail_internal("The request for rows %s (%d records, %s) reached Salesforce but its answer was lost (%s); it was not sent again. Records of this statement written before it: " INT64_FORMAT ".",
-								rows.data, fm->nrecords,
-								operation_verb(fm),
-								SfTransportError(fm->conn), fm->written),
+			 errdetail_internal("The request for rows %s reached Salesforce but its answer was lost (%s); it was not sent again. %s",
+								rows.data, SfTransportError(fm->conn),
+								written_sentence(fm->written)),
 			 errhint("Check on Salesforce whether those records were written before running the statement again.")));
 }
 
@@ -1384,10 +1386,12 @@ check_results(SfModifyState *fm, json_object *results)
 	if (results == NULL || !json_object_is_type(results, json_type_array) ||
 		(n = (int) json_object_array_length(results)) != fm->nrecords)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
-				 errmsg("unexpected response from Salesforce to a write of %d records to object \"%s\"",
-						fm->nrecords, fm->sobject),
-				 errdetail("Expected a JSON array with one result per record.")));
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("unexpected response from Salesforce to a write to object \"%s\"",
+						fm->sobject),
+				 errdetail_plural("Expected a JSON array with the result of the %d record sent.",
+								  "Expected a JSON array with one result for each of the %d records sent.",
+								  fm->nrecords, fm->nrecords)));
 
 	for (i = 0; i < n; i++)
 	{
@@ -1407,12 +1411,15 @@ check_results(SfModifyState *fm, json_object *results)
 				!json_object_is_type(v, json_type_string) ||
 				json_object_get_string_len(v) == 0)
 				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_DATA_TYPE),
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
 						 errmsg("unexpected response from Salesforce to a write to object \"%s\"",
 								fm->sobject),
-						 errdetail("Result %d of a batch of %d reports success but has no \"id\", so what the batch wrote is unknown; %s.",
-								   i + 1, fm->nrecords,
-								   written_phrase(fm->written))));
+						 errdetail_internal("%s %s",
+											psprintf(ngettext("Result %d of a batch of %d record reports success but has no \"id\", so what the batch wrote is unknown.",
+															  "Result %d of a batch of %d records reports success but has no \"id\", so what the batch wrote is unknown.",
+															  fm->nrecords),
+													 i + 1, fm->nrecords),
+											written_sentence(fm->written))));
 			committed++;
 			if (i == n - 1)
 				strlcpy(fm->last_id, json_object_get_string(v),
@@ -1461,7 +1468,6 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 	const char *code = "UNKNOWN_EXCEPTION";
 	const char *message = "no error given";
 	StringInfoData fields;
-	StringInfoData what;
 	StringInfoData detail;
 	json_object *v;
 
@@ -1497,21 +1503,12 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 	SfAppendRemoteText(&detail, message);
 	if (fields.len > 0)
 		appendStringInfo(&detail, " (fields: %s)", fields.data);
-
-	initStringInfo(&what);
-	appendStringInfo(&what, "could not %s row " INT64_FORMAT,
-					 operation_verb(fm), fm->positions[index]);
-	if (fm->operation == CMD_INSERT)
-		appendStringInfo(&what, " into");
-	else
-		appendStringInfo(&what, " of");
-	appendStringInfo(&what, " Salesforce object \"%s\"", fm->sobject);
-	if (fm->ids[index] != NULL)
-		appendStringInfo(&what, " with Id \"%s\"", fm->ids[index]);
+	appendStringInfo(&detail, "\n%s", written_sentence(fm->written));
 
 	ereport(ERROR,
 			(errcode(sqlstate_for_status(code)),
-			 errmsg("%s (%s)", what.data, written_phrase(fm->written)),
+			 errmsg("%s", rows_failure(fm, fm->positions[index],
+									   fm->positions[index], fm->ids[index])),
 			 errdetail_internal("%s", detail.data),
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
@@ -1530,8 +1527,7 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 {
 	const char *code = NULL;
 	const char *message = NULL;
-	char	   *detail_text = NULL;
-	char	   *rows;
+	StringInfoData detail;
 
 	if (body != NULL && json_object_is_type(body, json_type_array) &&
 		json_object_array_length(body) > 0)
@@ -1545,33 +1541,23 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 			message = pstrdup(json_object_get_string(v));
 	}
 
+	initStringInfo(&detail);
 	if (code != NULL)
 	{
-		StringInfoData detail;
-
-		initStringInfo(&detail);
 		SfAppendRemoteText(&detail, code);
 		appendStringInfoString(&detail, ": ");
 		SfAppendRemoteText(&detail, message);
 		appendStringInfo(&detail, " (HTTP status %d)", status);
-		detail_text = detail.data;
 	}
-
-	if (fm->nrecords == 1)
-		rows = psprintf("row " INT64_FORMAT, fm->positions[0]);
 	else
-		rows = psprintf("rows " INT64_FORMAT " to " INT64_FORMAT,
-						fm->positions[0], fm->positions[fm->nrecords - 1]);
+		appendStringInfo(&detail, "Salesforce returned HTTP status %d.", status);
+	appendStringInfo(&detail, "\n%s", written_sentence(fm->written));
 
 	ereport(ERROR,
 			(errcode(code ? sqlstate_for_status(code) : ERRCODE_FDW_ERROR),
-			 errmsg("could not %s %s %s Salesforce object \"%s\" (%s)",
-					operation_verb(fm), rows,
-					fm->operation == CMD_INSERT ? "into" : "of",
-					fm->sobject, written_phrase(fm->written)),
-			 code
-			 ? errdetail_internal("%s", detail_text)
-			 : errdetail_internal("HTTP status %d", status),
+			 errmsg("%s", rows_failure(fm, fm->positions[0],
+									   fm->positions[fm->nrecords - 1], NULL)),
+			 errdetail_internal("%s", detail.data),
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
 			 : 0));
@@ -1590,29 +1576,82 @@ sqlstate_for_status(const char *code)
 	return sqlstate != 0 ? sqlstate : ERRCODE_FDW_ERROR;
 }
 
-/* "N records of this statement already written", for the messages */
+/*
+ * written_phrase
+ *		"N records of this statement were already written", for the context
+ *		line of errors raised while converting or sending rows.
+ */
 static char *
 written_phrase(int64 written)
 {
 	if (written == 0)
-		return pstrdup("no records of this statement were written");
-	if (written == 1)
-		return pstrdup("1 record of this statement was already written");
-	return psprintf(INT64_FORMAT " records of this statement were already written",
-					written);
+		return pstrdup(_("no records of this statement were written"));
+	return psprintf(ngettext("%lld record of this statement was already written",
+							 "%lld records of this statement were already written",
+							 (unsigned long) written),
+					(long long) written);
 }
 
-static const char *
-operation_verb(SfModifyState *fm)
+/*
+ * written_sentence
+ *		The same as a sentence of an error detail.
+ */
+static char *
+written_sentence(int64 written)
 {
+	if (written == 0)
+		return pstrdup(_("No records of this statement were written."));
+	return psprintf(ngettext("%lld record of this statement was already written.",
+							 "%lld records of this statement were already written.",
+							 (unsigned long) written),
+					(long long) written);
+}
+
+/*
+ * rows_failure
+ *		The primary message of an error about rows 'first' to 'last' of the
+ *		statement (the record 'id', if not NULL, for a single row).
+ */
+static char *
+rows_failure(SfModifyState *fm, int64 first, int64 last, const char *id)
+{
+	long long	f = (long long) first;
+	long long	l = (long long) last;
+
 	switch (fm->operation)
 	{
 		case CMD_UPDATE:
-			return "update";
+			if (first != last)
+				return psprintf(_("could not update rows %lld to %lld of Salesforce object \"%s\""),
+								f, l, fm->sobject);
+			if (id != NULL)
+				return psprintf(_("could not update row %lld of Salesforce object \"%s\" with Id \"%s\""),
+								f, fm->sobject, id);
+			return psprintf(_("could not update row %lld of Salesforce object \"%s\""),
+							f, fm->sobject);
 		case CMD_DELETE:
-			return "delete";
+			if (first != last)
+				return psprintf(_("could not delete rows %lld to %lld of Salesforce object \"%s\""),
+								f, l, fm->sobject);
+			if (id != NULL)
+				return psprintf(_("could not delete row %lld of Salesforce object \"%s\" with Id \"%s\""),
+								f, fm->sobject, id);
+			return psprintf(_("could not delete row %lld of Salesforce object \"%s\""),
+							f, fm->sobject);
 		default:
-			return fm->upsert_field ? "upsert" : "insert";
+			if (fm->upsert_field != NULL)
+			{
+				if (first != last)
+					return psprintf(_("could not upsert rows %lld to %lld into Salesforce object \"%s\""),
+									f, l, fm->sobject);
+				return psprintf(_("could not upsert row %lld into Salesforce object \"%s\""),
+								f, fm->sobject);
+			}
+			if (first != last)
+				return psprintf(_("could not insert rows %lld to %lld into Salesforce object \"%s\""),
+								f, l, fm->sobject);
+			return psprintf(_("could not insert row %lld into Salesforce object \"%s\""),
+							f, fm->sobject);
 	}
 }
 
@@ -1653,8 +1692,11 @@ slot_id(SfModifyState *fm, TupleTableSlot *planSlot)
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cannot %s a row of foreign table \"%s\" whose Id is null",
-						operation_verb(fm), RelationGetRelationName(fm->rel))));
+				 fm->operation == CMD_DELETE ?
+				 errmsg("cannot delete a row of foreign table \"%s\" whose Id is null",
+						RelationGetRelationName(fm->rel)) :
+				 errmsg("cannot update a row of foreign table \"%s\" whose Id is null",
+						RelationGetRelationName(fm->rel))));
 
 	text = OutputFunctionCall(&fm->id_outfunc, datum);
 
@@ -1752,10 +1794,10 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 							day;
 
 				if (DATE_NOT_FINITE(d))
-					value_error(col, "Salesforce dates are finite");
+					value_error(col, gettext_noop("Salesforce dates are finite."));
 				j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 				if (year < 1 || year > 9999)
-					value_error(col, "Salesforce dates lie in the years 1 to 9999");
+					value_error(col, gettext_noop("Salesforce dates lie in the years 1 to 9999."));
 				appendStringInfo(buf, "\"%04d-%02d-%02d\"", year, month, day);
 			}
 			break;
@@ -1812,14 +1854,14 @@ append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 	int64		ms;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
-		value_error(col, "Salesforce datetimes are finite");
+		value_error(col, gettext_noop("Salesforce datetimes are finite."));
 
 	/* round half away from zero to whole milliseconds */
 	ms = ts >= 0 ? (ts + 500) / 1000 : -((-ts + 500) / 1000);
 	if (timestamp2tm(ms * 1000, NULL, &tm, &fsec, NULL, NULL) != 0)
-		value_error(col, "timestamp out of range");
+		value_error(col, gettext_noop("The timestamp is out of range."));
 	if (tm.tm_year < 1 || tm.tm_year > 9999)
-		value_error(col, "Salesforce datetimes lie in the years 1 to 9999");
+		value_error(col, gettext_noop("Salesforce datetimes lie in the years 1 to 9999."));
 	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
 					 tm.tm_year, tm.tm_mon, tm.tm_mday,
 					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
@@ -1870,10 +1912,10 @@ append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
 		char	   *text;
 
 		if (nulls[i])
-			value_error(col, "a multi-select picklist value cannot be null");
+			value_error(col, gettext_noop("A multi-select picklist value cannot be null."));
 		text = OutputFunctionCall(&col->outfunc, elems[i]);
 		if (strchr(text, ';') != NULL)
-			value_error(col, "a multi-select picklist value cannot contain \";\"");
+			value_error(col, gettext_noop("A multi-select picklist value cannot contain \";\"."));
 		if (i > 0)
 			appendStringInfoChar(&joined, ';');
 		appendStringInfoString(&joined, text);
@@ -1894,11 +1936,11 @@ append_json_number(StringInfo buf, SfWriteColumn *col, const char *text)
 	if (*p == '-')
 		p++;
 	if (!isdigit((unsigned char) *p))
-		value_error(col, "Salesforce numbers are finite");
+		value_error(col, gettext_noop("Salesforce numbers are finite."));
 	appendStringInfoString(buf, text);
 }
 
-/* ERROR for a value that has no Salesforce form */
+/* ERROR for a value that has no Salesforce form; 'why' is the detail */
 static void
 value_error(SfWriteColumn *col, const char *why)
 {
@@ -1906,5 +1948,5 @@ value_error(SfWriteColumn *col, const char *why)
 			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("cannot write the value of column \"%s\" to field \"%s\"",
 					col->column, col->field),
-			 errdetail("%s.", why)));
+			 errdetail("%s", _(why))));
 }

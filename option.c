@@ -84,7 +84,8 @@ static const SfOption sf_options[] = {
 };
 
 static bool option_is_valid(const char *name, Oid catalog);
-static const char *catalog_object_name(Oid catalog);
+static int	errmsg_misplaced_option(const char *name, Oid catalog);
+static int	errhint_option_place(const char *name, Oid catalog);
 static char *valid_options_list(Oid catalog);
 static void check_option_value(DefElem *def);
 static bool apply_shared_table_option(DefElem *def, SfTableOptions *opts);
@@ -139,10 +140,8 @@ salesforce_fdw_validator(PG_FUNCTION_ARGS)
 			else if (OidIsValid(elsewhere))
 				ereport(ERROR,
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-						 errmsg("option \"%s\" cannot be set on a %s",
-								def->defname, catalog_object_name(catalog)),
-						 errhint("Set \"%s\" on the %s.",
-								 def->defname, catalog_object_name(elsewhere))));
+						 errmsg_misplaced_option(def->defname, catalog),
+						 errhint_option_place(def->defname, elsewhere)));
 			else
 			{
 				char	   *valid = valid_options_list(catalog);
@@ -151,7 +150,7 @@ salesforce_fdw_validator(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
 						 errmsg("invalid option \"%s\"", def->defname),
 						 valid[0] != '\0'
-						 ? errhint("Valid options in this context are: %s",
+						 ? errhint("Valid options in this context are: %s.",
 								   valid)
 						 : errhint("There are no valid options in this context.")));
 			}
@@ -177,24 +176,58 @@ option_is_valid(const char *name, Oid catalog)
 	return false;
 }
 
-/* The kind of object whose options live in 'catalog', for messages. */
-static const char *
-catalog_object_name(Oid catalog)
+/*
+ * errmsg_misplaced_option
+ *		The primary message for option 'name' given on an object of
+ *		'catalog' that does not take it (called inside ereport).
+ */
+static int
+errmsg_misplaced_option(const char *name, Oid catalog)
 {
 	switch (catalog)
 	{
 		case ForeignDataWrapperRelationId:
-			return "foreign-data wrapper";
+			return errmsg("option \"%s\" cannot be set on a foreign-data wrapper",
+						  name);
 		case ForeignServerRelationId:
-			return "foreign server";
+			return errmsg("option \"%s\" cannot be set on a foreign server",
+						  name);
 		case UserMappingRelationId:
-			return "user mapping";
+			return errmsg("option \"%s\" cannot be set on a user mapping",
+						  name);
 		case ForeignTableRelationId:
-			return "foreign table";
+			return errmsg("option \"%s\" cannot be set on a foreign table",
+						  name);
 		case AttributeRelationId:
-			return "foreign table column";
+			return errmsg("option \"%s\" cannot be set on a foreign table column",
+						  name);
 		default:
-			return "object";
+			return errmsg("option \"%s\" cannot be set here", name);
+	}
+}
+
+/*
+ * errhint_option_place
+ *		The hint naming the kind of object, 'catalog', that takes option
+ *		'name' (called inside ereport).
+ */
+static int
+errhint_option_place(const char *name, Oid catalog)
+{
+	switch (catalog)
+	{
+		case ForeignDataWrapperRelationId:
+			return errhint("Set \"%s\" on the foreign-data wrapper.", name);
+		case ForeignServerRelationId:
+			return errhint("Set \"%s\" on the foreign server.", name);
+		case UserMappingRelationId:
+			return errhint("Set \"%s\" on the user mapping.", name);
+		case ForeignTableRelationId:
+			return errhint("Set \"%s\" on the foreign table.", name);
+		case AttributeRelationId:
+			return errhint("Set \"%s\" on the foreign table column.", name);
+		default:
+			return 0;
 	}
 }
 

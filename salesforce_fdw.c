@@ -291,7 +291,7 @@ sobject_record_count(UserMapping *user, const char *sobject)
 	double		count = -1;
 	MemoryContext oldcxt;
 	RecordCountEntry *entry;
-	char	   *action;
+	char	   *failure;
 	size_t		i;
 
 	foreach(lc, record_counts)
@@ -308,10 +308,10 @@ sobject_record_count(UserMapping *user, const char *sobject)
 	req.retryable = true;
 	req.path = psprintf("%s?sObjects=%s",
 						SfApiPath(conn, "limits/recordCount"), sobject);
-	action = psprintf("read the record count of Salesforce object \"%s\"",
-					  sobject);
-	if (SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
-						  &json) / 100 == 2 &&
+	failure = psprintf("could not read the record count of Salesforce object \"%s\"",
+					   sobject);
+	if (SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, &json,
+						 failure) / 100 == 2 &&
 		json != NULL && json_object_is_type(json, json_type_object) &&
 		json_object_object_get_ex(json, "sObjects", &list) &&
 		json_object_is_type(list, json_type_array))

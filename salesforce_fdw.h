@@ -505,17 +505,18 @@ extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
  */
 extern SfConnection *SfGetConnection(UserMapping *user);
 extern int	SfPerformRequest(SfConnection *conn, const SfRequest *req,
-							  int flags, const char *action,
-							  json_object **json_out);
+							 int flags, json_object **json_out,
+							 const char *failure);
 extern char *SfApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
-extern void SfReportError(SfConnection *conn, int status, json_object *body,
-						  const char *action) pg_attribute_noreturn();
+extern const char *SfJsonGetString(json_object *obj, const char *key);
+extern void SfReportError(SfConnection *conn, const char *failure,
+						  int status, json_object *body) pg_attribute_noreturn();
 extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
 extern void SfAppendRemoteText(StringInfo buf, const char *s);
 extern int64 SfJsonLiveDocuments(void);
 extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
-						const char *reason, const char *action);
+						const char *reason);
 extern const char *SfTransportError(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
 extern uint64 SfStatementApiCalls(void);

@@ -194,7 +194,7 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 	json_object *list;
 	json_object *val;
 	char	   *resource;
-	char	   *action;
+	char	   *failure;
 	int			status;
 	size_t		i;
 
@@ -218,14 +218,15 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 		}
 		resource = enc.data;
 	}
-	action = deleted ?
-		psprintf("read the deleted records of Salesforce object \"%s\"", sobject) :
-		psprintf("read the updated records of Salesforce object \"%s\"", sobject);
+	failure = deleted ?
+		psprintf("could not read the deleted records of Salesforce object \"%s\"", sobject) :
+		psprintf("could not read the updated records of Salesforce object \"%s\"", sobject);
 
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.path = SfApiPath(conn, resource);
-	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &json);
+	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, &json,
+							  failure);
 
 	if (status == 400 && json != NULL &&
 		json_object_is_type(json, json_type_array) &&
@@ -254,15 +255,15 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 			return SF_REPL_UNSUPPORTED;
 	}
 	if (status < 200 || status >= 300)
-		SfReportError(conn, status, json, action);
+		SfReportError(conn, failure, status, json);
 
 	if (json == NULL || !json_object_is_type(json, json_type_object) ||
 		!json_object_object_get_ex(json, deleted ? "deletedRecords" : "ids",
 								   &list) ||
 		!json_object_is_type(list, json_type_array))
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
-				 errmsg("could not %s", action),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("%s", failure),
 				 errdetail("The response has no \"%s\" array.",
 						   deleted ? "deletedRecords" : "ids")));
 
@@ -291,8 +292,8 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 			id = json_object_get_string(item);
 		if (id == NULL)
 			ereport(ERROR,
-					(errcode(ERRCODE_FDW_ERROR),
-					 errmsg("could not %s", action),
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("%s", failure),
 					 errdetail("An entry of the response has no id.")));
 		out->ids = accumArrayResult(out->ids, CStringGetTextDatum(id), false,
 									TEXTOID, CurrentMemoryContext);
@@ -350,8 +351,11 @@ replication_window(SfConnection *conn, const char *sobject, bool deleted,
 			if (span < USECS_PER_MINUTE)
 				ereport(ERROR,
 						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("could not read the %s records of Salesforce object \"%s\"",
-								deleted ? "deleted" : "updated", sobject),
+						 deleted ?
+						 errmsg("could not read the deleted records of Salesforce object \"%s\"",
+								sobject) :
+						 errmsg("could not read the updated records of Salesforce object \"%s\"",
+								sobject),
 						 errdetail("More records changed in one minute than Salesforce returns in one answer (EXCEEDED_ID_LIMIT).")));
 			continue;
 		}
@@ -370,8 +374,11 @@ replication_window(SfConnection *conn, const char *sobject, bool deleted,
 			}
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("Salesforce no longer covers the %s records of object \"%s\" that far back",
-							deleted ? "deleted" : "updated", sobject),
+					 deleted ?
+					 errmsg("Salesforce no longer covers the deleted records of object \"%s\" that far back",
+							sobject) :
+					 errmsg("Salesforce no longer covers the updated records of object \"%s\" that far back",
+							sobject),
 					 errdetail_internal("%s", out->message ? out->message : ""),
 					 deleted ?
 					 errhint("Get Deleted answers for at most %d days back, less when the Recycle Bin was emptied; compare every Id instead (salesforce_sync does so in mode \"reconcile\").",
@@ -807,7 +814,7 @@ read_ids(SfConnection *conn, const char *soql, bool query_all,
 			if (!json_object_object_get_ex(rec, "Id", &val) ||
 				!json_object_is_type(val, json_type_string))
 				ereport(ERROR,
-						(errcode(ERRCODE_FDW_ERROR),
+						(errcode(ERRCODE_PROTOCOL_VIOLATION),
 						 errmsg("could not query Salesforce object \"%s\"", sobject),
 						 errdetail("A record has no Id.")));
 			old = MemoryContextSwitchTo(cxt);
