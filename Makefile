@@ -30,8 +30,13 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-indent:
-	pgindent --typedefs=typedefs.list *.c *.h 2>/dev/null || \
-		clang-format -i --style='{BasedOnStyle: LLVM, UseTab: Always, IndentWidth: 4, TabWidth: 4, BreakBeforeBraces: Allman}' *.c *.h
+# pgindent style through pg_bsd_indent (apt-get install pg-bsd-indent);
+# typedefs.list is generated from the sources, the objects' debug
+# information and the server headers (tools/typedefs.sh).
+typedefs.list: $(OBJS) tools/typedefs.sh
+	PG_CONFIG=$(PG_CONFIG) tools/typedefs.sh > $@
+
+indent: typedefs.list
+	tools/pgindent.sh typedefs.list *.c *.h
 
 .PHONY: indent
