@@ -147,7 +147,7 @@ class ResilienceTest(ClusterTestCase):
         log = server_log_text()[self.log_start:]
         self.assertRegex(log, r"LOG:  salesforce_fdw: retry 1 of 3 of a request to Salesforce "
                               r"server \"sf\" in \d+ ms")
-        self.assertIn("Could not query Salesforce object \"Account\": HTTP status 503.", log)
+        self.assertIn("The request failed: HTTP status 503.", log)
         self.assertIn("REQUEST_LIMIT_EXCEEDED for concurrent requests", log)
         self.assertIn("the response is not valid JSON", log)
         self.assert_no_secrets(log, out, err)
