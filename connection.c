@@ -1,42 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * connection.c
- *		  Connection cache, OAuth 2.0 authentication and REST requests of
- *		  salesforce_fdw.
+ *		  Connection cache, OAuth 2.0 authentication and REST requests.
  *
- * Design rules kept here:
- *
- * - One cached SfConnection per user mapping and backend, in a hash table
- *   keyed by the user mapping's OID (as postgres_fdw does).  Syscache
- *   invalidation of the server or the user mapping only marks an entry;
- *   the next SfGetConnection() drops its token and re-reads the
- *   options, so a request in flight never loses the strings it uses.
- * - The access token comes from the client credentials flow of an External
- *   Client App, is requested lazily by the first API call and reused by
- *   every later one.  A 401 INVALID_SESSION_ID ("Session expired or
- *   invalid") gets one new token and one retry, never a loop.
- * - Secrets (client_secret, access token) are never part of any message,
- *   log line or error detail, and are zeroed before their memory is freed.
- * - Every json-c document is owned by a memory context (SfJsonParse
- *   registers a reset callback that frees it), so nothing leaks across
- *   ereport(ERROR); a backend-wide counter of live documents lets tests
- *   prove it.
- * - Requests safe to repeat (SfRequest.retryable: the token request,
- *   describes, /limits, query pages) are retried on connection failures,
- *   502/503/504, 429 and concurrency REQUEST_LIMIT_EXCEEDED, and on a 2xx
- *   body that is not JSON (a truncated answer), with exponential backoff,
- *   jitter and Retry-After, in interruptible waits.  A write is never sent
- *   twice: it goes over a new connection (see http.c) and an answer lost
- *   after it left makes the outcome unknown, which the caller reports.
- * - Every API request counts against the statement's budget (max_api_calls
- *   of the server and of the tables the statement touches, the smallest
- *   wins) and is refused when the org's remaining daily allowance, as the
- *   last Sforce-Limit-Info said, fell below api_reserve_percent.
- * - This is the one place where Salesforce errors become ereports:
- *   SfReportError maps errorCodes to SQLSTATEs and hints and shows
- *   Salesforce's own codes and messages in the detail.  After an aborted
- *   transfer, CHECK_FOR_INTERRUPTS() runs first so a cancel, a
- *   statement_timeout or a termination reports itself.
+ * One SfConnection per user mapping and backend (as in postgres_fdw);
+ * syscache invalidation only marks an entry, the next SfGetConnection
+ * re-reads it.  The token comes from the client credentials flow, lazily,
+ * and an expired one is replaced once per request.  Requests safe to repeat
+ * are retried with backoff; a write is never sent twice.  Every request is
+ * charged to the statement's API budget.  Secrets never reach a message and
+ * are zeroed before they are freed; every json-c tree is owned by a memory
+ * context.  This is the one place Salesforce errors become ereports.
  *
  *-------------------------------------------------------------------------
  */

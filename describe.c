@@ -3,27 +3,12 @@
  * describe.c
  *		  Fetch, parse and cache the describe metadata of sObjects.
  *
- * Salesforce tells what an org holds through two resources: the global
- * describe (GET <api>/sobjects: every sObject's name and capabilities) and
- * one object describe per sObject (GET <api>/sobjects/X/describe: its
- * fields and their types).  This file turns both into plain C structs
- * (SfGlobalDesc, SfSObjectDesc) so that no caller walks json-c trees, and
- * keeps them per backend, keyed by user mapping (field-level security makes
- * what one user sees differ from another's).
- *
- * Rules kept here:
- * - Many describes travel in one request: SfDescribeMany packs up to 25
- *   object describes into one Composite request, so importing 200
- *   sObjects costs about a tenth as many requests as objects, and as many
- *   calls against the org's daily API allowance (a Composite/Batch request
- *   would count one call per subrequest).
- * - A pointer handed out stays valid at least until the end of the current
- *   transaction.  Invalidation (the server or a user mapping changed, or
- *   SfDescribeForget) never frees memory at once: it retires the entries,
- *   whose memory is released when the transaction ends.  Syscache callbacks
- *   may run in the middle of our own functions, so they only raise a flag.
- * - json-c trees are parsed in a short-lived memory context (SfJsonParse
- *   ties them to it) that is deleted before returning, on error as well.
+ * The global describe and the object describes become plain C structs
+ * (SfGlobalDesc, SfSObjectDesc), cached per backend and user mapping (what
+ * a user sees depends on field-level security).  Up to 25 describes travel
+ * in one Composite request, one API call.  A pointer handed out stays valid
+ * until the end of the transaction: invalidation only retires entries.
+ * json-c trees live in a short-lived memory context.
  *
  *-------------------------------------------------------------------------
  */

@@ -3,33 +3,13 @@
  * http.c
  *		  The transport of salesforce_fdw: one HTTP exchange through libcurl.
  *
- * Design rules kept here:
- *
- * - libcurl only.  One easy handle per connection, reused for every request
- *   so keep-alive connections and TLS sessions survive between requests; it
- *   is driven through a private multi handle so that this file, not libcurl,
- *   decides how long to wait between looks at the interrupt flags.
- * - Nothing here raises an error: a transfer ends with a CURLcode and curl's
- *   message in the caller's error buffer; connection.c turns that into an
- *   ereport after the transfer has been cleaned up.
- * - The curl callbacks neither palloc nor ereport (they may run while
- *   libcurl holds state that a longjmp would corrupt).  They append to
- *   malloc'd buffers owned by the SfHttp; the response is copied into
- *   palloc'd memory only after the transfer is over.
- * - A pending cancel (Ctrl-C, statement_timeout) or termination aborts the
- *   transfer within SF_HTTP_POLL_MS; the caller then runs
- *   CHECK_FOR_INTERRUPTS() so PostgreSQL's own error wins.
- * - A request that must not be sent twice (a write) goes over a new
- *   connection (SF_HTTP_FRESH_CONNECT): libcurl silently resends a request
- *   once when a reused keep-alive connection closes without answering, and
- *   it does so only for reused connections.  On a new connection a lost
- *   answer is reported, never repaired by resending.  (Its other resend,
- *   of an HTTP/2 stream the server refused, is safe: a refused stream was
- *   not processed.)
- * - TLS peer and host verification stay on; redirects are not followed (a
- *   redirect would carry the Authorization header elsewhere); only http and
- *   https are allowed.  Nothing is logged: headers hold the access token and
- *   the token request body holds the client secret.
+ * One reused easy handle per connection, driven through a private multi
+ * handle so that this file decides how often to look at the interrupt
+ * flags.  Nothing here raises an error or pallocs inside a curl callback: a
+ * transfer ends with a CURLcode and curl's message, and connection.c
+ * reports it after the cleanup.  TLS verification stays on, redirects are
+ * not followed, only http and https are allowed, and nothing is logged
+ * (headers hold the access token, the token request the client secret).
  *
  *-------------------------------------------------------------------------
  */
@@ -173,10 +153,17 @@ SfHttpDestroy(SfHttp *http)
  * CURL_ERROR_SIZE bytes and stay valid for the call), and 'resp' holds an
  * empty body; resp->sent then says whether any byte of the request left
  * (false: connection refused, name not resolved, connect timed out, so the
- * server cannot have seen it).  With SF_HTTP_FRESH_CONNECT the request goes
- * over a new connection (see the file header).  CURLE_ABORTED_BY_CALLBACK
- * means a cancel or termination is pending: the caller must clean up and
- * then CHECK_FOR_INTERRUPTS().
+ * server cannot have seen it).  CURLE_ABORTED_BY_CALLBACK means a cancel
+ * or termination is pending: the caller must clean up and then
+ * CHECK_FOR_INTERRUPTS().
+ *
+ * With SF_HTTP_FRESH_CONNECT (a write, which must not be sent twice) the
+ * request goes over a new connection: libcurl silently resends a request
+ * once when a reused keep-alive connection closes without answering, and
+ * only on reused connections.  On a new connection a lost answer is
+ * reported, never repaired by resending.  (libcurl's other resend, of an
+ * HTTP/2 stream the server refused, is safe: that stream was not
+ * processed.)
  */
 int
 SfHttpPerform(SfHttp *http, const char *method, const char *url,

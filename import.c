@@ -3,25 +3,11 @@
  * import.c
  *		  IMPORT FOREIGN SCHEMA: one foreign table per sObject of the org.
  *
- * The org's metadata comes from describe.c: one global describe lists the
- * sObjects, then Composite requests describe 25 of them at a time.
- * Each queryable sObject selected becomes a CREATE FOREIGN TABLE statement
- * with the table option "sobject" and one column per field with the column
- * option "field", so every naming mode round-trips to the API names.
- *
- * Rules kept here:
- * - The remote schema is "salesforce" (an org has exactly one namespace of
- *   sObjects); any other name is an error.
- * - LIMIT TO and EXCEPT name sObjects and match them as Salesforce does,
- *   case-insensitively.  PostgreSQL itself would filter the generated
- *   statements again by comparing the LIMIT TO names with the *local* table
- *   names, byte for byte, which drops every renamed table; so this file
- *   filters and then tells PostgreSQL there is nothing left to filter.
- * - Generated names never collide: a name already used in the same table
- *   (or, for tables, in the same import) gets "_2", "_3", ... in describe
- *   order (tables: in API-name order).
- * - Every identifier and literal of the DDL goes through quote_identifier
- *   and quote_literal_cstr.
+ * The only remote schema is "salesforce".  LIMIT TO and EXCEPT name
+ * sObjects and match them case-insensitively, as Salesforce does; this
+ * file filters itself, since PostgreSQL would compare them with the local
+ * table names.  Generated names never collide ("_2", "_3", ...), and every
+ * identifier and literal of the DDL is quoted.
  *
  *-------------------------------------------------------------------------
  */
@@ -281,7 +267,7 @@ unique_name(const char *base, List **used)
  *		is left out.
  *
  * base64 fields are left out: their JSON value is the URL of the blob,
- * not its data (reference section 5), and fetching the data would take one
+ * not its data, and fetching the data would take one
  * request per row.  Compound fields (address, location) are left out when
  * include_compound is false; their components stay ordinary columns.
  */

@@ -3,29 +3,12 @@
  * modify.c
  *		  INSERT, UPDATE, DELETE, COPY FROM and upsert on Salesforce objects.
  *
- * Every write goes through sObject Collections: POST (insert), PATCH
- * (update), PATCH .../{sobject}/{field} (upsert by an external id) and
- * DELETE ?ids=..., each carrying up to batch_size (at most 200) records and
- * the allOrNone flag of the option all_or_none.  Rows are buffered and sent
- * when a batch fills and at the end of the statement, so 1,000 rows cost 5
- * API requests; an INSERT whose rows must come back at once (RETURNING, row
- * triggers, WITH CHECK OPTION) sends each row as it comes.
- *
- * Rules kept here:
- *	- rows are found by the column mapped to the field Id, which travels as
- *	  a junk column of the scan; a table without one cannot be updated or
- *	  deleted from, and says so;
- *	- an UPDATE sends only the columns of its SET list (NULL clears the
- *	  field), or every updateable one when a BEFORE ROW UPDATE trigger may
- *	  change any; an INSERT sends the non-null values, so Salesforce
- *	  applies its defaults to the rest;
- *	- writes Salesforce would surely refuse (a field that is not createable
- *	  or updateable, a relationship path) are refused from the cached
- *	  describe before any request;
- *	- values are written exactly: numbers from their text, datetimes in UTC
- *	  with milliseconds, arrays as multi-select picklists ("a;b");
- *	- Salesforce commits each request on its own, so every error says how
- *	  many records of the statement were already written and stay written.
+ * Every write goes through sObject Collections in batches of batch_size
+ * records.  Rows are found by the column mapped to the field Id (a junk
+ * column of the scan); writes Salesforce would surely refuse are refused
+ * from the cached describe before any request; values are written exactly.
+ * Salesforce commits each request on its own, so every error names the
+ * rows that failed and says how many records were already written.
  *
  *-------------------------------------------------------------------------
  */

@@ -3,19 +3,12 @@
  * option.c
  *		  Validation and resolution of salesforce_fdw's options.
  *
- * One table lists every option with the catalog it belongs to; the
- * validator checks names against it (an option set at the wrong level gets
- * a message saying where it belongs) and checks each value with the same
- * parsers that later resolve it, so a value the validator accepted can never
- * fail at use.  Numbers are parsed with strtol and a range that is repeated
- * in the hint.  No message ever repeats the value of client_secret, which
- * only a user mapping may hold (every role can read a server's options).
- *
- * The url must be the org's My Domain URL over https; plain http is
- * accepted only for loopback hosts (the test emulator); no user name,
- * path or query.  The token response's instance_url is held to the same
- * rule (SfUrlProblem).  The generic login hosts are refused because the
- * client credentials flow does not work there (reference section 1.1).
+ * One table lists every option with the catalog it belongs to.  The
+ * validator checks each value with the parser that later resolves it, so a
+ * value it accepted never fails at use; numbers come with their range in
+ * the hint.  No message repeats client_secret, which only a user mapping
+ * may hold.  The url, and the token response's instance_url, must be an
+ * https URL of the org's My Domain (http only for loopback hosts).
  *
  *-------------------------------------------------------------------------
  */

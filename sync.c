@@ -4,26 +4,12 @@
  *		  Salesforce's replication resources (Get Updated, Get Deleted) and
  *		  salesforce_sync, which keeps a local table equal to a foreign table.
  *
- * Design rules kept here:
- *
- * - A sync reads records only through the foreign table (SPI), so the
- *   scan's conversions, and its transport, are the ones every SELECT uses.
- *   What changed comes from one SOQL query of Ids and SystemModstamp
- *   (queryAll, so soft deletes show as IsDeleted), whether or not the table
- *   maps SystemModstamp; the changed records are then read by that column
- *   when the table maps it, else by Id, at most 200 per query (the longest
- *   IN list the scan sends), or all of them when that costs less.
- * - The watermark is the largest SystemModstamp Salesforce reported, never
- *   a local clock; the next run reads from it minus the lookback, with >=,
- *   so records stamped in the same second or committed late arrive.
- * - Hard deletes come from Get Deleted, whose window starts where the last
- *   one ended (latestDateCovered) minus the lookback.  When it no longer
- *   reaches back that far, the run reconciles: every Id is read and local
- *   rows whose Id is gone are removed.
- * - Local deletes run before upserts, so a record deleted and undeleted in
- *   the same window ends present.  Everything, the state row included,
- *   happens in the caller's transaction under an advisory lock keyed on
- *   the pair of tables.
+ * A sync reads records only through the foreign table (SPI).  Its
+ * watermark is the largest SystemModstamp Salesforce reported, never a
+ * local clock, read again minus a lookback.  Hard deletes come from Get
+ * Deleted, or, when that no longer reaches back, from comparing every Id.
+ * Everything happens in the caller's transaction under an advisory lock on
+ * the pair of tables.
  *
  *-------------------------------------------------------------------------
  */
