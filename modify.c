@@ -1457,10 +1457,10 @@ report_record_failure(SfModifyState *fm, int index, json_object *error,
 	initStringInfo(&fields);
 	if (error != NULL)
 	{
-		if (json_object_object_get_ex(error, "statusCode", &v) && v != NULL)
-			code = pstrdup(json_object_get_string(v));
-		if (json_object_object_get_ex(error, "message", &v) && v != NULL)
-			message = pstrdup(json_object_get_string(v));
+		if (SfJsonGetString(error, "statusCode") != NULL)
+			code = SfJsonGetString(error, "statusCode");
+		if (SfJsonGetString(error, "message") != NULL)
+			message = SfJsonGetString(error, "message");
 		if (json_object_object_get_ex(error, "fields", &v) &&
 			json_object_is_type(v, json_type_array))
 		{
@@ -1516,12 +1516,9 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 		json_object_array_length(body) > 0)
 	{
 		json_object *err = json_object_array_get_idx(body, 0);
-		json_object *v;
 
-		if (err && json_object_object_get_ex(err, "errorCode", &v) && v != NULL)
-			code = pstrdup(json_object_get_string(v));
-		if (err && json_object_object_get_ex(err, "message", &v) && v != NULL)
-			message = pstrdup(json_object_get_string(v));
+		code = SfJsonGetString(err, "errorCode");
+		message = SfJsonGetString(err, "message");
 	}
 
 	initStringInfo(&detail);

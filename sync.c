@@ -219,19 +219,14 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 		json_object_array_length(json) > 0)
 	{
 		json_object *first = json_object_array_get_idx(json, 0);
-		const char *code = NULL;
+		const char *code = SfJsonGetString(first, "errorCode");
 
-		if (json_object_object_get_ex(first, "errorCode", &val) &&
-			json_object_is_type(val, json_type_string))
-			code = json_object_get_string(val);
 		if (code != NULL && strcmp(code, "INVALID_REPLICATION_DATE") == 0)
 		{
 			StringInfoData msg;
 
 			initStringInfo(&msg);
-			if (json_object_object_get_ex(first, "message", &val) &&
-				json_object_is_type(val, json_type_string))
-				SfAppendRemoteText(&msg, json_object_get_string(val));
+			SfAppendRemoteText(&msg, SfJsonGetString(first, "message"));
 			out->message = msg.data;
 			return SF_REPL_TOO_OLD;
 		}
@@ -262,9 +257,7 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 		{
 			TimestampTz *at = palloc(sizeof(TimestampTz));
 
-			if (json_object_object_get_ex(item, "id", &val) &&
-				json_object_is_type(val, json_type_string))
-				id = json_object_get_string(val);
+			id = SfJsonGetString(item, "id");
 			if (!json_object_object_get_ex(item, "deletedDate", &val) ||
 				!json_object_is_type(val, json_type_string))
 				id = NULL;
