@@ -65,6 +65,34 @@
 #define SF_MAX_REQUEST_TARGET	8192
 
 /*
+ * A per-backend connection to one org for one user mapping: the cached
+ * access token and instance URL, and a reusable HTTP handle.  The entry
+ * lives in the hash table, its strings in 'cxt' (under CacheMemoryContext),
+ * the handle in malloc'd memory; the options are re-read when the server or
+ * the user mapping changes.
+ */
+struct SfConnection
+{
+	Oid			umid;			/* user mapping this entry serves */
+	Oid			serverid;
+	char	   *server_name;	/* for error messages */
+	SfConnOptions opts;			/* resolved options (secret never printed) */
+	char	   *instance_url;	/* from the token response; NULL: no token */
+	char	   *access_token;	/* never printed anywhere */
+	char	   *api_path;		/* "/services/data/v66.0" */
+	SfHttp	   *http;
+	uint64		request_count;	/* API requests made by this backend */
+	uint64		token_requests; /* token requests made by this backend */
+	uint64		retry_count;	/* requests retried by this backend */
+	bool		invalidated;	/* options changed: re-read before use */
+	MemoryContext cxt;			/* holds the strings above; reset on re-read */
+	uint32		server_hashvalue;	/* syscache hash of the server's OID */
+	uint32		mapping_hashvalue;	/* syscache hash of the mapping's OID */
+	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last failure */
+	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
+};
+
+/*
  * The API requests of the current statement, told apart by
  * statement_timestamp(): every top-level statement a client sends starts a
  * new count; functions and triggers run inside it count with it.
@@ -1024,6 +1052,36 @@ report_outcome_unknown(SfConnection *conn, const char *failure)
 			 errdetail_internal("The outcome is unknown: the request reached Salesforce server \"%s\" but its answer was lost (%s); it was not sent again.",
 								conn->server_name, conn->errbuf),
 			 errhint("Check on Salesforce which records were written before running the statement again.")));
+}
+
+/*
+ * SfConnectionUserMapping
+ *		The OID of the user mapping the connection serves.
+ */
+Oid
+SfConnectionUserMapping(SfConnection *conn)
+{
+	return conn->umid;
+}
+
+/*
+ * SfConnectionServerName
+ *		The name of the connection's foreign server, for messages.
+ */
+const char *
+SfConnectionServerName(SfConnection *conn)
+{
+	return conn->server_name;
+}
+
+/*
+ * SfConnectionRequests
+ *		API requests made through the connection by this backend so far.
+ */
+uint64
+SfConnectionRequests(SfConnection *conn)
+{
+	return conn->request_count;
 }
 
 /*

@@ -211,7 +211,7 @@ void
 SfDescribeForget(SfConnection *conn)
 {
 	describe_process_flush();
-	retire_entries(conn->umid);
+	retire_entries(SfConnectionUserMapping(conn));
 }
 
 /* The hash key for 'name' (matched case-insensitively, as Salesforce does). */
@@ -459,7 +459,7 @@ report_missing_sobject(SfConnection *conn, const char *name)
 			(errcode(ERRCODE_FDW_TABLE_NOT_FOUND),
 			 errmsg("Salesforce object \"%s\" does not exist", name),
 			 errdetail("The describe of \"%s\" on foreign server \"%s\" answered NOT_FOUND.",
-					   name, conn->server_name),
+					   name, SfConnectionServerName(conn)),
 			 errhint("Check the sObject's API name (custom objects end in \"__c\") and that the integration user may see it.")));
 }
 
@@ -492,7 +492,7 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 		SfReportError(conn, failure, status, body);
 
 	MemoryContextSwitchTo(oldcxt);
-	store_describe(conn->umid, body, work_cxt);
+	store_describe(SfConnectionUserMapping(conn), body, work_cxt);
 }
 
 /*
@@ -517,6 +517,7 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 	json_object *results;
 	SfRequest	req;
 	char	   *payload;
+	char	   *api_path = SfApiPath(conn, NULL);
 	int			i;
 
 	Assert(n > 0 && n <= SF_COMPOSITE_MAX_SUBREQUESTS);
@@ -536,7 +537,7 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 		char		ref[32];
 
 		snprintf(url, sizeof(url), "%s/sobjects/%s/describe",
-				 conn->api_path, names[i]);
+				 api_path, names[i]);
 		snprintf(ref, sizeof(ref), "describe%d", i);
 		json_object_object_add(sub, "method", json_object_new_string("GET"));
 		json_object_object_add(sub, "url", json_object_new_string(url));
@@ -607,7 +608,7 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 								   name),
 						  substatus, result);
 		}
-		store_describe(conn->umid, result, work_cxt);
+		store_describe(SfConnectionUserMapping(conn), result, work_cxt);
 	}
 }
 
@@ -645,7 +646,7 @@ SfDescribeMany(SfConnection *conn, const char *const *names, int n)
 		/* the name goes into a URL: anything but an API name cannot exist */
 		if (!SfIsApiName(names[i], (int) strlen(names[i])))
 			report_missing_sobject(conn, names[i]);
-		make_key(&key, conn->umid, names[i]);
+		make_key(&key, SfConnectionUserMapping(conn), names[i]);
 		entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_FIND,
 											  NULL);
 		if (entry != NULL)
@@ -681,7 +682,7 @@ SfDescribeMany(SfConnection *conn, const char *const *names, int n)
 		DescribeKey key;
 		DescribeEntry *entry;
 
-		make_key(&key, conn->umid, names[i]);
+		make_key(&key, SfConnectionUserMapping(conn), names[i]);
 		entry = (DescribeEntry *) hash_search(DescribeHash, &key, HASH_FIND,
 											  NULL);
 		if (entry == NULL)
@@ -727,11 +728,11 @@ SfDescribeGlobal(SfConnection *conn)
 	SfGlobalDesc *desc;
 	SfRequest	req;
 	json_object *body = NULL;
+	Oid			umid = SfConnectionUserMapping(conn);
 
 	describe_process_flush();
 
-	entry = (GlobalEntry *) hash_search(GlobalHash, &conn->umid, HASH_FIND,
-										NULL);
+	entry = (GlobalEntry *) hash_search(GlobalHash, &umid, HASH_FIND, NULL);
 	if (entry != NULL)
 		return entry->desc;
 
@@ -756,7 +757,7 @@ SfDescribeGlobal(SfConnection *conn)
 	MemoryContextSetParent(cxt, DescribeCacheContext);
 	MemoryContextDelete(work_cxt);
 
-	entry = (GlobalEntry *) hash_search(GlobalHash, &conn->umid, HASH_ENTER,
+	entry = (GlobalEntry *) hash_search(GlobalHash, &umid, HASH_ENTER,
 										&found);
 	entry->cxt = cxt;
 	entry->desc = desc;

@@ -263,31 +263,9 @@ typedef struct SfHttp SfHttp;
 
 /*
  * A per-backend connection to one org for one user mapping: the cached
- * access token and instance URL, and a reusable HTTP handle.  Lives in
- * CacheMemoryContext/malloc (connection.c); dropped when the server or the
- * user mapping changes.
+ * access token and a reusable HTTP handle.  Opaque outside connection.c.
  */
-typedef struct SfConnection
-{
-	Oid			umid;			/* user mapping this entry serves */
-	Oid			serverid;
-	char	   *server_name;	/* for error messages */
-	SfConnOptions opts;			/* resolved options (secret never printed) */
-	char	   *instance_url;	/* from the token response; NULL: no token */
-	char	   *access_token;	/* never printed anywhere */
-	char	   *api_path;		/* "/services/data/v66.0" */
-	SfHttp	   *http;
-	uint64		request_count;	/* API requests made by this backend */
-	uint64		token_requests; /* token requests made by this backend */
-	uint64		retry_count;	/* requests retried by this backend */
-	bool		invalidated;	/* options changed: re-read before use */
-	/* private to connection.c */
-	MemoryContext cxt;			/* holds the strings above; reset on re-read */
-	uint32		server_hashvalue;	/* syscache hash of the server's OID */
-	uint32		mapping_hashvalue;	/* syscache hash of the mapping's OID */
-	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last failure */
-	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
-} SfConnection;
+typedef struct SfConnection SfConnection;
 
 /* Flags for SfPerformRequest */
 #define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
@@ -518,6 +496,9 @@ extern int64 SfJsonLiveDocuments(void);
 extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 						const char *reason);
 extern const char *SfTransportError(SfConnection *conn);
+extern Oid	SfConnectionUserMapping(SfConnection *conn);
+extern const char *SfConnectionServerName(SfConnection *conn);
+extern uint64 SfConnectionRequests(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
 extern uint64 SfStatementApiCalls(void);
 extern bool SfSoqlNeedsComposite(const char *soql);

@@ -1015,7 +1015,7 @@ salesforce_sync(PG_FUNCTION_ARGS)
 	ft = GetForeignTable(ftoid);
 	user = GetUserMapping(GetUserId(), ft->serverid);
 	conn = SfGetConnection(user);
-	requests_before = conn->request_count;
+	requests_before = SfConnectionRequests(conn);
 
 	tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
 
@@ -1250,7 +1250,7 @@ salesforce_sync(PG_FUNCTION_ARGS)
 					   "upserted = EXCLUDED.upserted, deleted = EXCLUDED.deleted, "
 					   "api_calls = EXCLUDED.api_calls",
 					   state_table,
-					   (long long) (conn->request_count - requests_before));
+					   (long long) (SfConnectionRequests(conn) - requests_before));
 		as_state_owner(stateoid, sql, 8, types, args, argnulls, SPI_OK_INSERT);
 	}
 
@@ -1259,7 +1259,7 @@ salesforce_sync(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(sync_modes[mode]);
 	values[1] = Int64GetDatum(upserted);
 	values[2] = Int64GetDatum(deleted);
-	values[3] = Int64GetDatum((int64) (conn->request_count - requests_before));
+	values[3] = Int64GetDatum((int64) (SfConnectionRequests(conn) - requests_before));
 	values[4] = TimestampTzGetDatum(watermark);
 	nulls[4] = watermark_null;
 	tuplestore_putvalues(tupstore, tupdesc, values, nulls);
