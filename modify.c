@@ -198,7 +198,7 @@ static void append_json_array(StringInfo buf, SfWriteColumn *col,
 							  Datum value);
 static void append_json_number(StringInfo buf, SfWriteColumn *col,
 							   const char *text);
-static void value_error(SfWriteColumn *col, const char *why)
+static void value_error(SfWriteColumn *col, int sqlstate, const char *why)
 			pg_attribute_noreturn();
 
 /*
@@ -1774,10 +1774,12 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 							day;
 
 				if (DATE_NOT_FINITE(d))
-					value_error(col, gettext_noop("Salesforce dates are finite."));
+					value_error(col, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+								gettext_noop("Salesforce dates are finite."));
 				j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 				if (year < 1 || year > 9999)
-					value_error(col, gettext_noop("Salesforce dates lie in the years 1 to 9999."));
+					value_error(col, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+								gettext_noop("Salesforce dates lie in the years 1 to 9999."));
 				appendStringInfo(buf, "\"%04d-%02d-%02d\"", year, month, day);
 			}
 			break;
@@ -1834,14 +1836,17 @@ append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 	int64		ms;
 
 	if (TIMESTAMP_NOT_FINITE(ts))
-		value_error(col, gettext_noop("Salesforce datetimes are finite."));
+		value_error(col, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+					gettext_noop("Salesforce datetimes are finite."));
 
 	/* round half away from zero to whole milliseconds */
 	ms = ts >= 0 ? (ts + 500) / 1000 : -((-ts + 500) / 1000);
 	if (timestamp2tm(ms * 1000, NULL, &tm, &fsec, NULL, NULL) != 0)
-		value_error(col, gettext_noop("The timestamp is out of range."));
+		value_error(col, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+					gettext_noop("The timestamp is out of range."));
 	if (tm.tm_year < 1 || tm.tm_year > 9999)
-		value_error(col, gettext_noop("Salesforce datetimes lie in the years 1 to 9999."));
+		value_error(col, ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
+					gettext_noop("Salesforce datetimes lie in the years 1 to 9999."));
 	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
 					 tm.tm_year, tm.tm_mon, tm.tm_mday,
 					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
@@ -1892,10 +1897,12 @@ append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
 		char	   *text;
 
 		if (nulls[i])
-			value_error(col, gettext_noop("A multi-select picklist value cannot be null."));
+			value_error(col, ERRCODE_NULL_VALUE_NOT_ALLOWED,
+						gettext_noop("A multi-select picklist value cannot be null."));
 		text = OutputFunctionCall(&col->outfunc, elems[i]);
 		if (strchr(text, ';') != NULL)
-			value_error(col, gettext_noop("A multi-select picklist value cannot contain \";\"."));
+			value_error(col, ERRCODE_DATA_EXCEPTION,
+						gettext_noop("A multi-select picklist value cannot contain \";\"."));
 		if (i > 0)
 			appendStringInfoChar(&joined, ';');
 		appendStringInfoString(&joined, text);
@@ -1916,16 +1923,17 @@ append_json_number(StringInfo buf, SfWriteColumn *col, const char *text)
 	if (*p == '-')
 		p++;
 	if (!isdigit((unsigned char) *p))
-		value_error(col, gettext_noop("Salesforce numbers are finite."));
+		value_error(col, ERRCODE_FEATURE_NOT_SUPPORTED,
+					gettext_noop("Salesforce numbers are finite."));
 	appendStringInfoString(buf, text);
 }
 
 /* ERROR for a value that has no Salesforce form; 'why' is the detail */
 static void
-value_error(SfWriteColumn *col, const char *why)
+value_error(SfWriteColumn *col, int sqlstate, const char *why)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
+			(errcode(sqlstate),
 			 errmsg("cannot write the value of column \"%s\" to field \"%s\"",
 					col->column, col->field),
 			 errdetail("%s", _(why))));
