@@ -148,21 +148,21 @@ static bool is_value_expr(Expr *node, Index varno);
 static bool value_walker(Node *node, void *context);
 static bool get_value(WalkCxt *cxt, Expr *expr, Datum *value, bool *isnull);
 static void placeholder(WalkCxt *cxt);
-static bool kind_accepts_type(int kind, Oid typid);
+static bool class_accepts_type(int fclass, Oid typid);
 static bool same_type_class(Oid a, Oid b);
 static bool parse_cmp(const char *name, SfCmp *cmp);
 static SfCmp negate_cmp(SfCmp cmp);
 static SfCmp commute_cmp(SfCmp cmp);
-static void emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+static void emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 					  Datum value, Oid typid);
 static void emit_extreme(StringInfo buf, const char *field, SfCmp cmp,
 						 bool plus);
-static int	format_value(StringInfo out, int kind, Datum value, Oid typid,
+static int	format_value(StringInfo out, int fclass, Datum value, Oid typid,
 						 bool *plus, bool *fraction, Datum *floor_value);
 static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
-static bool emit_not_null(WalkCxt *cxt, const char *field, int kind);
+static bool emit_not_null(WalkCxt *cxt, const char *field, int fclass);
 static int	count_integer_digits(const char *s);
 static int	count_significant_digits(const char *s);
 static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
@@ -177,16 +177,16 @@ static void append_escaped(StringInfo buf, const char *val, bool like);
 								 * parameter (rechecked) becomes no condition */
 
 /*
- * SfResolveFieldKinds
- *		Fill info->fields and info->kinds for every column of 'rel' from the
+ * SfResolveFields
+ *		Fill info->fields and info->classes for every column of 'rel' from the
  *		sObject describe 'desc'.
  *
- * A column gets a kind only when its field is filterable, is not a
+ * A column gets a fclass only when its field is filterable, is not a
  * relationship path, and its PostgreSQL type compares the way Salesforce
  * compares the field's type (see the file header).
  */
 void
-SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
+SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
 					const SfSObjectDesc *desc)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -194,14 +194,14 @@ SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 
 	info->natts = tupdesc->natts;
 	info->fields = (char **) palloc0(sizeof(char *) * (tupdesc->natts + 1));
-	info->kinds = (int *) palloc0(sizeof(int) * (tupdesc->natts + 1));
+	info->classes = (int *) palloc0(sizeof(int) * (tupdesc->natts + 1));
 
 	for (i = 1; i <= tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
 		char	   *field;
 		const SfFieldDesc *fd;
-		int			kind = SF_KIND_NONE;
+		int			fclass = SF_FIELD_NONE;
 		const char *t;
 
 		if (attr->attisdropped)
@@ -218,26 +218,26 @@ SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (strcmp(t, "string") == 0 || strcmp(t, "textarea") == 0 ||
 			strcmp(t, "email") == 0 || strcmp(t, "phone") == 0 ||
 			strcmp(t, "url") == 0 || strcmp(t, "combobox") == 0)
-			kind = fd->case_sensitive ? SF_KIND_STRING_CS : SF_KIND_STRING;
+			fclass = fd->case_sensitive ? SF_FIELD_STRING_CS : SF_FIELD_STRING;
 		else if (strcmp(t, "picklist") == 0)
-			kind = SF_KIND_PICKLIST;
+			fclass = SF_FIELD_PICKLIST;
 		else if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0)
-			kind = SF_KIND_ID;
+			fclass = SF_FIELD_ID;
 		else if (strcmp(t, "int") == 0 || strcmp(t, "long") == 0)
-			kind = SF_KIND_INT;
+			fclass = SF_FIELD_INT;
 		else if (strcmp(t, "double") == 0 || strcmp(t, "currency") == 0 ||
 				 strcmp(t, "percent") == 0)
-			kind = SF_KIND_NUMBER;
+			fclass = SF_FIELD_NUMBER;
 		else if (strcmp(t, "boolean") == 0)
-			kind = SF_KIND_BOOL;
+			fclass = SF_FIELD_BOOL;
 		else if (strcmp(t, "date") == 0)
-			kind = SF_KIND_DATE;
+			fclass = SF_FIELD_DATE;
 		else if (strcmp(t, "datetime") == 0)
-			kind = SF_KIND_DATETIME;
+			fclass = SF_FIELD_DATETIME;
 		else if (strcmp(t, "time") == 0)
-			kind = SF_KIND_TIME;
+			fclass = SF_FIELD_TIME;
 
-		if (kind == SF_KIND_NONE || !kind_accepts_type(kind, attr->atttypid))
+		if (fclass == SF_FIELD_NONE || !class_accepts_type(fclass, attr->atttypid))
 			continue;
 
 		/*
@@ -250,7 +250,7 @@ SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 			int32		tm = attr->atttypmod - VARHDRSZ;
 			int			scale = ((tm & 0x7ff) ^ 1024) - 1024;
 
-			if (scale < ((kind == SF_KIND_INT) ? 0 : fd->scale))
+			if (scale < ((fclass == SF_FIELD_INT) ? 0 : fd->scale))
 				continue;
 		}
 		if ((attr->atttypid == TIMESTAMPOID ||
@@ -270,44 +270,44 @@ SfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (fd->sortable &&
 			!(strcmp(t, "currency") == 0 &&
 			  SfDescribeField(desc, "CurrencyIsoCode") != NULL))
-			kind |= SF_KIND_SORTABLE;
+			fclass |= SF_FIELD_SORTABLE;
 		if (fd->groupable)
-			kind |= SF_KIND_GROUPABLE;
+			fclass |= SF_FIELD_GROUPABLE;
 		if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0 ||
 			fd->external_id || fd->id_lookup)
-			kind |= SF_KIND_LOOKUP;
+			fclass |= SF_FIELD_LOOKUP;
 		if (fd->aggregatable)
-			kind |= SF_KIND_AGGREGATABLE;
-		info->kinds[i] = kind;
+			fclass |= SF_FIELD_AGGREGATABLE;
+		info->classes[i] = fclass;
 	}
 }
 
 /*
- * kind_accepts_type
- *		Does a column of type 'typid' hold the values of a field of 'kind'
+ * class_accepts_type
+ *		Does a column of type 'typid' hold the values of a field of 'fclass'
  *		so that comparisons agree?
  */
 static bool
-kind_accepts_type(int kind, Oid typid)
+class_accepts_type(int fclass, Oid typid)
 {
-	switch (kind & SF_KIND_MASK)
+	switch (fclass & SF_FIELD_CLASS_MASK)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_STRING_CS:
-		case SF_KIND_PICKLIST:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_PICKLIST:
+		case SF_FIELD_ID:
 			return typid == TEXTOID || typid == VARCHAROID;
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
 			return typid == INT2OID || typid == INT4OID ||
 				typid == INT8OID || typid == NUMERICOID;
-		case SF_KIND_BOOL:
+		case SF_FIELD_BOOL:
 			return typid == BOOLOID;
-		case SF_KIND_DATE:
+		case SF_FIELD_DATE:
 			return typid == DATEOID;
-		case SF_KIND_DATETIME:
+		case SF_FIELD_DATETIME:
 			return typid == TIMESTAMPTZOID || typid == TIMESTAMPOID;
-		case SF_KIND_TIME:
+		case SF_FIELD_TIME:
 			return typid == TIMEOID;
 	}
 	return false;
@@ -448,7 +448,7 @@ walk_cond(Expr *node, bool negate, WalkCxt *cxt)
 				int			attno = column_of(node, cxt);
 
 				if (attno == 0 ||
-					(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+					(cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) != SF_FIELD_BOOL)
 					return false;
 				appendStringInfo(cxt->buf, "(%s = %s)",
 								 cxt->info->fields[attno],
@@ -479,7 +479,7 @@ column_of(Expr *node, WalkCxt *cxt)
 	if (var->varno != cxt->info->varno || var->varlevelsup != 0 ||
 		var->varattno <= 0 || var->varattno > cxt->info->natts)
 		return 0;
-	if ((cxt->info->kinds[var->varattno] & SF_KIND_MASK) == SF_KIND_NONE)
+	if ((cxt->info->classes[var->varattno] & SF_FIELD_CLASS_MASK) == SF_FIELD_NONE)
 		return 0;
 	return var->varattno;
 }
@@ -635,7 +635,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	int			attno;
 	Expr	   *valexpr;
 	bool		var_left = true;
-	int			kind;
+	int			fclass;
 	const char *field;
 	Datum		value;
 	bool		isnull;
@@ -657,7 +657,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 	if (attno == 0 || !is_value_expr(valexpr, cxt->info->varno))
 		return false;
-	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	fclass = cxt->info->classes[attno] & SF_FIELD_CLASS_MASK;
 	field = cxt->info->fields[attno];
 
 	/* LIKE, ILIKE and their negations: the column on the left only */
@@ -671,8 +671,8 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 			return false;
 		cxt->exact = false;		/* case and wildcards: always rechecked */
 		if (!var_left || !positive ||
-			(kind != SF_KIND_STRING && kind != SF_KIND_STRING_CS))
-			return emit_not_null(cxt, field, kind);
+			(fclass != SF_FIELD_STRING && fclass != SF_FIELD_STRING_CS))
+			return emit_not_null(cxt, field, fclass);
 		if (!get_value(cxt, valexpr, &value, &isnull))
 		{
 			appendStringInfo(cxt->buf, "(%s LIKE ", field);
@@ -687,40 +687,40 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 
 	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
-		!kind_accepts_type(kind, left))
+		!class_accepts_type(fclass, left))
 		return false;
 	if (!var_left)
 		cmp = commute_cmp(cmp);
 	if (negate)
 		cmp = negate_cmp(cmp);
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_PICKLIST:
+		case SF_FIELD_STRING:
+		case SF_FIELD_PICKLIST:
 			/* case-insensitive: only = narrows to a superset */
 			cxt->exact = false;
 			if (cmp != CMP_EQ)
-				return emit_not_null(cxt, field, kind);
+				return emit_not_null(cxt, field, fclass);
 			break;
-		case SF_KIND_STRING_CS:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_ID:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
 			{
 				/* text ranges: SOQL's order is not PostgreSQL's */
 				cxt->exact = false;
-				return emit_not_null(cxt, field, kind);
+				return emit_not_null(cxt, field, fclass);
 			}
 			/* a parameter may be too long to send: rechecked */
-			if (kind == SF_KIND_STRING_CS && !IsA(valexpr, Const))
+			if (fclass == SF_FIELD_STRING_CS && !IsA(valexpr, Const))
 				cxt->exact = false;
 			break;
-		case SF_KIND_BOOL:
+		case SF_FIELD_BOOL:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
 				return false;
 			break;
-		case SF_KIND_DATETIME:
-		case SF_KIND_TIME:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_TIME:
 			/* a finer value than Salesforce keeps is widened */
 			if (!IsA(valexpr, Const))
 				cxt->exact = false;
@@ -730,7 +730,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 
 	/* a numeric parameter may need a literal SOQL can't take: rechecked */
-	if (!IsA(valexpr, Const) && (kind == SF_KIND_INT || kind == SF_KIND_NUMBER) &&
+	if (!IsA(valexpr, Const) && (fclass == SF_FIELD_INT || fclass == SF_FIELD_NUMBER) &&
 		(var_left ? right : left) == NUMERICOID)
 		cxt->exact = false;
 
@@ -757,9 +757,9 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		return true;
 	}
 	if (IsA(valexpr, Const) &&
-		(kind == SF_KIND_INT || kind == SF_KIND_NUMBER ||
-		 kind == SF_KIND_STRING || kind == SF_KIND_STRING_CS ||
-		 kind == SF_KIND_PICKLIST))
+		(fclass == SF_FIELD_INT || fclass == SF_FIELD_NUMBER ||
+		 fclass == SF_FIELD_STRING || fclass == SF_FIELD_STRING_CS ||
+		 fclass == SF_FIELD_PICKLIST))
 	{
 		StringInfoData scratch;
 		bool		plus;
@@ -767,11 +767,11 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		Datum		floor_value;
 
 		initStringInfo(&scratch);
-		if (format_value(&scratch, kind, value, var_left ? right : left,
+		if (format_value(&scratch, fclass, value, var_left ? right : left,
 						 &plus, &fraction, &floor_value) == FMT_UNWRITABLE)
 			return false;		/* decided locally */
 	}
-	emit_leaf(cxt, field, kind, cmp, value, var_left ? right : left);
+	emit_leaf(cxt, field, fclass, cmp, value, var_left ? right : left);
 	return true;
 }
 
@@ -782,7 +782,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
  *		leaf where the value can't be written as it is.
  */
 static void
-emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		  Datum value, Oid typid)
 {
 	StringInfoData lit;
@@ -792,7 +792,7 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 	int			res;
 	StringInfo	buf = cxt->buf;
 
-	if (kind == SF_KIND_BOOL)
+	if (fclass == SF_FIELD_BOOL)
 	{
 		bool		b = DatumGetBool(value);
 
@@ -803,7 +803,7 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 	}
 
 	initStringInfo(&lit);
-	res = format_value(&lit, kind, value, typid, &plus, &fraction,
+	res = format_value(&lit, fclass, value, typid, &plus, &fraction,
 					   &floor_value);
 	if (res == FMT_EXTREME)
 	{
@@ -882,9 +882,9 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
  *		caller has cleared cxt->exact.  A checkbox is never null: true leaf.
  */
 static bool
-emit_not_null(WalkCxt *cxt, const char *field, int kind)
+emit_not_null(WalkCxt *cxt, const char *field, int fclass)
 {
-	if (kind == SF_KIND_BOOL)
+	if (fclass == SF_FIELD_BOOL)
 		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
 	else
 		appendStringInfo(cxt->buf, "(%s != null)", field);
@@ -927,7 +927,7 @@ emit_extreme(StringInfo buf, const char *field, SfCmp cmp, bool plus)
 /*
  * format_value
  *		Write the SOQL literal of 'value' (of PostgreSQL type 'typid') for a
- *		field of 'kind' into 'out' and return FMT_OK; or return FMT_EXTREME
+ *		field of 'fclass' into 'out' and return FMT_OK; or return FMT_EXTREME
  *		(with *plus) or FMT_NOMATCH when no literal stands for it.
  *
  * Datetimes and times finer than Salesforce keeps set *fraction: 'out'
@@ -936,17 +936,17 @@ emit_extreme(StringInfo buf, const char *field, SfCmp cmp, bool plus)
  * with *floor_value the floor (int64).
  */
 static int
-format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
+format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 			 bool *fraction, Datum *floor_value)
 {
 	*fraction = false;
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_STRING_CS:
-		case SF_KIND_PICKLIST:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_PICKLIST:
+		case SF_FIELD_ID:
 			{
 				char	   *s = TextDatumGetCString(value);
 				size_t		len = strlen(s);
@@ -954,7 +954,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* Salesforce stores no empty string (null instead) */
 				if (len == 0)
 					return FMT_NOMATCH;
-				if (kind == SF_KIND_ID && !SfIsValidId18(s, len))
+				if (fclass == SF_FIELD_ID && !SfIsValidId18(s, len))
 					return FMT_NOMATCH;
 				/* longer than any filterable value, and than SOQL allows */
 				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
@@ -965,8 +965,8 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				SfDeparseStringLiteral(out, s);
 				return FMT_OK;
 			}
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
 			{
 				Numeric		num;
 				char	   *s;
@@ -1024,10 +1024,10 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 						s[--n] = '\0';
 				}
 				/* more digits than a field holds: SOQL may reject the literal */
-				if (kind == SF_KIND_NUMBER &&
+				if (fclass == SF_FIELD_NUMBER &&
 					count_significant_digits(s) > SF_MAX_NUMBER_DIGITS)
 					return FMT_UNWRITABLE;
-				if (kind == SF_KIND_INT)
+				if (fclass == SF_FIELD_INT)
 				{
 					char	   *fl;
 					char	   *end;
@@ -1054,7 +1054,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				appendStringInfoString(out, s);
 				return FMT_OK;
 			}
-		case SF_KIND_DATE:
+		case SF_FIELD_DATE:
 			{
 				DateADT		d = DatumGetDateADT(value);
 				int			y,
@@ -1075,7 +1075,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				appendStringInfo(out, "%04d-%02d-%02d", y, m, dd);
 				return FMT_OK;
 			}
-		case SF_KIND_DATETIME:
+		case SF_FIELD_DATETIME:
 			{
 				/* timestamptz and timestamp (UTC wall time, see convert.c) */
 				Timestamp	ts = DatumGetTimestamp(value);
@@ -1118,7 +1118,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				}
 				return FMT_OK;
 			}
-		case SF_KIND_TIME:
+		case SF_FIELD_TIME:
 			{
 				TimeADT		t = DatumGetTimeADT(value);
 				int64		ms = t / 1000;
@@ -1152,21 +1152,21 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				return FMT_OK;
 			}
 	}
-	elog(ERROR, "salesforce_fdw: no SOQL literal for field kind %d", kind);
+	elog(ERROR, "salesforce_fdw: no SOQL literal for field fclass %d", fclass);
 	return FMT_NOMATCH;			/* keep compiler quiet */
 }
 
 /*
  * SfDeparseLiteral
  *		Append the SOQL literal that stands for exactly 'value' (of type
- *		'typid') compared with a value of 'kind' (SF_KIND_INT for counts);
+ *		'typid') compared with a value of 'fclass' (SF_FIELD_INT for counts);
  *		false, with 'out' unchanged, when there is none (infinities, dates
  *		beyond year 9999, datetimes with a fraction of a second, numbers
  *		beyond an integer's range).  Used for HAVING, where only exact
  *		comparisons are sent.
  */
 bool
-SfDeparseLiteral(StringInfo out, int kind, Datum value, Oid typid)
+SfDeparseLiteral(StringInfo out, int fclass, Datum value, Oid typid)
 {
 	StringInfoData lit;
 	bool		plus = false;
@@ -1174,7 +1174,7 @@ SfDeparseLiteral(StringInfo out, int kind, Datum value, Oid typid)
 	Datum		floor_value = (Datum) 0;
 
 	initStringInfo(&lit);
-	if (format_value(&lit, kind, value, typid, &plus, &fraction,
+	if (format_value(&lit, fclass, value, typid, &plus, &fraction,
 					 &floor_value) != FMT_OK || fraction)
 		return false;
 	appendStringInfoString(out, lit.data);
@@ -1306,7 +1306,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 				right;
 	Expr	   *arrexpr;
 	int			attno;
-	int			kind;
+	int			fclass;
 	const char *field;
 	SfCmp		cmp;
 	bool		in;
@@ -1335,11 +1335,11 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	arrexpr = lsecond(saop->args);
 	if (attno == 0 || !is_value_expr(arrexpr, cxt->info->varno))
 		return false;
-	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	fclass = cxt->info->classes[attno] & SF_FIELD_CLASS_MASK;
 	field = cxt->info->fields[attno];
 
 	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
-		!kind_accepts_type(kind, left))
+		!class_accepts_type(fclass, left))
 		return false;
 	/* = ANY is IN; <> ALL is NOT IN; NOT swaps them */
 	if (cmp == CMP_EQ && saop->useOr)
@@ -1349,19 +1349,19 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	else
 		return false;
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_PICKLIST:
+		case SF_FIELD_STRING:
+		case SF_FIELD_PICKLIST:
 			cxt->exact = false;
 			/* case-insensitive NOT IN would drop rows: see below */
 			not_null_only = !in;
 			break;
-		case SF_KIND_STRING_CS:
-		case SF_KIND_ID:
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
-		case SF_KIND_DATE:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_ID:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
+		case SF_FIELD_DATE:
 			break;
 		default:
 			return false;
@@ -1378,7 +1378,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		!get_value(cxt, arrexpr, &value, &isnull))
 	{
 		if (not_null_only)
-			return emit_not_null(cxt, field, kind);
+			return emit_not_null(cxt, field, fclass);
 		cxt->has_values = true;
 		appendStringInfo(cxt->buf, in ? "(%s IN " : "(%s NOT IN ", field);
 		placeholder(cxt);
@@ -1427,7 +1427,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		if (not_null_only)
 			continue;			/* no list is sent */
 		initStringInfo(&lit);
-		res = format_value(&lit, kind, elems[i], right, &plus, &fraction,
+		res = format_value(&lit, fclass, elems[i], right, &plus, &fraction,
 						   &floor_value);
 		if (res == FMT_UNWRITABLE)
 		{
@@ -1448,7 +1448,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	 * null is a superset of it
 	 */
 	if (not_null_only)
-		return emit_not_null(cxt, field, kind);
+		return emit_not_null(cxt, field, fclass);
 
 	if (nwritten > SF_MAX_IN_VALUES || nbytes > SF_MAX_IN_BYTES)
 	{
@@ -1460,8 +1460,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		 * parameter (rechecked) is sent as no condition.
 		 */
 		bool		chunkable = in && cxt->top && IsA(arrexpr, Const) &&
-			(kind == SF_KIND_ID || kind == SF_KIND_INT ||
-			 kind == SF_KIND_DATE || kind == SF_KIND_STRING_CS) &&
+			(fclass == SF_FIELD_ID || fclass == SF_FIELD_INT ||
+			 fclass == SF_FIELD_DATE || fclass == SF_FIELD_STRING_CS) &&
 			(cxt->info->chunk_target == NULL ||
 			 cxt->info->chunk_target == (Expr *) saop);
 
@@ -1585,7 +1585,7 @@ walk_nulltest(NullTest *nt, bool negate, WalkCxt *cxt)
 	if (attno == 0)
 		return false;
 	isnull = (nt->nulltesttype == IS_NULL) != negate;
-	if ((cxt->info->kinds[attno] & SF_KIND_MASK) == SF_KIND_BOOL)
+	if ((cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) == SF_FIELD_BOOL)
 		appendStringInfoString(cxt->buf,
 							   isnull ? SF_FALSE_LEAF : SF_TRUE_LEAF);
 	else
@@ -1606,7 +1606,7 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
 	bool		want;
 
 	if (attno == 0 ||
-		(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+		(cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) != SF_FIELD_BOOL)
 		return false;
 	switch (bt->booltesttype)
 	{
@@ -1641,22 +1641,22 @@ SfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
 {
 	WalkCxt		cxt;
 	int			attno;
-	int			kind;
+	int			fclass;
 
 	cxt.info = info;
 	attno = column_of(expr, &cxt);
 	if (attno == 0)
 		return false;
-	kind = info->kinds[attno];
-	if (!(kind & SF_KIND_SORTABLE))
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_SORTABLE))
 		return false;
-	switch (kind & SF_KIND_MASK)
+	switch (fclass & SF_FIELD_CLASS_MASK)
 	{
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
-		case SF_KIND_DATE:
-		case SF_KIND_DATETIME:
-		case SF_KIND_TIME:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
+		case SF_FIELD_DATE:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_TIME:
 			*field = info->fields[attno];
 			return true;
 	}

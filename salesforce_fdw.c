@@ -10,7 +10,7 @@
  *
  * Pushdown (README.md has the table): deparse.c classifies each qual
  * as exact (sent), superset (sent and kept as a local Filter) or local;
- * the quals, the field kinds and the values known only at execution
+ * the quals, the field classes and the values known only at execution
  * (parameters, now(), outer columns of a parameterized join) let the scan
  * write the SOQL again with those values.  Paths: a plain scan, one sorted
  * by Salesforce when the ORDER BY is on numbers or dates, parameterized
@@ -139,7 +139,7 @@ typedef struct SfScanState
 	char	   *soql_tail;		/* " ORDER BY ... LIMIT n" */
 	List	   *remote_exprs;	/* quals written with execution-time values,
 								 * NIL when soql is complete */
-	SfDeparseInfo deparse;		/* fields and kinds for remote_exprs */
+	SfDeparseInfo deparse;		/* fields and classes for remote_exprs */
 	List	   *value_exprs;	/* Exprs evaluated for the SOQL ... */
 	List	   *value_states;	/* ... and their ExprStates */
 	ForeignScanState *node;
@@ -395,8 +395,8 @@ aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
 	attno = SfColumnOf(&fpinfo->deparse, tle->expr);
 	if (attno == 0)
 		return NULL;
-	kind = fpinfo->deparse.kinds[attno];
-	if (!(kind & SF_KIND_AGGREGATABLE))
+	kind = fpinfo->deparse.classes[attno];
+	if (!(kind & SF_FIELD_AGGREGATABLE))
 		return NULL;
 
 	switch (agg->aggfnoid)
@@ -425,11 +425,11 @@ aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
 	}
 	if (strcmp(fn, "COUNT") != 0)
 	{
-		switch (kind & SF_KIND_MASK)
+		switch (kind & SF_FIELD_CLASS_MASK)
 		{
-			case SF_KIND_INT:
-			case SF_KIND_DATE:
-			case SF_KIND_DATETIME:
+			case SF_FIELD_INT:
+			case SF_FIELD_DATE:
+			case SF_FIELD_DATETIME:
 				break;
 			default:
 				return NULL;
@@ -520,19 +520,19 @@ having_soql(SfFdwRelationInfo *fpinfo, Expr *clause)
 			if (value->consttype != INT2OID && value->consttype != INT4OID &&
 				value->consttype != INT8OID)
 				return NULL;
-			kind = SF_KIND_INT;
+			kind = SF_FIELD_INT;
 			break;
 		case DATEOID:
-			kind = SF_KIND_DATE;
+			kind = SF_FIELD_DATE;
 			break;
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
-			kind = SF_KIND_DATETIME;
+			kind = SF_FIELD_DATETIME;
 			break;
 		default:
 			return NULL;
 	}
-	if (kind != SF_KIND_INT && value->consttype != agg->aggtype)
+	if (kind != SF_FIELD_INT && value->consttype != agg->aggtype)
 		return NULL;
 
 	initStringInfo(&buf);
@@ -544,7 +544,7 @@ having_soql(SfFdwRelationInfo *fpinfo, Expr *clause)
 
 /*
  * sfGetForeignRelSize
- *		Resolve the table's options and its fields' kinds, split the quals
+ *		Resolve the table's options and its fields' classes, split the quals
  *		into those Salesforce evaluates and those checked here, note the
  *		columns the query needs and estimate the row count.
  *
@@ -581,7 +581,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 
 	rel = table_open(foreigntableid, NoLock);
 	fpinfo->deparse.varno = baserel->relid;
-	SfResolveFieldKinds(&fpinfo->deparse, foreigntableid, rel, desc);
+	SfResolveFields(&fpinfo->deparse, foreigntableid, rel, desc);
 	table_close(rel, NoLock);
 
 	foreach(lc, baserel->baserestrictinfo)
@@ -751,7 +751,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 	/* equijoins live in equivalence classes */
 	for (attno = 1; attno <= fpinfo->deparse.natts; attno++)
 	{
-		if (!(fpinfo->deparse.kinds[attno] & SF_KIND_LOOKUP))
+		if (!(fpinfo->deparse.classes[attno] & SF_FIELD_LOOKUP))
 			continue;
 		clauses = list_concat(clauses,
 							  generate_implied_equalities_for_column(root,
@@ -767,8 +767,8 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 		OpExpr	   *op = (OpExpr *) ri->clause;
 
 		if (IsA(op, OpExpr) && list_length(op->args) == 2 &&
-			(fpinfo->deparse.kinds[SfColumnOf(&fpinfo->deparse,
-											   linitial(op->args))] & SF_KIND_LOOKUP))
+			(fpinfo->deparse.classes[SfColumnOf(&fpinfo->deparse,
+											   linitial(op->args))] & SF_FIELD_LOOKUP))
 			clauses = lappend(clauses, ri);
 	}
 
@@ -904,7 +904,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	List	   *fdw_exprs = NIL;
 	List	   *fdw_private;
 	List	   *column_fields = NIL;
-	List	   *column_kinds = NIL;
+	List	   *column_classes = NIL;
 	List	   *fdw_scan_tlist = NIL;
 	List	   *group_ops = NIL;
 	List	   *group_infields = NIL;
@@ -1191,7 +1191,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 									makeString(fpinfo->deparse.fields[i] ?
 											   pstrdup(fpinfo->deparse.fields[i]) :
 											   pstrdup("")));
-			column_kinds = lappend_int(column_kinds, fpinfo->deparse.kinds[i]);
+			column_classes = lappend_int(column_classes, fpinfo->deparse.classes[i]);
 		}
 	}
 
@@ -1206,7 +1206,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 	fdw_private = lappend(fdw_private, makeString(head.data));
 	fdw_private = lappend(fdw_private, makeString(tail.data));
 	fdw_private = lappend(fdw_private, column_fields);
-	fdw_private = lappend(fdw_private, column_kinds);
+	fdw_private = lappend(fdw_private, column_classes);
 	{
 		int			chunk_clause = -1;
 
@@ -1324,16 +1324,16 @@ group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr)
 
 	if (attno == 0)
 		return false;
-	kind = fpinfo->deparse.kinds[attno];
-	if (!(kind & SF_KIND_GROUPABLE))
+	kind = fpinfo->deparse.classes[attno];
+	if (!(kind & SF_FIELD_GROUPABLE))
 		return false;
-	switch (kind & SF_KIND_MASK)
+	switch (kind & SF_FIELD_CLASS_MASK)
 	{
-		case SF_KIND_INT:
-		case SF_KIND_DATE:
-		case SF_KIND_DATETIME:
-		case SF_KIND_ID:
-		case SF_KIND_BOOL:
+		case SF_FIELD_INT:
+		case SF_FIELD_DATE:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_ID:
+		case SF_FIELD_BOOL:
 			return true;
 	}
 	return false;
@@ -1592,22 +1592,22 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 	{
 		List	   *column_fields = (List *) list_nth(fdw_private,
 													  SfScanPrivateColumnFields);
-		List	   *column_kinds = (List *) list_nth(fdw_private,
-													 SfScanPrivateColumnKinds);
-		int			natts = list_length(column_kinds);
+		List	   *column_classes = (List *) list_nth(fdw_private,
+													 SfScanPrivateColumnClasses);
+		int			natts = list_length(column_classes);
 
 		fsstate->remote_exprs = fsplan->fdw_exprs;
 		fsstate->deparse.varno = fsplan->scan.scanrelid;
 		fsstate->deparse.natts = natts;
 		fsstate->deparse.fields = (char **) palloc0(sizeof(char *) * (natts + 1));
-		fsstate->deparse.kinds = (int *) palloc0(sizeof(int) * (natts + 1));
+		fsstate->deparse.classes = (int *) palloc0(sizeof(int) * (natts + 1));
 		i = 1;
-		forboth(lc1, column_fields, lc2, column_kinds)
+		forboth(lc1, column_fields, lc2, column_classes)
 		{
 			char	   *f = strVal(lfirst(lc1));
 
 			fsstate->deparse.fields[i] = (*f != '\0') ? f : NULL;
-			fsstate->deparse.kinds[i] = lfirst_int(lc2);
+			fsstate->deparse.classes[i] = lfirst_int(lc2);
 			i++;
 		}
 		fsstate->deparse.value_hook = eval_value;

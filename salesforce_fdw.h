@@ -334,7 +334,7 @@ enum SfScanPrivateIndex
 	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
 	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
 	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
-	SfScanPrivateColumnKinds,	/* SF_KIND_* per attnum (IntList) */
+	SfScanPrivateColumnClasses,	/* SF_FIELD_* per attnum (IntList) */
 	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
 								 * (Integer) */
 	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
@@ -398,27 +398,27 @@ extern bool SfParseBoolOption(DefElem *def);
  * in deparse.c
  *
  * What Salesforce may be asked about a column: the kind of its field
- * (SF_KIND_*), or SF_KIND_NONE when no condition on it is sent (field not
+ * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
  * filterable, a relationship path, a type whose semantics differ).  The
  * flags say whether SOQL may ORDER BY / GROUP BY it.
  */
-#define SF_KIND_NONE		0
-#define SF_KIND_STRING		1	/* text compared case-insensitively */
-#define SF_KIND_STRING_CS	2	/* text compared case-sensitively */
-#define SF_KIND_PICKLIST	3	/* picklist: like STRING, no LIKE */
-#define SF_KIND_ID			4	/* id or reference: 18-char ids */
-#define SF_KIND_INT			5	/* int, long */
-#define SF_KIND_NUMBER		6	/* double, currency, percent */
-#define SF_KIND_BOOL		7	/* checkbox: never null */
-#define SF_KIND_DATE		8
-#define SF_KIND_DATETIME	9
-#define SF_KIND_TIME		10
-#define SF_KIND_MASK		0xff
-#define SF_KIND_SORTABLE	0x100
-#define SF_KIND_GROUPABLE	0x200
-#define SF_KIND_LOOKUP		0x400	/* Id, reference or external id: worth
+#define SF_FIELD_NONE		0
+#define SF_FIELD_STRING		1	/* text compared case-insensitively */
+#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
+#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
+#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
+#define SF_FIELD_INT			5	/* int, long */
+#define SF_FIELD_NUMBER		6	/* double, currency, percent */
+#define SF_FIELD_BOOL		7	/* checkbox: never null */
+#define SF_FIELD_DATE		8
+#define SF_FIELD_DATETIME	9
+#define SF_FIELD_TIME		10
+#define SF_FIELD_CLASS_MASK		0xff
+#define SF_FIELD_SORTABLE	0x100
+#define SF_FIELD_GROUPABLE	0x200
+#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
 									 * a parameterized path */
-#define SF_KIND_AGGREGATABLE 0x800
+#define SF_FIELD_AGGREGATABLE 0x800
 
 /*
  * Everything the SOQL emitters need to know about one foreign table: its
@@ -435,7 +435,7 @@ typedef struct SfDeparseInfo
 	Index		varno;
 	int			natts;
 	char	  **fields;			/* [attnum]: API name, or NULL */
-	int		   *kinds;			/* [attnum]: SF_KIND_* and flags */
+	int		   *classes;			/* [attnum]: SF_FIELD_* and flags */
 	SfValueHook value_hook;
 	void	   *value_arg;
 	int			nplaceholders;	/* placeholders written so far */
@@ -454,13 +454,13 @@ struct SfFdwRelationInfo
 	bool		remote_values;	/* a remote cond needs execution-time values */
 	Bitmapset  *attrs_used;		/* columns the query needs, offset by
 								 * FirstLowInvalidHeapAttributeNumber */
-	SfDeparseInfo deparse;		/* fields and their kinds */
+	SfDeparseInfo deparse;		/* fields and their classes */
 	double		record_count;	/* records of the sObject (estimate) */
 	UserMapping *user;			/* for the record count, or NULL */
 };
 
 struct SfSObjectDesc;
-extern void SfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
+extern void SfResolveFields(SfDeparseInfo *info, Oid relid,
 								Relation rel,
 								const struct SfSObjectDesc *desc);
 extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
