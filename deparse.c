@@ -67,9 +67,13 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/transam.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/nodes.h"
@@ -78,6 +82,7 @@
 #include "utils/array.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
@@ -135,6 +140,7 @@ typedef struct WalkCxt
 	StringInfo	buf;
 	bool		exact;			/* no leaf so far is a superset */
 	bool		has_values;		/* a leaf needs a value known at execution */
+	bool		chunked;		/* a long IN list sent in chunks */
 	bool		top;			/* the node is the whole clause */
 } WalkCxt;
 
@@ -168,6 +174,7 @@ static int	count_significant_digits(const char *s);
 static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
 						  int n);
 static void append_escaped(StringInfo buf, const char *val, bool like);
+static bool is_valid_id18(const char *s, size_t len);
 
 /* Results of format_value */
 #define FMT_OK			0		/* a literal was written */
@@ -329,13 +336,16 @@ same_type_class(Oid a, Oid b)
 
 /*
  * SfClassifyClause
- *		Can 'clause' be written in SOQL?  *exact tells whether Salesforce's
- *		answer is exactly PostgreSQL's (else a superset: recheck locally),
- *		*has_values whether it needs values known only at execution.
+ *		Can 'clause' be written in SOQL?  If so, fill *pushdown: whether
+ *		Salesforce's answer is exactly PostgreSQL's (else a superset:
+ *		recheck locally), whether it needs values known only at execution,
+ *		and whether it is a long IN list to send in chunks (allowed only
+ *		when info->chunk_target is NULL or this clause: the caller records
+ *		its choice there).  'info' is left as it was.
  */
 bool
-SfClassifyClause(SfDeparseInfo *info, Expr *clause, bool *exact,
-				   bool *has_values)
+SfClassifyClause(SfDeparseInfo *info, Expr *clause,
+				 SfClausePushdown *pushdown)
 {
 	WalkCxt		cxt;
 	StringInfoData scratch;
@@ -348,6 +358,7 @@ SfClassifyClause(SfDeparseInfo *info, Expr *clause, bool *exact,
 	cxt.buf = &scratch;
 	cxt.exact = true;
 	cxt.has_values = false;
+	cxt.chunked = false;
 	cxt.top = true;
 	info->value_hook = NULL;
 	ok = walk_cond(clause, false, &cxt);
@@ -355,8 +366,9 @@ SfClassifyClause(SfDeparseInfo *info, Expr *clause, bool *exact,
 	info->nplaceholders = save_n;
 	pfree(scratch.data);
 
-	*exact = cxt.exact;
-	*has_values = cxt.has_values;
+	pushdown->exact = cxt.exact;
+	pushdown->has_values = cxt.has_values;
+	pushdown->chunked = cxt.chunked;
 	return ok;
 }
 
@@ -383,6 +395,7 @@ SfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 		cxt.buf = buf;
 		cxt.exact = true;
 		cxt.has_values = false;
+		cxt.chunked = false;
 		cxt.top = true;
 		appendStringInfoString(buf, first ? " WHERE " : " AND ");
 		first = false;
@@ -954,7 +967,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 				/* Salesforce stores no empty string (null instead) */
 				if (len == 0)
 					return FMT_NOMATCH;
-				if (fclass == SF_FIELD_ID && !SfIsValidId18(s, len))
+				if (fclass == SF_FIELD_ID && !is_valid_id18(s, len))
 					return FMT_NOMATCH;
 				/* longer than any filterable value, and than SOQL allows */
 				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
@@ -1157,7 +1170,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 }
 
 /*
- * SfDeparseLiteral
+ * deparse_literal
  *		Append the SOQL literal that stands for exactly 'value' (of type
  *		'typid') compared with a value of 'fclass' (SF_FIELD_INT for counts);
  *		false, with 'out' unchanged, when there is none (infinities, dates
@@ -1165,8 +1178,8 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
  *		beyond an integer's range).  Used for HAVING, where only exact
  *		comparisons are sent.
  */
-bool
-SfDeparseLiteral(StringInfo out, int fclass, Datum value, Oid typid)
+static bool
+deparse_literal(StringInfo out, int fclass, Datum value, Oid typid)
 {
 	StringInfoData lit;
 	bool		plus = false;
@@ -1472,7 +1485,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 			appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
 			return true;
 		}
-		cxt->info->chunk_target = (Expr *) saop;
+		cxt->chunked = true;
 		cxt->has_values = true;
 		if (cxt->info->value_hook == NULL)
 		{
@@ -1629,27 +1642,24 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
 }
 
 /*
- * SfPathkeyField
- *		If 'expr' is a column whose field SOQL sorts the way PostgreSQL's
- *		default btree order does (numbers, dates, datetimes, times), set
- *		*field and return true.  Text (case-insensitive, locale-driven),
+ * sortable_field
+ *		The field of 'expr' if it is a column whose field SOQL sorts the way
+ *		PostgreSQL's default btree order does (numbers, dates, datetimes,
+ *		times), else NULL.  Text (case-insensitive, locale-driven),
  *		picklists (definition order), ids and checkboxes are never sorted
  *		remotely.
  */
-bool
-SfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
+static const char *
+sortable_field(SfDeparseInfo *info, Expr *expr)
 {
-	WalkCxt		cxt;
-	int			attno;
+	int			attno = SfColumnOf(info, expr);
 	int			fclass;
 
-	cxt.info = info;
-	attno = column_of(expr, &cxt);
 	if (attno == 0)
-		return false;
+		return NULL;
 	fclass = info->classes[attno];
 	if (!(fclass & SF_FIELD_SORTABLE))
-		return false;
+		return NULL;
 	switch (fclass & SF_FIELD_CLASS_MASK)
 	{
 		case SF_FIELD_INT:
@@ -1657,10 +1667,9 @@ SfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
 		case SF_FIELD_DATE:
 		case SF_FIELD_DATETIME:
 		case SF_FIELD_TIME:
-			*field = info->fields[attno];
-			return true;
+			return info->fields[attno];
 	}
-	return false;
+	return NULL;
 }
 
 /*
@@ -1678,13 +1687,13 @@ SfColumnOf(SfDeparseInfo *info, Expr *expr)
 }
 
 /*
- * SfIsValidId18
+ * is_valid_id18
  *		Is s (len bytes) an 18-character record id whose last three
  *		characters are the checksum of the first fifteen, as Salesforce
  *		returns every id?  Only such a value can equal an id column.
  */
 bool
-SfIsValidId18(const char *s, size_t len)
+is_valid_id18(const char *s, size_t len)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 	int			chunk;
@@ -1714,16 +1723,16 @@ SfIsValidId18(const char *s, size_t len)
 }
 
 /*
- * SfDeparseSelect
+ * append_select
  *		Write "SELECT f1, f2 FROM SObject" into 'buf'.
  *
  * 'fields' is a List of String nodes (field names or relationship paths)
  * in the order the caller wants them; a field already selected (compared
  * case-insensitively, as SOQL does) is not repeated.  An empty list
- * selects Id.  Returns the list of distinct fields actually written.
+ * selects Id.
  */
-List *
-SfDeparseSelect(StringInfo buf, const char *sobject, List *fields)
+static void
+append_select(StringInfo buf, const char *sobject, List *fields)
 {
 	List	   *written = NIL;
 	ListCell   *lc;
@@ -1754,14 +1763,430 @@ SfDeparseSelect(StringInfo buf, const char *sobject, List *fields)
 	}
 
 	if (written == NIL)
-	{
 		appendStringInfoString(buf, "Id");
-		written = lappend(written, makeString(pstrdup("Id")));
-	}
-
 	appendStringInfo(buf, " FROM %s", sobject);
+}
 
-	return written;
+/*
+ * aggregate_soql
+ *		The SOQL of an aggregate Salesforce computes exactly as PostgreSQL
+ *		does, or NULL: count(*), count(column), and min/max of integer,
+ *		date and datetime columns (numbers arrive exact, no collation is
+ *		involved; SUM and AVG come back as doubles, MIN/MAX of text follow
+ *		another order).
+ */
+static char *
+aggregate_soql(SfDeparseInfo *info, Aggref *agg)
+{
+	TargetEntry *tle;
+	int			attno;
+	int			fclass;
+	const char *fn;
+
+	if (!IsA(agg, Aggref) || agg->aggfilter != NULL ||
+		agg->aggorder != NIL || agg->aggdistinct != NIL ||
+		agg->aggkind != AGGKIND_NORMAL || agg->aggvariadic)
+		return NULL;
+	if (agg->aggstar)
+		return agg->aggfnoid == F_COUNT_ ? pstrdup("COUNT(Id)") : NULL;
+	if (list_length(agg->args) != 1)
+		return NULL;
+	tle = linitial_node(TargetEntry, agg->args);
+	attno = SfColumnOf(info, tle->expr);
+	if (attno == 0)
+		return NULL;
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_AGGREGATABLE))
+		return NULL;
+
+	switch (agg->aggfnoid)
+	{
+		case F_COUNT_ANY:
+			fn = "COUNT";
+			break;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_DATE:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			fn = "MIN";
+			break;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_DATE:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			fn = "MAX";
+			break;
+		default:
+			return NULL;
+	}
+	if (strcmp(fn, "COUNT") != 0)
+	{
+		switch (fclass & SF_FIELD_CLASS_MASK)
+		{
+			case SF_FIELD_INT:
+			case SF_FIELD_DATE:
+			case SF_FIELD_DATETIME:
+				break;
+			default:
+				return NULL;
+		}
+	}
+	return psprintf("%s(%s)", fn, info->fields[attno]);
+}
+
+/*
+ * having_soql
+ *		The SOQL of a HAVING condition Salesforce evaluates as PostgreSQL
+ *		does, or NULL: a built-in comparison (= <> < <= > >=) between an
+ *		aggregate aggregate_soql sends and a non-null constant of its type
+ *		(any integer type for an integer), with a literal that stands for
+ *		exactly that value, written with the aggregate expression since
+ *		SOQL takes no alias in HAVING.  <> only on counts, never null: on a
+ *		null MIN/MAX SOQL's != is true where PostgreSQL's <> is null.  (The
+ *		scan rechecks the conditions anyway.)
+ */
+static char *
+having_soql(SfDeparseInfo *info, Expr *clause)
+{
+	OpExpr	   *op;
+	char		opname[NAMEDATALEN];
+	Oid			ltype;
+	Oid			rtype;
+	Expr	   *left;
+	Expr	   *right;
+	Aggref	   *agg;
+	Const	   *value;
+	bool		is_count;
+	char	   *agg_text;
+	SfCmp		cmp;
+	int			fclass;
+	StringInfoData buf;
+
+	if (!IsA(clause, OpExpr))
+		return NULL;
+	op = (OpExpr *) clause;
+	if (!builtin_operator(op->opno, op->inputcollid, op->args, opname,
+						  &ltype, &rtype) ||
+		!parse_cmp(opname, &cmp))
+		return NULL;
+	left = (Expr *) linitial(op->args);
+	right = (Expr *) lsecond(op->args);
+	if (IsA(left, Aggref) && IsA(right, Const))
+	{
+		agg = (Aggref *) left;
+		value = (Const *) right;
+	}
+	else if (IsA(right, Aggref) && IsA(left, Const))
+	{
+		agg = (Aggref *) right;
+		value = (Const *) left;
+		cmp = commute_cmp(cmp);
+	}
+	else
+		return NULL;
+	if (value->constisnull)
+		return NULL;
+	agg_text = aggregate_soql(info, agg);
+	if (agg_text == NULL)
+		return NULL;
+	is_count = (agg->aggfnoid == F_COUNT_ || agg->aggfnoid == F_COUNT_ANY);
+	if (cmp == CMP_NE && !is_count)
+		return NULL;
+
+	/* same type: no cross-type date/timestamp comparison (time zones) */
+	switch (agg->aggtype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			if (value->consttype != INT2OID && value->consttype != INT4OID &&
+				value->consttype != INT8OID)
+				return NULL;
+			fclass = SF_FIELD_INT;
+			break;
+		case DATEOID:
+			fclass = SF_FIELD_DATE;
+			break;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			fclass = SF_FIELD_DATETIME;
+			break;
+		default:
+			return NULL;
+	}
+	if (fclass != SF_FIELD_INT && value->consttype != agg->aggtype)
+		return NULL;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s %s ", agg_text, cmp_soql[cmp]);
+	if (!deparse_literal(&buf, fclass, value->constvalue, value->consttype))
+		return NULL;
+	return buf.data;
+}
+
+/*
+ * pathkey_field
+ *		The field Salesforce sorts by for 'pk' exactly as PostgreSQL does,
+ *		or NULL: a column of 'rel' in the pathkey's equivalence class, of a
+ *		sortable field class, under its type's default btree order.
+ */
+static const char *
+pathkey_field(RelOptInfo *rel, SfDeparseInfo *info, PathKey *pk)
+{
+	EquivalenceClass *ec = pk->pk_eclass;
+	const char *field = NULL;
+	ListCell   *lc;
+
+	if (ec->ec_has_volatile ||
+		(!sf_pathkey_is_asc(pk) && !sf_pathkey_is_desc(pk)))
+		return NULL;
+	foreach(lc, ec->ec_members)
+	{
+		EquivalenceMember *em = (EquivalenceMember *) lfirst(lc);
+		Oid			typid;
+		Oid			opclass;
+
+		if (em->em_is_child || !bms_equal(em->em_relids, rel->relids))
+			continue;
+		field = sortable_field(info, em->em_expr);
+		if (field == NULL)
+			continue;
+		/* the type's default order, not some other operator family */
+		typid = exprType((Node *) em->em_expr);
+		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+		if (!OidIsValid(opclass) ||
+			get_opclass_family(opclass) != pk->pk_opfamily)
+		{
+			field = NULL;
+			continue;
+		}
+		break;
+	}
+	return field;
+}
+
+/*
+ * SfAggregateShippable
+ *		May Salesforce compute 'expr', an aggregate of the table?
+ */
+bool
+SfAggregateShippable(SfDeparseInfo *info, Expr *expr)
+{
+	return aggregate_soql(info, (Aggref *) expr) != NULL;
+}
+
+/*
+ * SfHavingShippable
+ *		May Salesforce evaluate 'clause', one condition of a HAVING?
+ */
+bool
+SfHavingShippable(SfDeparseInfo *info, Expr *clause)
+{
+	return having_soql(info, clause) != NULL;
+}
+
+/*
+ * SfGroupKeyShippable
+ *		May Salesforce GROUP BY 'expr'?  A groupable column of a field class
+ *		whose grouping is PostgreSQL's (text groups case-insensitively).
+ */
+bool
+SfGroupKeyShippable(SfDeparseInfo *info, Expr *expr)
+{
+	int			attno = SfColumnOf(info, expr);
+	int			fclass;
+
+	if (attno == 0)
+		return false;
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_GROUPABLE))
+		return false;
+	switch (fclass & SF_FIELD_CLASS_MASK)
+	{
+		case SF_FIELD_INT:
+		case SF_FIELD_DATE:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_ID:
+		case SF_FIELD_BOOL:
+			return true;
+	}
+	return false;
+}
+
+/*
+ * SfPathkeysShippable
+ *		May Salesforce sort the records of 'rel' by 'pathkeys' (not NIL)?
+ */
+bool
+SfPathkeysShippable(RelOptInfo *rel, SfDeparseInfo *info, List *pathkeys)
+{
+	ListCell   *lc;
+
+	if (pathkeys == NIL)
+		return false;
+	foreach(lc, pathkeys)
+	{
+		if (pathkey_field(rel, info, (PathKey *) lfirst(lc)) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * SfColumnIsLookup
+ *		Is column 'attno' an Id, reference or external id field, worth a
+ *		parameterized path?
+ */
+bool
+SfColumnIsLookup(SfDeparseInfo *info, int attno)
+{
+	return (info->classes[attno] & SF_FIELD_LOOKUP) != 0;
+}
+
+/*
+ * finish_stmt
+ *		Fill 'stmt' from its head and tail: the text as planned has the
+ *		WHERE of 'remote_exprs' between them, values known only at
+ *		execution written as $1, $2, ...
+ */
+static void
+finish_stmt(SfSoqlStmt *stmt, SfDeparseInfo *info, StringInfo head,
+			StringInfo tail, List *remote_exprs)
+{
+	StringInfoData text;
+
+	initStringInfo(&text);
+	appendStringInfoString(&text, head->data);
+	info->nplaceholders = 0;
+	stmt->never_true = SfDeparseWhere(&text, info, remote_exprs);
+	appendStringInfoString(&text, tail->data);
+	stmt->head = head->data;
+	stmt->tail = tail->data;
+	stmt->text = text.data;
+}
+
+/*
+ * SfDeparseRecordsStmt
+ *		SELECT 'fields' FROM 'sobject' WHERE 'remote_exprs', sorted by
+ *		'pathkeys' of 'rel' (when shippable, NIL for no ORDER BY), with a
+ *		LIMIT and OFFSET when 'limit' and 'offset' are positive.
+ */
+void
+SfDeparseRecordsStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+					 const char *sobject, List *fields, List *remote_exprs,
+					 RelOptInfo *rel, List *pathkeys, int64 limit,
+					 int64 offset)
+{
+	StringInfoData head;
+	StringInfoData tail;
+
+	initStringInfo(&head);
+	append_select(&head, sobject, fields);
+	initStringInfo(&tail);
+	if (SfPathkeysShippable(rel, info, pathkeys))
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(&tail, " ORDER BY ");
+		foreach(lc, pathkeys)
+		{
+			PathKey    *pk = (PathKey *) lfirst(lc);
+
+			appendStringInfo(&tail, "%s%s %s NULLS %s",
+							 foreach_current_index(lc) > 0 ? ", " : "",
+							 pathkey_field(rel, info, pk),
+							 sf_pathkey_is_asc(pk) ? "ASC" : "DESC",
+							 pk->pk_nulls_first ? "FIRST" : "LAST");
+		}
+	}
+	if (limit > 0)
+		appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
+	if (offset > 0)
+		appendStringInfo(&tail, " OFFSET " INT64_FORMAT, offset);
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+}
+
+/*
+ * SfDeparseCountStmt
+ *		SELECT COUNT() FROM 'sobject' WHERE 'remote_exprs': no record
+ *		travels, the count is the reply's totalSize.
+ */
+void
+SfDeparseCountStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+				   const char *sobject, List *remote_exprs)
+{
+	StringInfoData head;
+	StringInfoData tail;
+
+	initStringInfo(&head);
+	appendStringInfo(&head, "SELECT COUNT() FROM %s", sobject);
+	initStringInfo(&tail);
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+}
+
+/*
+ * SfDeparseAggregateStmt
+ *		An aggregate query: per item of 'agg_exprs' an aggregate (each
+ *		accepted by SfAggregateShippable) aliased a0, a1, ... by position,
+ *		or a grouping column; WHERE 'remote_exprs'; with 'group_exprs' (each
+ *		accepted by SfGroupKeyShippable) GROUP BY them, HAVING 'having' (each
+ *		accepted by SfHavingShippable) and LIMIT 2,000, the most groups
+ *		Salesforce returns.  Returns the record key of each item (String
+ *		nodes), in the order of 'agg_exprs'.
+ */
+List *
+SfDeparseAggregateStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+					   const char *sobject, List *agg_exprs,
+					   List *group_exprs, List *having, List *remote_exprs)
+{
+	StringInfoData head;
+	StringInfoData tail;
+	List	   *keys = NIL;
+	ListCell   *lc;
+
+	initStringInfo(&head);
+	appendStringInfoString(&head, "SELECT ");
+	foreach(lc, agg_exprs)
+	{
+		Expr	   *expr = (Expr *) lfirst(lc);
+		int			i = foreach_current_index(lc);
+		char	   *key;
+
+		if (IsA(expr, Aggref))
+		{
+			key = psprintf("a%d", i);
+			appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
+							 aggregate_soql(info, (Aggref *) expr), key);
+		}
+		else
+		{
+			/* a grouping column: its field, not aliased */
+			key = info->fields[SfColumnOf(info, expr)];
+			appendStringInfo(&head, "%s%s", i > 0 ? ", " : "", key);
+		}
+		keys = lappend(keys, makeString(key));
+	}
+	appendStringInfo(&head, " FROM %s", sobject);
+
+	initStringInfo(&tail);
+	if (group_exprs != NIL)
+	{
+		foreach(lc, group_exprs)
+			appendStringInfo(&tail, "%s%s",
+							 foreach_current_index(lc) == 0 ? " GROUP BY " : ", ",
+							 info->fields[SfColumnOf(info, (Expr *) lfirst(lc))]);
+		foreach(lc, having)
+			appendStringInfo(&tail, "%s%s",
+							 foreach_current_index(lc) == 0 ? " HAVING " : " AND ",
+							 having_soql(info, (Expr *) lfirst(lc)));
+		appendStringInfo(&tail, " LIMIT %d", SF_MAX_AGGREGATE_ROWS);
+	}
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+	return keys;
 }
 
 /*

@@ -314,54 +314,6 @@ typedef struct SfRequest
 typedef struct SfQueryCursor SfQueryCursor;
 
 /*
- * Planner information about one foreign table (baserel->fdw_private),
- * filled by sfGetForeignRelSize.  Defined after the deparse.c section.
- */
-typedef struct SfFdwRelationInfo SfFdwRelationInfo;
-
-/*
- * Items of a ForeignScan's fdw_private list, resolved once at plan time.
- */
-enum SfScanPrivateIndex
-{
-	SfScanPrivateSoql,			/* SOQL text as planned (String) */
-	SfScanPrivateSObject,		/* sObject API name (String) */
-	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
-	SfScanPrivateFetchSize,		/* records per page (Integer) */
-	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
-	SfScanPrivateFields,		/* field path per retrieved attr (Strings) */
-	SfScanPrivateMode,			/* SF_SCAN_* (Integer) */
-	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
-	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
-	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
-	SfScanPrivateColumnClasses,	/* SF_FIELD_* per attnum (IntList) */
-	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
-								 * (Integer) */
-	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
-								 * aggregating here (String, "" if none) */
-	SfScanPrivateGroupOps,		/* GROUP BY: SF_GROUP_* per column (IntList) */
-	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
-	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
-	SfScanPrivateNeverTrue		/* the planned WHERE is never true: send
-								 * nothing (Integer 0/1) */
-};
-
-/* What a ForeignScan returns */
-#define SF_SCAN_RECORDS		0	/* records of the sObject */
-#define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
-#define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
-
-/* Columns of a grouped aggregate scan, when PostgreSQL aggregates */
-#define SF_GROUP_KEY		0
-#define SF_GROUP_COUNT_STAR	1
-#define SF_GROUP_COUNT		2
-#define SF_GROUP_MIN		3
-#define SF_GROUP_MAX		4
-
-/* Salesforce returns at most this many aggregate rows, in one page */
-#define SF_MAX_AGGREGATE_ROWS	2000
-
-/*
  * How one column is filled from a JSON value of a record (convert.c).  Set
  * up once per scan; the names are for error messages.
  */
@@ -393,89 +345,6 @@ extern const char *SfUrlProblem(const char *url);
 extern bool SfIsApiName(const char *s, int len);
 extern int	SfParseIntOption(DefElem *def, int min, int max);
 extern bool SfParseBoolOption(DefElem *def);
-
-/*
- * in deparse.c
- *
- * What Salesforce may be asked about a column: the kind of its field
- * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
- * filterable, a relationship path, a type whose semantics differ).  The
- * flags say whether SOQL may ORDER BY / GROUP BY it.
- */
-#define SF_FIELD_NONE		0
-#define SF_FIELD_STRING		1	/* text compared case-insensitively */
-#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
-#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
-#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
-#define SF_FIELD_INT			5	/* int, long */
-#define SF_FIELD_NUMBER		6	/* double, currency, percent */
-#define SF_FIELD_BOOL		7	/* checkbox: never null */
-#define SF_FIELD_DATE		8
-#define SF_FIELD_DATETIME	9
-#define SF_FIELD_TIME		10
-#define SF_FIELD_CLASS_MASK		0xff
-#define SF_FIELD_SORTABLE	0x100
-#define SF_FIELD_GROUPABLE	0x200
-#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
-									 * a parameterized path */
-#define SF_FIELD_AGGREGATABLE 0x800
-
-/*
- * Everything the SOQL emitters need to know about one foreign table: its
- * range table index, and per column (1-based attnum) the field and its kind.
- * At execution 'value_hook' evaluates the non-constant values (parameters,
- * now(), outer columns of a parameterized join); at plan time it is NULL and
- * such values are written as placeholders $1, $2, ...
- */
-typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
-							 bool *isnull);
-
-typedef struct SfDeparseInfo
-{
-	Index		varno;
-	int			natts;
-	char	  **fields;			/* [attnum]: API name, or NULL */
-	int		   *classes;			/* [attnum]: SF_FIELD_* and flags */
-	SfValueHook value_hook;
-	void	   *value_arg;
-	int			nplaceholders;	/* placeholders written so far */
-	/* a long constant IN list sent in chunks, one query per chunk */
-	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL */
-	int			chunk;			/* the chunk to write (execution) */
-	int			nchunks;		/* chunks found when writing (execution) */
-} SfDeparseInfo;
-
-struct SfFdwRelationInfo
-{
-	SfTableOptions table;		/* resolved table options */
-	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
-	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates
-								 * (including rechecks of remote ones) */
-	bool		remote_values;	/* a remote cond needs execution-time values */
-	Bitmapset  *attrs_used;		/* columns the query needs, offset by
-								 * FirstLowInvalidHeapAttributeNumber */
-	SfDeparseInfo deparse;		/* fields and their classes */
-	double		record_count;	/* records of the sObject (estimate) */
-	UserMapping *user;			/* for the record count, or NULL */
-};
-
-struct SfSObjectDesc;
-extern void SfResolveFields(SfDeparseInfo *info, Oid relid,
-								Relation rel,
-								const struct SfSObjectDesc *desc);
-extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
-							   bool *exact, bool *has_values);
-extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
-						   List *clauses);
-extern bool SfPathkeyField(SfDeparseInfo *info, Expr *expr,
-						   const char **field);
-extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
-extern List *SfDeparseSelect(StringInfo buf, const char *sobject,
-							   List *fields);
-extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
-extern bool SfDeparseLiteral(StringInfo out, int kind, Datum value,
-							Oid typid);
-extern bool SfIsValidId18(const char *s, size_t len);
 
 /*
  * in convert.c
@@ -613,6 +482,127 @@ extern const SfSObjectDesc **SfDescribeMany(SfConnection *conn,
 extern const SfFieldDesc *SfDescribeField(const SfSObjectDesc *desc,
 										  const char *name);
 extern void SfDescribeForget(SfConnection *conn);
+
+/*
+ * in deparse.c: what Salesforce may evaluate, and every byte of SOQL
+ *
+ * The field class of a column says how SOQL compares its field
+ * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
+ * filterable, a relationship path, a type whose semantics differ); flags
+ * say whether SOQL may ORDER BY, GROUP BY or aggregate it.
+ */
+#define SF_FIELD_NONE		0
+#define SF_FIELD_STRING		1	/* text compared case-insensitively */
+#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
+#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
+#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
+#define SF_FIELD_INT		5	/* int, long */
+#define SF_FIELD_NUMBER		6	/* double, currency, percent */
+#define SF_FIELD_BOOL		7	/* checkbox: never null */
+#define SF_FIELD_DATE		8
+#define SF_FIELD_DATETIME	9
+#define SF_FIELD_TIME		10
+#define SF_FIELD_CLASS_MASK	0xff
+#define SF_FIELD_SORTABLE	0x100
+#define SF_FIELD_GROUPABLE	0x200
+#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
+									 * a parameterized path */
+#define SF_FIELD_AGGREGATABLE 0x800
+
+/* Salesforce returns at most this many aggregate rows, in one page */
+#define SF_MAX_AGGREGATE_ROWS	2000
+
+/*
+ * Everything the SOQL emitters need to know about one foreign table: its
+ * range table index, and per column (1-based attnum) the field and its
+ * class.  At execution 'value_hook' evaluates the non-constant values
+ * (parameters, now(), outer columns of a parameterized join); at plan time
+ * it is NULL and such values are written as placeholders $1, $2, ...
+ */
+typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
+							 bool *isnull);
+
+typedef struct SfDeparseInfo
+{
+	Index		varno;
+	int			natts;
+	char	  **fields;			/* [attnum]: API name, or NULL */
+	int		   *classes;		/* [attnum]: SF_FIELD_* class and flags */
+	SfValueHook value_hook;
+	void	   *value_arg;
+	int			nplaceholders;	/* placeholders written so far */
+	/* a long constant IN list sent in chunks, one query per chunk */
+	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL: set by
+								 * the planner (see SfClassifyClause) */
+	int			chunk;			/* the chunk to write (execution) */
+	int			nchunks;		/* chunks found when writing (execution) */
+} SfDeparseInfo;
+
+/* What SfClassifyClause found out about a clause it can write */
+typedef struct SfClausePushdown
+{
+	bool		exact;			/* Salesforce's answer is PostgreSQL's (else
+								 * a superset, rechecked locally) */
+	bool		has_values;		/* needs values known only at execution */
+	bool		chunked;		/* a long IN list sent in chunks */
+} SfClausePushdown;
+
+/*
+ * One SOQL statement as planned: head + WHERE + tail.  The scan writes the
+ * WHERE again between head and tail when it takes values known only at
+ * execution.
+ */
+typedef struct SfSoqlStmt
+{
+	char	   *head;			/* "SELECT ... FROM X" */
+	char	   *tail;			/* " GROUP BY ... ORDER BY ... LIMIT n" */
+	char	   *text;			/* the whole statement, $n placeholders */
+	bool		never_true;		/* the WHERE is never true: send nothing */
+} SfSoqlStmt;
+
+extern void SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
+							const SfSObjectDesc *desc);
+extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
+							 SfClausePushdown *pushdown);
+extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
+extern bool SfColumnIsLookup(SfDeparseInfo *info, int attno);
+extern bool SfAggregateShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfHavingShippable(SfDeparseInfo *info, Expr *clause);
+extern bool SfGroupKeyShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfPathkeysShippable(RelOptInfo *rel, SfDeparseInfo *info,
+								List *pathkeys);
+extern void SfDeparseRecordsStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+								 const char *sobject, List *fields,
+								 List *remote_exprs, RelOptInfo *rel,
+								 List *pathkeys, int64 limit, int64 offset);
+extern void SfDeparseCountStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+							   const char *sobject, List *remote_exprs);
+extern List *SfDeparseAggregateStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+									const char *sobject, List *agg_exprs,
+									List *group_exprs, List *having,
+									List *remote_exprs);
+extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+						   List *clauses);
+extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
+
+/*
+ * in local_group.c: GROUP BY computed by the scan when Salesforce has more
+ * groups than it returns.  SfLocalGroupPlan says, per column of the scan,
+ * how it is computed and from which field of which type (InvalidOid: no
+ * value needed); the scan converts those fields of every record and adds
+ * them; then the groups come out one by one.
+ */
+#define SF_MAX_GROUP_KEYS		8	/* GROUP BY columns pushed down at most */
+
+typedef struct SfLocalGroups SfLocalGroups;
+
+extern void SfLocalGroupPlan(SfDeparseInfo *info, List *agg_exprs,
+							 List **ops, List **infields, List **intypes);
+extern SfLocalGroups *SfLocalGroupBegin(List *ops, List *intypes);
+extern void SfLocalGroupAdd(SfLocalGroups *groups, Datum *values,
+							bool *nulls);
+extern bool SfLocalGroupNext(SfLocalGroups *groups, Datum *values,
+							 bool *nulls);
 
 /*
  * in modify.c: INSERT, UPDATE, DELETE, COPY FROM and upsert through sObject
