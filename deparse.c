@@ -1,62 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * deparse.c
- *		  Build the SOQL statements salesforce_fdw sends to Salesforce.
+ *		  Decide what Salesforce may evaluate, and write every byte of SOQL.
  *
- * Two parts, as in postgres_fdw: a walker decides which restriction
- * clauses Salesforce can evaluate, and whether its answer is exactly
- * PostgreSQL's or only a superset of it (then the clause is sent AND kept
- * as a local recheck); emitters write SOQL into a StringInfo.  The same
- * code runs at plan time (constants known, other values written as $n
- * placeholders, to decide and to show in EXPLAIN) and at execution (every
- * value known), so what is decided and what is sent cannot drift apart.
- *
- * The walker first pushes NOT down to the leaves (De Morgan; NOT a < b is
- * a >= b, NOT a = b is a != b), so every leaf sits in a monotone position.
- * Each leaf is then written so that a null field makes it false under both
- * two-valued and three-valued readings of SOQL: in PostgreSQL a WHERE keeps
- * a row only when the condition is true, and "true" of a formula without NOT
- * is decided by its leaves being true.  A leaf that can only narrow the
- * rows (a superset) keeps the whole clause rechecked locally.
- *
- * SOQL traps this file guards against (reference sections 4, 12 and 14):
- *	- string literals are quoted with backslash escapes ('\'' is \', never
- *	  ''), and control characters are escaped, because any other backslash
- *	  or a raw control character is a syntax error or changes the meaning;
- *	- != and NOT IN may or may not keep null values: always written as
- *	  (f != x AND f != null);
- *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
- *	  (and "= null" means "= false" there), so IS NULL on it is false;
- *	- text =, IN and LIKE are case-insensitive: sent as a superset and
- *	  rechecked; text != and NOT LIKE would drop rows, text ranges compare
- *	  in another order: their SOQL is only "field != null" (the superset
- *	  every comparison implies), rechecked;
- *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
- *	  and made wider where case folding differs (non-ASCII letters, i and
- *	  k whose case partners include non-ASCII characters, and _ since an
- *	  upper-cased character may become two): always rechecked;
- *	- no empty strings exist (Salesforce stores null): = '' is false;
- *	- ids: a value that is not an 18-character id with its checksum can't
- *	  equal any id (and Salesforce would reject it): the leaf becomes false
- *	  locally, never sent; LIKE and ranges on ids become "field != null",
- *	  rechecked;
- *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
- *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
- *	  finer than Salesforce keeps is widened to a superset and rechecked;
- *	  infinities and years outside 1..9999 are decided locally;
- *	- numbers: the exact decimal text; a fraction against an integer field
- *	  is rounded the right way; float columns are never compared remotely
- *	  (Salesforce compares exact decimals, PostgreSQL rounded doubles);
- *	- now(), current_date and parameters are sent as concrete UTC values,
- *	  never as TODAY and friends (those follow the Salesforce user's zone);
- *	- every boolean expression is fully parenthesized;
- *	- the same field may not be selected twice ("duplicate field selected"),
- *	  and field names compare case-insensitively, so the select list is
- *	  deduplicated without regard to case;
- *	- a SELECT needs at least one field: Id is selected when the query needs
- *	  no column at all;
- *	- object and field names are written unquoted (SOQL has no quoted
- *	  identifiers); option.c admits only API names, so they cannot inject.
+ * As in postgres_fdw: a walker decides whether Salesforce can evaluate a
+ * clause, exactly or only as a superset (then it is sent AND rechecked
+ * here), and the same walker writes it, at plan time (other values as $n
+ * placeholders) and at execution (every value known), so what is decided
+ * and what is sent cannot drift apart.  One entry point per statement
+ * shape (records, COUNT(), aggregates) writes the rest; the planner
+ * decides which conditions, order, limit and aggregates, this file writes.
+ * Every string value reaches SOQL through one quoting function.
  *
  *-------------------------------------------------------------------------
  */
@@ -88,6 +42,30 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+
+/*
+ * The field class of a column says how SOQL compares its field
+ * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
+ * filterable, a relationship path, a type whose semantics differ); flags
+ * say whether SOQL may ORDER BY, GROUP BY or aggregate it.
+ */
+#define SF_FIELD_NONE		0
+#define SF_FIELD_STRING		1	/* text compared case-insensitively */
+#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
+#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
+#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
+#define SF_FIELD_INT		5	/* int, long */
+#define SF_FIELD_NUMBER		6	/* double, currency, percent */
+#define SF_FIELD_BOOL		7	/* checkbox: never null */
+#define SF_FIELD_DATE		8
+#define SF_FIELD_DATETIME	9
+#define SF_FIELD_TIME		10
+#define SF_FIELD_CLASS_MASK	0xff
+#define SF_FIELD_SORTABLE	0x100
+#define SF_FIELD_GROUPABLE	0x200
+#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
+									 * a parameterized path */
+#define SF_FIELD_AGGREGATABLE 0x800
 
 /* Longest string literal SOQL accepts in a WHERE clause */
 #define SF_MAX_LITERAL		4000
@@ -133,6 +111,17 @@ typedef enum SfCmp
 
 static const char *const cmp_soql[] = {"=", "!=", "<", "<=", ">", ">="};
 
+/* What format_value says besides the literal it writes */
+typedef struct LiteralExtra
+{
+	bool		plus;			/* FMT_EXTREME: above every value, else below */
+	bool		fraction;		/* finer than Salesforce keeps: the literal is
+								 * the value rounded down ... */
+	char	   *rounded_up;		/* ... and this one the value rounded up */
+	int64		floor;			/* FMT_NOMATCH for a fraction against an
+								 * integer field: the fraction's floor */
+} LiteralExtra;
+
 /* State of one walk over a clause */
 typedef struct WalkCxt
 {
@@ -164,7 +153,7 @@ static void emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 static void emit_extreme(StringInfo buf, const char *field, SfCmp cmp,
 						 bool plus);
 static int	format_value(StringInfo out, int fclass, Datum value, Oid typid,
-						 bool *plus, bool *fraction, Datum *floor_value);
+						 LiteralExtra *extra);
 static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
@@ -178,7 +167,7 @@ static bool is_valid_id18(const char *s, size_t len);
 
 /* Results of format_value */
 #define FMT_OK			0		/* a literal was written */
-#define FMT_EXTREME		1		/* beyond every Salesforce value (see *plus) */
+#define FMT_EXTREME		1		/* beyond every Salesforce value (see plus) */
 #define FMT_NOMATCH		2		/* equals no Salesforce value (but ranges ok) */
 #define FMT_UNWRITABLE	3		/* no literal: a constant is not sent, a
 								 * parameter (rechecked) becomes no condition */
@@ -407,6 +396,55 @@ SfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 	}
 	return never;
 }
+
+/*
+ * The walker first pushes NOT down to the leaves (De Morgan; NOT a < b is
+ * a >= b, NOT a = b is a != b), so every leaf sits in a monotone position.
+ * Each leaf is then written so that a null field makes it false under both
+ * two-valued and three-valued readings of SOQL: in PostgreSQL a WHERE keeps
+ * a row only when the condition is true, and "true" of a formula without NOT
+ * is decided by its leaves being true.  A leaf that can only narrow the
+ * rows (a superset) keeps the whole clause rechecked locally.
+ *
+ * SOQL traps the walker guards against:
+ *	- string literals are quoted with backslash escapes ('\'' is \', never
+ *	  ''), and control characters are escaped, because any other backslash
+ *	  or a raw control character is a syntax error or changes the meaning;
+ *	- != and NOT IN may or may not keep null values: always written as
+ *	  (f != x AND f != null);
+ *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
+ *	  (and "= null" means "= false" there), so IS NULL on it is false;
+ *	- text =, IN and LIKE are case-insensitive: sent as a superset and
+ *	  rechecked; text != and NOT LIKE would drop rows, text ranges compare
+ *	  in another order: their SOQL is only "field != null" (the superset
+ *	  every comparison implies), rechecked;
+ *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
+ *	  and made wider where case folding differs (non-ASCII letters, i and
+ *	  k whose case partners include non-ASCII characters, and _ since an
+ *	  upper-cased character may become two): always rechecked;
+ *	- no empty strings exist (Salesforce stores null): = '' is false;
+ *	- ids: a value that is not an 18-character id with its checksum can't
+ *	  equal any id (and Salesforce would reject it): the leaf becomes false
+ *	  locally, never sent; LIKE and ranges on ids become "field != null",
+ *	  rechecked;
+ *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
+ *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
+ *	  finer than Salesforce keeps is widened to a superset and rechecked;
+ *	  infinities and years outside 1..9999 are decided locally;
+ *	- numbers: the exact decimal text; a fraction against an integer field
+ *	  is rounded the right way; float columns are never compared remotely
+ *	  (Salesforce compares exact decimals, PostgreSQL rounded doubles);
+ *	- now(), current_date and parameters are sent as concrete UTC values,
+ *	  never as TODAY and friends (those follow the Salesforce user's zone);
+ *	- every boolean expression is fully parenthesized;
+ *	- the same field may not be selected twice ("duplicate field selected"),
+ *	  and field names compare case-insensitively, so the select list is
+ *	  deduplicated without regard to case;
+ *	- a SELECT needs at least one field: Id is selected when the query needs
+ *	  no column at all;
+ *	- object and field names are written unquoted (SOQL has no quoted
+ *	  identifiers); option.c admits only API names, so they cannot inject.
+ */
 
 /*
  * walk_cond
@@ -775,13 +813,11 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		 fclass == SF_FIELD_PICKLIST))
 	{
 		StringInfoData scratch;
-		bool		plus;
-		bool		fraction;
-		Datum		floor_value;
+		LiteralExtra extra;
 
 		initStringInfo(&scratch);
 		if (format_value(&scratch, fclass, value, var_left ? right : left,
-						 &plus, &fraction, &floor_value) == FMT_UNWRITABLE)
+						 &extra) == FMT_UNWRITABLE)
 			return false;		/* decided locally */
 	}
 	emit_leaf(cxt, field, fclass, cmp, value, var_left ? right : left);
@@ -799,9 +835,7 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		  Datum value, Oid typid)
 {
 	StringInfoData lit;
-	bool		plus = false;
-	bool		fraction = false;
-	Datum		floor_value = (Datum) 0;
+	LiteralExtra extra;
 	int			res;
 	StringInfo	buf = cxt->buf;
 
@@ -816,11 +850,10 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 	}
 
 	initStringInfo(&lit);
-	res = format_value(&lit, fclass, value, typid, &plus, &fraction,
-					   &floor_value);
+	res = format_value(&lit, fclass, value, typid, &extra);
 	if (res == FMT_EXTREME)
 	{
-		emit_extreme(buf, field, cmp, plus);
+		emit_extreme(buf, field, cmp, extra.plus);
 		return;
 	}
 	if (res == FMT_UNWRITABLE)
@@ -838,9 +871,9 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		{
 			/*
 			 * A fraction against an integer field: x < 2.5 is x <= 2, x >
-			 * 2.5 is x >= 3 (floor_value holds the floor, as text).
+			 * 2.5 is x >= 3.
 			 */
-			int64		fl = DatumGetInt64(floor_value);
+			int64		fl = extra.floor;
 
 			if (cmp == CMP_LT || cmp == CMP_LE)
 				appendStringInfo(buf, "(%s <= " INT64_FORMAT ")", field, fl);
@@ -850,14 +883,14 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		return;
 	}
 
-	if (fraction)
+	if (extra.fraction)
 	{
 		/*
 		 * The value lies strictly between two values Salesforce can hold
-		 * and write: lit is the lower one, floor_value the upper one (text).
+		 * and write: lit is the lower one, extra.rounded_up the upper one.
 		 * Widen to a superset; the clause is rechecked.
 		 */
-		const char *upper = DatumGetCString(floor_value);
+		const char *upper = extra.rounded_up;
 
 		cxt->exact = false;
 		switch (cmp)
@@ -941,18 +974,18 @@ emit_extreme(StringInfo buf, const char *field, SfCmp cmp, bool plus)
  * format_value
  *		Write the SOQL literal of 'value' (of PostgreSQL type 'typid') for a
  *		field of 'fclass' into 'out' and return FMT_OK; or return FMT_EXTREME
- *		(with *plus) or FMT_NOMATCH when no literal stands for it.
+ *		(with extra->plus) or FMT_NOMATCH when no literal stands for it.
  *
- * Datetimes and times finer than Salesforce keeps set *fraction: 'out'
- * then holds the value rounded down and *floor_value (a C string) rounded
+ * Datetimes and times finer than Salesforce keeps set extra->fraction: 'out'
+ * then holds the value rounded down and extra->rounded_up the value rounded
  * up.  For an integer field and a non-integral number FMT_NOMATCH comes
- * with *floor_value the floor (int64).
+ * with extra->floor.
  */
 static int
-format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
-			 bool *fraction, Datum *floor_value)
+format_value(StringInfo out, int fclass, Datum value, Oid typid,
+			 LiteralExtra *extra)
 {
-	*fraction = false;
+	memset(extra, 0, sizeof(LiteralExtra));
 
 	switch (fclass)
 	{
@@ -1002,7 +1035,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 					if (v >= INT64CONST(1000000000000000000) ||
 						v <= -INT64CONST(1000000000000000000))
 					{
-						*plus = (v > 0);
+						extra->plus = (v > 0);
 						return FMT_EXTREME;
 					}
 					appendStringInfo(out, INT64_FORMAT, v);
@@ -1013,7 +1046,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 														NumericGetDatum(num)));
 				if (numeric_is_nan(num))
 				{
-					*plus = true;	/* NaN sorts above every number */
+					extra->plus = true;	/* NaN sorts above every number */
 					return FMT_EXTREME;
 				}
 				/*
@@ -1023,7 +1056,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 				if (numeric_is_inf(num) ||
 					count_integer_digits(s) > SF_MAX_NUMBER_DIGITS)
 				{
-					*plus = (s[0] != '-');
+					extra->plus = (s[0] != '-');
 					return FMT_EXTREME;
 				}
 				/* trailing zeros of the fraction say nothing */
@@ -1053,12 +1086,12 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 					i64 = strtoi64(fl, &end, 10);
 					if (errno != 0 || *end != '\0')
 					{
-						*plus = (s[0] != '-');
+						extra->plus = (s[0] != '-');
 						return FMT_EXTREME;
 					}
 					if (!numeric_is_integral(num))
 					{
-						*floor_value = Int64GetDatum(i64);
+						extra->floor = i64;
 						return FMT_NOMATCH;
 					}
 					appendStringInfo(out, INT64_FORMAT, i64);
@@ -1076,13 +1109,13 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 
 				if (DATE_NOT_FINITE(d))
 				{
-					*plus = DATE_IS_NOEND(d);
+					extra->plus = DATE_IS_NOEND(d);
 					return FMT_EXTREME;
 				}
 				j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &dd);
 				if (y < 1 || y > 9999)
 				{
-					*plus = (y > 9999);
+					extra->plus = (y > 9999);
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%04d-%02d-%02d", y, m, dd);
@@ -1097,13 +1130,13 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 
 				if (TIMESTAMP_NOT_FINITE(ts))
 				{
-					*plus = TIMESTAMP_IS_NOEND(ts);
+					extra->plus = TIMESTAMP_IS_NOEND(ts);
 					return FMT_EXTREME;
 				}
 				if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
 					tm.tm_year < 1 || tm.tm_year > 9999)
 				{
-					*plus = (ts > 0);
+					extra->plus = (ts > 0);
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%04d-%02d-%02dT%02d:%02d:%02dZ",
@@ -1114,20 +1147,20 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 					StringInfoData up;
 					Timestamp	next = ts - fsec + USECS_PER_SEC;
 
-					*fraction = true;
+					extra->fraction = true;
 					initStringInfo(&up);
 					if (timestamp2tm(next, NULL, &tm, &fsec, NULL, NULL) != 0 ||
 						tm.tm_year > 9999)
 					{
 						/* no upper literal: compare with the lower one */
-						*plus = true;
+						extra->plus = true;
 						appendStringInfoString(&up, out->data);
 					}
 					else
 						appendStringInfo(&up, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 										 tm.tm_year, tm.tm_mon, tm.tm_mday,
 										 tm.tm_hour, tm.tm_min, tm.tm_sec);
-					*floor_value = CStringGetDatum(up.data);
+					extra->rounded_up = up.data;
 				}
 				return FMT_OK;
 			}
@@ -1139,7 +1172,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 				/* 24:00:00 is later than any time Salesforce holds */
 				if (t >= USECS_PER_DAY)
 				{
-					*plus = true;
+					extra->plus = true;
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%02d:%02d:%02d.%03dZ",
@@ -1150,7 +1183,7 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 					StringInfoData up;
 
 					ms++;
-					*fraction = true;
+					extra->fraction = true;
 					initStringInfo(&up);
 					if (ms >= 86400000)
 						appendStringInfoString(&up, "23:59:59.999Z");
@@ -1160,12 +1193,12 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid, bool *plus,
 										 (int) (ms / 60000 % 60),
 										 (int) (ms / 1000 % 60),
 										 (int) (ms % 1000));
-					*floor_value = CStringGetDatum(up.data);
+					extra->rounded_up = up.data;
 				}
 				return FMT_OK;
 			}
 	}
-	elog(ERROR, "salesforce_fdw: no SOQL literal for field fclass %d", fclass);
+	elog(ERROR, "salesforce_fdw: no SOQL literal for field class %d", fclass);
 	return FMT_NOMATCH;			/* keep compiler quiet */
 }
 
@@ -1182,13 +1215,11 @@ static bool
 deparse_literal(StringInfo out, int fclass, Datum value, Oid typid)
 {
 	StringInfoData lit;
-	bool		plus = false;
-	bool		fraction = false;
-	Datum		floor_value = (Datum) 0;
+	LiteralExtra extra;
 
 	initStringInfo(&lit);
-	if (format_value(&lit, fclass, value, typid, &plus, &fraction,
-					 &floor_value) != FMT_OK || fraction)
+	if (format_value(&lit, fclass, value, typid, &extra) != FMT_OK ||
+		extra.fraction)
 		return false;
 	appendStringInfoString(out, lit.data);
 	return true;
@@ -1425,9 +1456,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	for (i = 0; i < nelems; i++)
 	{
 		StringInfoData lit;
-		bool		plus;
-		bool		fraction;
-		Datum		floor_value;
+		LiteralExtra extra;
 
 		if (nulls[i])
 		{
@@ -1440,8 +1469,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		if (not_null_only)
 			continue;			/* no list is sent */
 		initStringInfo(&lit);
-		res = format_value(&lit, fclass, elems[i], right, &plus, &fraction,
-						   &floor_value);
+		res = format_value(&lit, fclass, elems[i], right, &extra);
 		if (res == FMT_UNWRITABLE)
 		{
 			if (IsA(arrexpr, Const))
@@ -2209,8 +2237,8 @@ SfDeparseStringLiteral(StringInfo buf, const char *val)
  *		string literal; with 'like', % and _ are escaped as well (\% and \_,
  *		escapes SOQL knows only in LIKE patterns).
  *
- * SOQL knows the escapes \n \r \t \b \f \" \' \\ and \uXXXX (reference
- * section 4.3).  Every other control character is written as \uXXXX so that
+ * SOQL knows the escapes \n \r \t \b \f \" \' \\ and \uXXXX.  Every
+ * other control character is written as \uXXXX so that
  * no raw control character reaches the query text.  The input is in the
  * server encoding; bytes of multibyte characters are copied unchanged
  * (the query is sent as UTF-8 by the transport).

@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * salesforce_fdw.h
- *		  Internal declarations shared by the files of salesforce_fdw.
+ *		  Internal API between the files of salesforce_fdw.
  *
- * Each .c file owns one concern (see the comment at its top); this header
- * is the only place they meet.  Every PG_VERSION_NUM shim lives here too,
- * so the sources themselves read as plain code for one PostgreSQL version.
+ * Each .c file owns one concern (see the comment at its top).  This header
+ * holds only what crosses files, in dependency order: the option defaults,
+ * the PG_VERSION_NUM shims used in planning, scans and writes, then the
+ * structs and functions of each file, grouped under "in file.c" comments.
+ * What one file uses stays static in it.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,8 +32,10 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
+#include "commands/explain.h"
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
+#include "utils/tuplestore.h"
 
 #define SALESFORCE_FDW_VERSION "1.1"
 
@@ -362,7 +366,6 @@ extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
  * A pending cancel or termination aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
  */
 extern SfHttp *SfHttpCreate(void);
-extern void SfHttpDestroy(SfHttp *http);
 extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
@@ -382,17 +385,14 @@ extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
 extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
 extern void SfAppendRemoteText(StringInfo buf, const char *s);
-extern int64 SfJsonLiveDocuments(void);
 extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 						const char *reason, const char *action);
 extern const char *SfTransportError(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
-extern uint64 SfStatementApiCalls(void);
 extern bool SfSoqlNeedsComposite(const char *soql);
 extern SfConnection *SfConnectionForServer(const char *server_name);
-struct Tuplestorestate;
-extern struct Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
-												  TupleDesc *tupdesc);
+extern Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
+										   TupleDesc *tupdesc);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
@@ -485,30 +485,7 @@ extern void SfDescribeForget(SfConnection *conn);
 
 /*
  * in deparse.c: what Salesforce may evaluate, and every byte of SOQL
- *
- * The field class of a column says how SOQL compares its field
- * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
- * filterable, a relationship path, a type whose semantics differ); flags
- * say whether SOQL may ORDER BY, GROUP BY or aggregate it.
  */
-#define SF_FIELD_NONE		0
-#define SF_FIELD_STRING		1	/* text compared case-insensitively */
-#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
-#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
-#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
-#define SF_FIELD_INT		5	/* int, long */
-#define SF_FIELD_NUMBER		6	/* double, currency, percent */
-#define SF_FIELD_BOOL		7	/* checkbox: never null */
-#define SF_FIELD_DATE		8
-#define SF_FIELD_DATETIME	9
-#define SF_FIELD_TIME		10
-#define SF_FIELD_CLASS_MASK	0xff
-#define SF_FIELD_SORTABLE	0x100
-#define SF_FIELD_GROUPABLE	0x200
-#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
-									 * a parameterized path */
-#define SF_FIELD_AGGREGATABLE 0x800
-
 /* Salesforce returns at most this many aggregate rows, in one page */
 #define SF_MAX_AGGREGATE_ROWS	2000
 
@@ -527,7 +504,7 @@ typedef struct SfDeparseInfo
 	Index		varno;
 	int			natts;
 	char	  **fields;			/* [attnum]: API name, or NULL */
-	int		   *classes;		/* [attnum]: SF_FIELD_* class and flags */
+	int		   *classes;		/* [attnum]: field class (deparse.c) */
 	SfValueHook value_hook;
 	void	   *value_arg;
 	int			nplaceholders;	/* placeholders written so far */
@@ -646,11 +623,10 @@ extern void SfBeginForeignInsert(ModifyTableState *mtstate,
 extern void SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	SfIsForeignRelUpdatable(Relation rel);
 extern bool SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel);
-struct ExplainState;
 extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
-								   struct ExplainState *es);
+								   ExplainState *es);
 
 /*
  * in sync.c: the replication resources (Get Updated, Get Deleted) and
