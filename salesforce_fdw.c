@@ -1,37 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * salesforce_fdw.c
- *		  Foreign-data wrapper for Salesforce: handler, planning, scan and
- *		  EXPLAIN.
+ *		  Foreign-data wrapper for Salesforce: handler, planning, scan,
+ *		  EXPLAIN and ANALYZE.
  *
- * Planning resolves everything once: the table's options, the API field
- * of every column the query needs (target list and local quals, as
- * postgres_fdw's attrs_used) and the SOQL text all go into fdw_private.
- *
- * Pushdown (README.md has the table): deparse.c classifies each qual
- * as exact (sent), superset (sent and kept as a local Filter) or local;
- * the quals, the field classes and the values known only at execution
- * (parameters, now(), outer columns of a parameterized join) let the scan
- * write the SOQL again with those values.  Paths: a plain scan, one sorted
- * by Salesforce when the ORDER BY is on numbers or dates, parameterized
- * ones on Id, reference and external-id fields; LIMIT goes into the SOQL
- * when nothing above the scan filters or sorts.  Upper paths: count(*) as
- * COUNT() (totalSize, no record), count/min/max with GROUP BY on columns
- * grouped as PostgreSQL groups them and a HAVING of exact comparisons of
- * those aggregates with constants, guarded against Salesforce's 2,000
- * aggregate rows by aggregating the records here when that many come (the
- * HAVING is then the scan's qual).
- * Costs: one round trip per page of records, a little per record, the
- * record count from ANALYZE or /limits/recordCount.
- * The scan opens its query cursor lazily on the first row and keeps one
- * page of records in memory at a time: a batch context is reset for every
- * page, a temporary context for every row.  Columns are matched to the
- * record's JSON keys case-insensitively once (SOQL names are
- * case-insensitive, the JSON uses the canonical case), after which the exact
- * key is used.
- *
- * EXPLAIN VERBOSE shows the SOQL; EXPLAIN ANALYZE also the number of API
- * requests the scan made.  Neither ever shows a secret.
+ * Planning decides, once, what Salesforce does (which conditions, order,
+ * limit, aggregates: deparse.c says what it can do and writes the SOQL) and
+ * keeps everything the scan needs in fdw_private.  The scan sends its query
+ * on the first row and returns rows by scan mode, one iterate function per
+ * mode; it keeps one page of records in memory, in a context reset per
+ * page, and converts each row in a context reset per row.  EXPLAIN VERBOSE
+ * shows the SOQL, EXPLAIN ANALYZE the API requests; neither ever a secret.
  *
  *-------------------------------------------------------------------------
  */
@@ -1799,10 +1778,10 @@ iterate_count(SfScanState *fsstate, TupleTableSlot *slot)
 	}
 	if (count < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not count the records of Salesforce object \"%s\"",
 						fsstate->sobject),
-				 errdetail("The reply to SELECT COUNT() has no \"totalSize\".")));
+				 errdetail("The COUNT() query response has no \"totalSize\".")));
 	for (i = 0; i < natts; i++)
 	{
 		slot->tts_values[i] = Int64GetDatum(count);
