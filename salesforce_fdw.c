@@ -1778,7 +1778,7 @@ iterate_count(SfScanState *fsstate, TupleTableSlot *slot)
 	}
 	if (count < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_FDW_ERROR),
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
 				 errmsg("could not count the records of Salesforce object \"%s\"",
 						fsstate->sobject),
 				 errdetail("The COUNT() query response has no \"totalSize\".")));
