@@ -1343,7 +1343,9 @@ report_outcome_unknown(SfModifyState *fm)
 			(errcode(ERRCODE_CONNECTION_FAILURE),
 			 errmsg("the outcome of a write to Salesforce object \"%s\" is unknown",
 					fm->sobject),
-			 errdetail_internal("The request for rows %s reached Salesforce but its answer was lost (%s); it was not sent again. %s",
+			 errdetail_internal(ngettext("The request for row %s reached Salesforce but its answer was lost (%s); it was not sent again. %s",
+										 "The request for rows %s reached Salesforce but its answer was lost (%s); it was not sent again. %s",
+										 (unsigned long) fm->nrecords),
 								rows.data, SfTransportError(fm->conn),
 								written_sentence(fm->written)),
 			 errhint("Check on Salesforce whether those records were written before running the statement again.")));

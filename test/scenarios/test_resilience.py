@@ -263,7 +263,7 @@ class ResilienceTest(ClusterTestCase):
         rc, out, err = run_script(self.db, "DELETE FROM resil WHERE name = 'lost1';\n"
                                            "SELECT 'after', count(*) FROM resil WHERE name LIKE 'lost%';\n")
         self.assertIn("is unknown", err)
-        self.assertRegex(err, r"rows 1 \(Id a0R[A-Za-z0-9]{15}\) \(1 records, delete\)")
+        self.assertRegex(err, r"The request for row 1 \(Id a0R[A-Za-z0-9]{15}\) reached Salesforce")
         self.assertIn("after|9", out, err)
         self.assertEqual(len(requests("^DELETE ")), 1)
 
