@@ -104,6 +104,14 @@ typedef enum SfWriteKind
 	SF_WRITE_ARRAY				/* multi-select picklist: "a;b" */
 } SfWriteKind;
 
+/* How append_value_text's text goes into JSON */
+typedef enum SfValueForm
+{
+	SF_VALUE_STRING,			/* a JSON string */
+	SF_VALUE_LITERAL,			/* as is: a number, boolean or JSON value */
+	SF_VALUE_CLEAR				/* nothing: the value clears the field */
+} SfValueForm;
+
 /* One column the statement writes */
 typedef struct SfWriteColumn
 {
@@ -197,6 +205,10 @@ static void report_record_failure(SfModifyState *fm, int index,
 static void report_request_failure(SfModifyState *fm, int status,
 								   json_object *body)
 			pg_attribute_noreturn();
+static void record_batch_failures(SfModifyState *fm, json_object *results);
+static void record_request_failure(SfModifyState *fm, json_object *body);
+static void record_failure(SfModifyState *fm, int index, json_object *error,
+						   const char *code_key, const char *id);
 static int	sqlstate_for_status(const char *code);
 static char *written_phrase(int64 written);
 static const char *operation_verb(SfModifyState *fm);
@@ -206,12 +218,14 @@ static void store_new_id(SfModifyState *fm, TupleTableSlot *slot,
 						 const char *id);
 static void append_json_value(StringInfo buf, SfWriteColumn *col,
 							  Datum value);
-static void append_json_timestamp(StringInfo buf, SfWriteColumn *col,
+static SfValueForm append_value_text(StringInfo buf, SfWriteColumn *col,
+									 Datum value);
+static void append_timestamp_text(StringInfo buf, SfWriteColumn *col,
 								  Timestamp ts);
-static void append_json_time(StringInfo buf, TimeADT t);
-static void append_json_array(StringInfo buf, SfWriteColumn *col,
+static void append_time_text(StringInfo buf, TimeADT t);
+static bool append_array_text(StringInfo buf, SfWriteColumn *col,
 							  Datum value);
-static void append_json_number(StringInfo buf, SfWriteColumn *col,
+static void append_number_text(StringInfo buf, SfWriteColumn *col,
 							   const char *text);
 static void value_error(SfWriteColumn *col, const char *why)
 			pg_attribute_noreturn();
@@ -797,6 +811,7 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	if (explain_only)
 		return fm;
 
+	SfFailuresBeginStatement(estate);
 	SfLimitStatementApiCalls(opts.max_api_calls);
 	fm->conn = SfGetConnection(
 									   GetUserMapping(modify_user_id(estate, rinfo),
@@ -1276,7 +1291,10 @@ flush_batch(SfModifyState *fm)
 	if (status == 0)
 		report_outcome_unknown(fm);
 	if (status < 200 || status >= 300)
+	{
+		record_request_failure(fm, results);
 		report_request_failure(fm, status, results);
+	}
 	check_results(fm, results);
 
 	MemoryContextSwitchTo(oldcxt);
@@ -1447,7 +1465,10 @@ check_results(SfModifyState *fm, json_object *results)
 
 	fm->written += committed;
 	if (failed >= 0)
+	{
+		record_batch_failures(fm, results);
 		report_record_failure(fm, failed, failed_error, committed);
+	}
 }
 
 /*
@@ -1575,6 +1596,95 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
 			 : 0));
+}
+
+/*
+ * record_batch_failures
+ *		Remember every record of the batch that Salesforce refused (for
+ *		salesforce_last_failures()); 'results' has one result per record,
+ *		as check_results made sure.
+ */
+static void
+record_batch_failures(SfModifyState *fm, json_object *results)
+{
+	for (int i = 0; i < fm->nrecords; i++)
+	{
+		json_object *item = json_object_array_get_idx(results, i);
+		json_object *v;
+		json_object *error = NULL;
+		const char *id = fm->ids[i];
+
+		if (item != NULL && json_object_object_get_ex(item, "success", &v) &&
+			json_object_get_boolean(v))
+			continue;
+		if (item != NULL && json_object_object_get_ex(item, "errors", &v) &&
+			json_object_is_type(v, json_type_array) &&
+			json_object_array_length(v) > 0)
+			error = json_object_array_get_idx(v, 0);
+		if (id == NULL && item != NULL &&
+			json_object_object_get_ex(item, "id", &v) &&
+			json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		record_failure(fm, i, error, "statusCode", id);
+	}
+}
+
+/*
+ * record_request_failure
+ *		Remember every record of a request Salesforce refused as a whole,
+ *		with the request's error.
+ */
+static void
+record_request_failure(SfModifyState *fm, json_object *body)
+{
+	json_object *error = NULL;
+
+	if (body != NULL && json_object_is_type(body, json_type_array) &&
+		json_object_array_length(body) > 0)
+		error = json_object_array_get_idx(body, 0);
+	for (int i = 0; i < fm->nrecords; i++)
+		record_failure(fm, i, error, "errorCode", fm->ids[i]);
+}
+
+/*
+ * record_failure
+ *		Remember record 'index' of the batch as refused with 'error'
+ *		({statusCode or errorCode, message, fields}, or NULL).
+ */
+static void
+record_failure(SfModifyState *fm, int index, json_object *error,
+			   const char *code_key, const char *id)
+{
+	const char *code = NULL;
+	const char *message = NULL;
+	StringInfoData fields;
+	json_object *v;
+
+	initStringInfo(&fields);
+	if (error != NULL && json_object_is_type(error, json_type_object))
+	{
+		if (json_object_object_get_ex(error, code_key, &v) && v != NULL)
+			code = json_object_get_string(v);
+		if (json_object_object_get_ex(error, "message", &v) && v != NULL)
+			message = json_object_get_string(v);
+		if (json_object_object_get_ex(error, "fields", &v) &&
+			json_object_is_type(v, json_type_array))
+		{
+			for (size_t j = 0; j < json_object_array_length(v); j++)
+			{
+				const char *f = json_object_get_string(json_object_array_get_idx(v, j));
+
+				if (f == NULL)
+					continue;
+				if (fields.len > 0)
+					appendStringInfoChar(&fields, ',');
+				appendStringInfoString(&fields, f);
+			}
+		}
+	}
+	SfFailuresAdd(RelationGetRelid(fm->rel), fm->positions[index], id, code,
+				  message, fields.data);
+	pfree(fields.data);
 }
 
 /*
@@ -1720,30 +1830,57 @@ store_new_id(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 static void
 append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 {
+	StringInfoData text;
+
+	initStringInfo(&text);
+	switch (append_value_text(&text, col, value))
+	{
+		case SF_VALUE_STRING:
+			escape_json(buf, text.data);
+			break;
+		case SF_VALUE_LITERAL:
+			appendBinaryStringInfo(buf, text.data, text.len);
+			break;
+		case SF_VALUE_CLEAR:
+			appendStringInfoString(buf, "null");
+			break;
+	}
+	pfree(text.data);
+}
+
+/*
+ * append_value_text
+ *		Append the text of one non-null column value as Salesforce reads it
+ *		for its field, the same for sObject Collections (JSON) and Bulk API
+ *		ingest (CSV); say how JSON writes it.
+ */
+static SfValueForm
+append_value_text(StringInfo buf, SfWriteColumn *col, Datum value)
+{
 	switch (col->kind)
 	{
 		case SF_WRITE_BOOL:
 			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_NUMBER:
-			append_json_number(buf, col, OutputFunctionCall(&col->outfunc, value));
-			break;
+			append_number_text(buf, col, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_FLOAT4:
 			{
 				char		text[FLOAT_SHORTEST_DECIMAL_LEN];
 
 				float_to_shortest_decimal_buf(DatumGetFloat4(value), text);
-				append_json_number(buf, col, text);
+				append_number_text(buf, col, text);
 			}
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_FLOAT8:
 			{
 				char		text[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 				double_to_shortest_decimal_buf(DatumGetFloat8(value), text);
-				append_json_number(buf, col, text);
+				append_number_text(buf, col, text);
 			}
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_DATE:
 			{
 				DateADT		d = DatumGetDateADT(value);
@@ -1756,12 +1893,12 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 				j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 				if (year < 1 || year > 9999)
 					value_error(col, "Salesforce dates lie in the years 1 to 9999");
-				appendStringInfo(buf, "\"%04d-%02d-%02d\"", year, month, day);
+				appendStringInfo(buf, "%04d-%02d-%02d", year, month, day);
 			}
-			break;
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIME:
-			append_json_time(buf, DatumGetTimeADT(value));
-			break;
+			append_time_text(buf, DatumGetTimeADT(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMETZ:
 			{
 				TimeTzADT  *t = DatumGetTimeTzADTP(value);
@@ -1771,41 +1908,37 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 				utc %= USECS_PER_DAY;
 				if (utc < 0)
 					utc += USECS_PER_DAY;
-				append_json_time(buf, utc);
+				append_time_text(buf, utc);
 			}
-			break;
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMESTAMP:
 			/* the UTC wall time, as convert.c reads it back */
-			append_json_timestamp(buf, col, DatumGetTimestamp(value));
-			break;
+			append_timestamp_text(buf, col, DatumGetTimestamp(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMESTAMPTZ:
-			append_json_timestamp(buf, col, DatumGetTimestampTz(value));
-			break;
+			append_timestamp_text(buf, col, DatumGetTimestampTz(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_JSON:
-			{
-				char	   *text = OutputFunctionCall(&col->outfunc, value);
-
-				/* json is kept as given (validated on input), jsonb as printed */
-				appendStringInfoString(buf, text);
-			}
-			break;
+			/* json is kept as given (validated on input), jsonb as printed */
+			appendStringInfoString(buf, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_ARRAY:
-			append_json_array(buf, col, value);
-			break;
+			return append_array_text(buf, col, value) ? SF_VALUE_STRING
+				: SF_VALUE_CLEAR;
 		case SF_WRITE_STRING:
 		default:
-			escape_json(buf, OutputFunctionCall(&col->outfunc, value));
-			break;
+			appendStringInfoString(buf, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_STRING;
 	}
 }
 
 /*
- * append_json_timestamp
+ * append_timestamp_text
  *		"YYYY-MM-DDTHH:MM:SS.sssZ" in UTC, rounded to the millisecond that
  *		Salesforce keeps.
  */
 static void
-append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
+append_timestamp_text(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -1820,51 +1953,47 @@ append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 		value_error(col, "timestamp out of range");
 	if (tm.tm_year < 1 || tm.tm_year > 9999)
 		value_error(col, "Salesforce datetimes lie in the years 1 to 9999");
-	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+	appendStringInfo(buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 					 tm.tm_year, tm.tm_mon, tm.tm_mday,
 					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
 }
 
 /*
- * append_json_time
+ * append_time_text
  *		"HH:MM:SS.sssZ", rounded to the millisecond (but never to 24:00).
  */
 static void
-append_json_time(StringInfo buf, TimeADT t)
+append_time_text(StringInfo buf, TimeADT t)
 {
 	int64		ms = (t + 500) / 1000;
 
 	if (ms >= (int64) 24 * 3600 * 1000)
 		ms = (int64) 24 * 3600 * 1000 - 1;
-	appendStringInfo(buf, "\"%02d:%02d:%02d.%03dZ\"",
+	appendStringInfo(buf, "%02d:%02d:%02d.%03dZ",
 					 (int) (ms / 3600000), (int) (ms / 60000 % 60),
 					 (int) (ms / 1000 % 60), (int) (ms % 1000));
 }
 
 /*
- * append_json_array
+ * append_array_text
  *		An array column is a multi-select picklist: its elements joined by
- *		';' (an empty array clears the field).
+ *		';'.  Returns false, appending nothing, for an empty array (which
+ *		clears the field).
  */
-static void
-append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
+static bool
+append_array_text(StringInfo buf, SfWriteColumn *col, Datum value)
 {
 	ArrayType  *array = DatumGetArrayTypeP(value);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
 	int			i;
-	StringInfoData joined;
 
 	deconstruct_array(array, ARR_ELEMTYPE(array), col->elmlen, col->elmbyval,
 					  col->elmalign, &elems, &nulls, &nelems);
 	if (nelems == 0)
-	{
-		appendStringInfoString(buf, "null");
-		return;
-	}
+		return false;
 
-	initStringInfo(&joined);
 	for (i = 0; i < nelems; i++)
 	{
 		char	   *text;
@@ -1875,19 +2004,19 @@ append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
 		if (strchr(text, ';') != NULL)
 			value_error(col, "a multi-select picklist value cannot contain \";\"");
 		if (i > 0)
-			appendStringInfoChar(&joined, ';');
-		appendStringInfoString(&joined, text);
+			appendStringInfoChar(buf, ';');
+		appendStringInfoString(buf, text);
 	}
-	escape_json(buf, joined.data);
+	return true;
 }
 
 /*
- * append_json_number
- *		A number as JSON, from its exact text; NaN and infinity have no JSON
- *		(and no Salesforce) form.
+ * append_number_text
+ *		A number from its exact text; NaN and infinity have no JSON (and no
+ *		Salesforce) form.
  */
 static void
-append_json_number(StringInfo buf, SfWriteColumn *col, const char *text)
+append_number_text(StringInfo buf, SfWriteColumn *col, const char *text)
 {
 	const char *p = text;
 

@@ -33,7 +33,7 @@
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
 
-#define SALESFORCE_FDW_VERSION "1.1"
+#define SALESFORCE_FDW_VERSION "1.2"
 
 /* Defaults and ranges of the options (option.c validates against these). */
 #define SF_DEFAULT_API_VERSION		"66.0"	/* Spring '26 */
@@ -661,6 +661,16 @@ extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
 								   struct ExplainState *es);
+
+/*
+ * in failures.c: the records Salesforce refused in the last write statement
+ */
+extern void SfFailuresBeginStatement(EState *estate);
+extern void SfFailuresAdd(Oid relid, int64 position, const char *id,
+						  const char *code, const char *message,
+						  const char *fields);
+extern int64 SfFailuresCount(void);
+extern Datum salesforce_last_failures(PG_FUNCTION_ARGS);
 
 /*
  * in sync.c: the replication resources (Get Updated, Get Deleted) and
