@@ -12,7 +12,8 @@ OBJS = \
 	describe.o \
 	import.o \
 	modify.o \
-	failures.o
+	failures.o \
+	ingest.o
 
 EXTENSION = salesforce_fdw
 DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql \

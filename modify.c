@@ -166,11 +166,29 @@ typedef struct SfModifyState
 	char		last_id[SF_MAX_ID_LEN + 1]; /* Id of the last record sent */
 	HTAB	   *seen_ids;		/* UPDATE/DELETE: records already queued */
 
+	/* Bulk API ingest jobs (see bulk_take_row) */
+	int			bulk;			/* option bulk: SF_BULK_* */
+	int			bulk_threshold; /* option bulk_write_threshold */
+	int			route;			/* SF_ROUTE_* */
+	SfIngest   *ingest;			/* the statement's jobs, once on Bulk */
+	MemoryContext held_cxt;		/* rows held while below the threshold */
+	MinimalTuple *held;
+	char	  **held_ids;
+	int64		nheld;
+	int64		maxheld;
+
 	/* progress of the statement */
 	int64		rows_seen;		/* rows handed to us so far */
 	int64		written;		/* records Salesforce committed */
 	int64		requests;		/* sObject Collections requests sent */
 } SfModifyState;
+
+/* Where the rows of a statement go (SfModifyState.route) */
+#define SF_ROUTE_UNDECIDED		0	/* before the first row */
+#define SF_ROUTE_COLLECTIONS	1	/* sObject Collections */
+#define SF_ROUTE_HOLD			2	/* held until the threshold decides */
+#define SF_ROUTE_BULK			3	/* Bulk API ingest jobs */
+#define SF_ROUTE_DONE			4	/* ingest jobs finished */
 
 /* What an error context callback reports about the statement's progress */
 typedef struct SfProgressInfo
@@ -196,6 +214,23 @@ static bool insert_needs_result(ResultRelInfo *rinfo);
 static bool queue_row(SfModifyState *fm, TupleTableSlot *slot,
 					  const char *id);
 static void flush_batch(SfModifyState *fm);
+static bool column_left_out(SfModifyState *fm, SfWriteColumn *col, int i,
+							bool isnull);
+static bool bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo,
+						  TupleTableSlot *slot, const char *id,
+						  bool *duplicate);
+static void decide_route(SfModifyState *fm, ResultRelInfo *rinfo);
+static void hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id);
+static void start_bulk(SfModifyState *fm);
+static void bulk_write_row(SfModifyState *fm, TupleTableSlot *slot,
+						   const char *id);
+static void append_csv_value(StringInfo buf, SfModifyState *fm,
+							 SfWriteColumn *col, Datum value);
+static void replay_held(SfModifyState *fm, bool to_bulk);
+static void finish_writes(SfModifyState *fm);
+static void explain_ingest(SfModifyState *fm, struct ExplainState *es);
+static void report_ingest_failure(SfModifyState *fm, SfIngestOutcome *out)
+			pg_attribute_noreturn();
 static bool only_lock_failures(json_object *results, int nrecords);
 static void report_outcome_unknown(SfModifyState *fm) pg_attribute_noreturn();
 static void check_results(SfModifyState *fm, json_object *results);
@@ -481,12 +516,15 @@ SfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	bool		duplicate;
 
 	if (!fm->need_result_known)
 	{
 		fm->need_result = insert_needs_result(rinfo);
 		fm->need_result_known = true;
 	}
+	if (!fm->need_result && bulk_take_row(fm, rinfo, slot, NULL, &duplicate))
+		return slot;
 	queue_row(fm, slot, NULL);
 	if (fm->need_result)
 	{
@@ -510,7 +548,12 @@ SfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 	int			i;
 
 	for (i = 0; i < *numSlots; i++)
-		queue_row(fm, slots[i], NULL);
+	{
+		bool		duplicate;
+
+		if (!bulk_take_row(fm, rinfo, slots[i], NULL, &duplicate))
+			queue_row(fm, slots[i], NULL);
+	}
 	flush_batch(fm);
 	return slots;
 }
@@ -527,8 +570,12 @@ SfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	const char *id = slot_id(fm, planSlot);
+	bool		duplicate;
 
-	if (!queue_row(fm, slot, slot_id(fm, planSlot)))
+	if (bulk_take_row(fm, rinfo, slot, id, &duplicate))
+		return duplicate ? NULL : slot;
+	if (!queue_row(fm, slot, id))
 		return NULL;			/* updated already by this statement */
 	return slot;
 }
@@ -543,8 +590,12 @@ SfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	const char *id = slot_id(fm, planSlot);
+	bool		duplicate;
 
-	if (!queue_row(fm, NULL, slot_id(fm, planSlot)))
+	if (bulk_take_row(fm, rinfo, NULL, id, &duplicate))
+		return duplicate ? NULL : slot;
+	if (!queue_row(fm, NULL, id))
 		return NULL;			/* deleted already by this statement */
 
 	if (fm->wholerow_junk != InvalidAttrNumber &&
@@ -580,7 +631,7 @@ SfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 
 	if (fm == NULL || fm->conn == NULL)
 		return;					/* EXPLAIN without ANALYZE */
-	flush_batch(fm);
+	finish_writes(fm);
 	MemoryContextDelete(fm->batch_cxt);
 	MemoryContextDelete(fm->row_cxt);
 	rinfo->ri_FdwState = NULL;
@@ -634,8 +685,10 @@ SfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 		 * so the count is the statement's (SfEndForeignModify then has
 		 * nothing left to send).
 		 */
-		flush_batch(fm);
+		finish_writes(fm);
 		ExplainPropertyInteger("Salesforce API requests", NULL, fm->requests, es);
+		if (fm->ingest != NULL)
+			explain_ingest(fm, es);
 	}
 }
 
@@ -717,6 +770,9 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	fm->batch_size = opts.batch_size;
 	fm->all_or_none = opts.all_or_none;
 	fm->upsert_field = operation == CMD_INSERT ? opts.upsert_field : NULL;
+	fm->bulk = opts.bulk;
+	fm->bulk_threshold = opts.bulk_write_threshold;
+	fm->route = SF_ROUTE_UNDECIDED;
 
 	/* the columns written */
 	fm->ncolumns = list_length(target_attrs);
@@ -1129,41 +1185,8 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 			SfWriteColumn *col = &fm->columns[i];
 			bool		isnull = slot->tts_isnull[col->attnum - 1];
 
-			if (isnull && fm->upsert_field != NULL && i == fm->upsert_column)
-				ereport(ERROR,
-						(errcode(ERRCODE_NOT_NULL_VIOLATION),
-						 errmsg("cannot upsert a row whose column \"%s\" is null",
-								col->column),
-						 errdetail("Foreign table \"%s\" upserts by the external id field \"%s\".",
-								   RelationGetRelationName(fm->rel),
-								   fm->upsert_field),
-						 errhint("Give every row a value for \"%s\".",
-								 col->column)));
-			/* an INSERT leaves nulls out, so Salesforce applies defaults */
-			if (fm->operation == CMD_INSERT && isnull)
+			if (column_left_out(fm, col, i, isnull))
 				continue;
-			if (!col->writable && fm->operation == CMD_UPDATE)
-				continue;		/* not in the SET list (see above) */
-			if (!col->writable)
-			{
-				/* only an INSERT without a plan (COPY) gets here */
-				if (fm->operation == CMD_INSERT &&
-					pg_strcasecmp(col->field, "Id") == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
-									col->column,
-									RelationGetRelationName(fm->rel)),
-							 errdetail("Salesforce assigns the Id of a new record."),
-							 errhint("Leave the column empty.")));
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
-								col->column, RelationGetRelationName(fm->rel)),
-						 errdetail("Field \"%s\" of Salesforce object \"%s\" is not createable.",
-								   col->field, fm->sobject),
-						 errhint("Leave the column empty.")));
-			}
 			appendStringInfoChar(buf, ',');
 			escape_json(buf, col->field);
 			appendStringInfoChar(buf, ':');
@@ -1186,6 +1209,487 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	if (fm->nrecords >= fm->batch_size && !fm->need_result)
 		flush_batch(fm);
 	return true;
+}
+
+/*
+ * column_left_out
+ *		Is column 'col' (the i-th) left out of the record for this row?  So
+ *		are nulls of an INSERT (Salesforce applies its defaults) and, in an
+ *		UPDATE, columns Salesforce won't update that are not in the SET
+ *		list.  A value for a field that cannot take one is an error.
+ */
+static bool
+column_left_out(SfModifyState *fm, SfWriteColumn *col, int i, bool isnull)
+{
+	if (isnull && fm->upsert_field != NULL && i == fm->upsert_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("cannot upsert a row whose column \"%s\" is null",
+						col->column),
+				 errdetail("Foreign table \"%s\" upserts by the external id field \"%s\".",
+						   RelationGetRelationName(fm->rel),
+						   fm->upsert_field),
+				 errhint("Give every row a value for \"%s\".",
+						 col->column)));
+	/* an INSERT leaves nulls out, so Salesforce applies defaults */
+	if (fm->operation == CMD_INSERT && isnull)
+		return true;
+	if (!col->writable && fm->operation == CMD_UPDATE)
+		return true;		/* not in the SET list (see above) */
+	if (!col->writable)
+	{
+		/* only an INSERT without a plan (COPY) gets here */
+		if (fm->operation == CMD_INSERT &&
+			pg_strcasecmp(col->field, "Id") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+							col->column,
+							RelationGetRelationName(fm->rel)),
+					 errdetail("Salesforce assigns the Id of a new record."),
+					 errhint("Leave the column empty.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+						col->column, RelationGetRelationName(fm->rel)),
+				 errdetail("Field \"%s\" of Salesforce object \"%s\" is not createable.",
+						   col->field, fm->sobject),
+				 errhint("Leave the column empty.")));
+	}
+	return false;
+}
+
+/*
+ * bulk_take_row
+ *		Offer one row to Bulk API ingest: true when the Bulk path took it
+ *		(held below the threshold, or written as CSV), false when it goes
+ *		through sObject Collections (queue_row).  'id' is the row's Id
+ *		(UPDATE/DELETE); *duplicate says the row's record was already taken
+ *		by this statement (see queue_row).
+ *
+ * Under bulk 'auto' a statement's rows are held until there are
+ * bulk_write_threshold of them: then all go to Bulk, otherwise all to
+ * Collections when the statement ends.  So no row is ever sent twice, and
+ * the choice is made on the real row count, not an estimate.
+ */
+static bool
+bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo, TupleTableSlot *slot,
+			  const char *id, bool *duplicate)
+{
+	*duplicate = false;
+	if (fm->route == SF_ROUTE_UNDECIDED)
+		decide_route(fm, rinfo);
+	if (fm->route == SF_ROUTE_COLLECTIONS)
+		return false;
+
+	if (id != NULL && fm->seen_ids != NULL)
+	{
+		SfSeenId	key;
+		bool		found;
+
+		memset(&key, 0, sizeof(key));
+		strncpy(key.key, id, SF_ID_KEY_LEN);
+		(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
+		if (found)
+		{
+			*duplicate = true;
+			return true;
+		}
+	}
+
+	if (fm->route == SF_ROUTE_HOLD)
+	{
+		hold_row(fm, slot, id);
+		if (fm->nheld >= fm->bulk_threshold)
+			start_bulk(fm);
+		return true;
+	}
+	bulk_write_row(fm, slot, id);
+	return true;
+}
+
+/*
+ * decide_route
+ *		At the first row: Collections when the option bulk is off or the
+ *		rows must come back one by one (RETURNING, row triggers, WITH CHECK
+ *		OPTION), else Bulk (bulk 'on') or held until the threshold decides.
+ */
+static void
+decide_route(SfModifyState *fm, ResultRelInfo *rinfo)
+{
+	TriggerDesc *trigdesc = rinfo->ri_TrigDesc;
+	bool		per_row = false;
+
+	if (rinfo->ri_projectReturning != NULL ||
+		rinfo->ri_WithCheckOptions != NIL)
+		per_row = true;
+	if (trigdesc != NULL)
+	{
+		if (fm->operation == CMD_INSERT)
+			per_row = per_row || trigdesc->trig_insert_before_row ||
+				trigdesc->trig_insert_after_row ||
+				trigdesc->trig_insert_instead_row;
+		else if (fm->operation == CMD_UPDATE)
+			per_row = per_row || trigdesc->trig_update_before_row ||
+				trigdesc->trig_update_after_row ||
+				trigdesc->trig_update_instead_row;
+		else
+			per_row = per_row || trigdesc->trig_delete_before_row ||
+				trigdesc->trig_delete_after_row ||
+				trigdesc->trig_delete_instead_row;
+	}
+
+	if (per_row || fm->bulk == SF_BULK_OFF)
+		fm->route = SF_ROUTE_COLLECTIONS;
+	else if (fm->bulk == SF_BULK_ON)
+		start_bulk(fm);
+	else
+	{
+		fm->route = SF_ROUTE_HOLD;
+		fm->held_cxt = AllocSetContextCreate(fm->batch_cxt->parent,
+											 "salesforce_fdw held rows",
+											 ALLOCSET_DEFAULT_SIZES);
+	}
+}
+
+/*
+ * hold_row
+ *		Keep a copy of the row (and its Id) until the route is decided.
+ */
+static void
+hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(fm->held_cxt);
+
+	if (fm->nheld >= fm->maxheld)
+	{
+		fm->maxheld = fm->maxheld == 0 ? 256 : fm->maxheld * 2;
+		if (fm->held == NULL)
+		{
+			fm->held = palloc_extended(sizeof(MinimalTuple) * fm->maxheld,
+									   MCXT_ALLOC_HUGE);
+			fm->held_ids = palloc_extended(sizeof(char *) * fm->maxheld,
+										   MCXT_ALLOC_HUGE);
+		}
+		else
+		{
+			fm->held = repalloc_huge(fm->held,
+									 sizeof(MinimalTuple) * fm->maxheld);
+			fm->held_ids = repalloc_huge(fm->held_ids,
+										 sizeof(char *) * fm->maxheld);
+		}
+	}
+	fm->held[fm->nheld] = slot ? ExecCopySlotMinimalTuple(slot) : NULL;
+	fm->held_ids[fm->nheld] = id ? pstrdup(id) : NULL;
+	fm->nheld++;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * replay_held
+ *		Hand the held rows, in order, to Bulk (to_bulk) or to Collections,
+ *		and free them.
+ */
+static void
+replay_held(SfModifyState *fm, bool to_bulk)
+{
+	TupleTableSlot *slot = NULL;
+	HTAB	   *seen = fm->seen_ids;
+
+	if (fm->nheld > 0 && fm->operation != CMD_DELETE)
+		slot = MakeSingleTupleTableSlot(RelationGetDescr(fm->rel),
+										&TTSOpsMinimalTuple);
+	/* bulk_take_row has weeded out the duplicates */
+	fm->seen_ids = NULL;
+	for (int64 i = 0; i < fm->nheld; i++)
+	{
+		if (slot != NULL)
+			ExecStoreMinimalTuple(fm->held[i], slot, false);
+		if (to_bulk)
+			bulk_write_row(fm, slot, fm->held_ids[i]);
+		else
+			(void) queue_row(fm, slot, fm->held_ids[i]);
+	}
+	fm->seen_ids = seen;
+	if (slot != NULL)
+		ExecDropSingleTupleTableSlot(slot);
+	if (fm->held_cxt != NULL)
+		MemoryContextDelete(fm->held_cxt);
+	fm->held_cxt = NULL;
+	fm->held = NULL;
+	fm->held_ids = NULL;
+	fm->nheld = fm->maxheld = 0;
+}
+
+/*
+ * start_bulk
+ *		Move the statement to Bulk API ingest: the CSV header names Id (to
+ *		find the records of an UPDATE or DELETE) and the fields written;
+ *		the rows held so far go first.
+ */
+static void
+start_bulk(SfModifyState *fm)
+{
+	StringInfoData header;
+	const char *operation;
+	MemoryContext oldcxt;
+
+	initStringInfo(&header);
+	if (fm->operation != CMD_INSERT)
+		appendStringInfoString(&header, "Id");
+	if (fm->operation != CMD_DELETE)
+	{
+		for (int i = 0; i < fm->ncolumns; i++)
+		{
+			if (!fm->columns[i].writable)
+				continue;
+			if (header.len > 0)
+				appendStringInfoChar(&header, ',');
+			SfCsvAppendValue(&header, fm->columns[i].field);
+		}
+	}
+	switch (fm->operation)
+	{
+		case CMD_UPDATE:
+			operation = "update";
+			break;
+		case CMD_DELETE:
+			operation = "delete";
+			break;
+		default:
+			operation = fm->upsert_field ? "upsert" : "insert";
+			break;
+	}
+	oldcxt = MemoryContextSwitchTo(fm->batch_cxt->parent);
+	fm->ingest = SfIngestBegin(fm->conn, RelationGetRelid(fm->rel),
+							   fm->sobject, operation, fm->upsert_field,
+							   header.data);
+	MemoryContextSwitchTo(oldcxt);
+	fm->route = SF_ROUTE_BULK;
+	replay_held(fm, true);
+}
+
+/*
+ * bulk_write_row
+ *		Write one row as a CSV line of the statement's ingest jobs, with the
+ *		values Collections would send: a null clears the field of an UPDATE
+ *		("#N/A") and is left empty by an INSERT (Salesforce's default).
+ */
+static void
+bulk_write_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	MemoryContext oldcxt;
+	StringInfoData line;
+	bool		first = true;
+
+	fm->rows_seen++;
+	progress.fm = fm;
+	progress.first = progress.last = fm->rows_seen;
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
+	initStringInfo(&line);
+	if (id != NULL)
+	{
+		SfCsvAppendValue(&line, id);
+		first = false;
+	}
+	if (slot != NULL)
+	{
+		slot_getallattrs(slot);
+		for (int i = 0; i < fm->ncolumns; i++)
+		{
+			SfWriteColumn *col = &fm->columns[i];
+			bool		isnull = slot->tts_isnull[col->attnum - 1];
+			bool		left_out = column_left_out(fm, col, i, isnull);
+
+			if (!col->writable)
+				continue;		/* not in the header */
+			if (!first)
+				appendStringInfoChar(&line, ',');
+			first = false;
+			if (left_out)
+				continue;		/* empty: Salesforce's default */
+			if (isnull)
+				appendStringInfoString(&line, "#N/A");
+			else
+				append_csv_value(&line, fm, col,
+								 slot->tts_values[col->attnum - 1]);
+		}
+	}
+	SfIngestAddRow(fm->ingest, fm->rows_seen, line.data, line.len);
+	MemoryContextSwitchTo(oldcxt);
+	error_context_stack = errcallback.previous;
+}
+
+/*
+ * append_csv_value
+ *		One non-null value as a CSV field: the text Collections sends
+ *		(append_value_text), quoted as CSV needs.  What clears a field in
+ *		JSON (an empty multi-select, an empty string, a JSON null) is
+ *		"#N/A", since an empty CSV value leaves the field alone.
+ */
+static void
+append_csv_value(StringInfo buf, SfModifyState *fm, SfWriteColumn *col,
+				 Datum value)
+{
+	StringInfoData text;
+	SfValueForm form;
+	const char *out;
+
+	initStringInfo(&text);
+	form = append_value_text(&text, col, value);
+	out = text.data;
+	if (form == SF_VALUE_CLEAR)
+		out = NULL;
+	else if (col->kind == SF_WRITE_JSON)
+	{
+		/* Salesforce reads a JSON string as its text, null as null */
+		json_object *doc = SfJsonParse(text.data, text.len);
+
+		if (doc == NULL)
+			out = NULL;
+		else
+		{
+			if (json_object_is_type(doc, json_type_string))
+				out = pstrdup(json_object_get_string(doc));
+			json_object_put(doc);
+		}
+	}
+	if (out == NULL || out[0] == '\0')
+		appendStringInfoString(buf, "#N/A");
+	else
+		SfCsvAppendValue(buf, out);
+}
+
+/*
+ * finish_writes
+ *		Send what the statement has not sent yet: held rows through
+ *		Collections (the threshold was never reached), the last batch, and
+ *		the ingest jobs, which are then waited for.  Records Bulk refused
+ *		fail the statement as Collections' would.
+ */
+static void
+finish_writes(SfModifyState *fm)
+{
+	if (fm->route == SF_ROUTE_HOLD)
+	{
+		fm->route = SF_ROUTE_COLLECTIONS;
+		replay_held(fm, false);
+	}
+	flush_batch(fm);
+	if (fm->route == SF_ROUTE_BULK)
+	{
+		SfIngestOutcome out;
+		uint64		requests;
+
+		fm->route = SF_ROUTE_DONE;
+		SfIngestFinish(fm->ingest, &out);
+		fm->written += out.written;
+		(void) SfIngestJobs(fm->ingest, &requests);
+		fm->requests += requests;
+		if (out.failed > 0)
+			report_ingest_failure(fm, &out);
+	}
+}
+
+/*
+ * explain_ingest
+ *		EXPLAIN ANALYZE of a statement written through Bulk API: its jobs.
+ */
+static void
+explain_ingest(SfModifyState *fm, ExplainState *es)
+{
+	uint64		requests;
+	char	   *ids = SfIngestJobs(fm->ingest, &requests);
+
+	ExplainPropertyText("Salesforce Bulk API ingest jobs", ids, es);
+	ExplainPropertyInteger("Bulk API requests", NULL, (int64) requests, es);
+}
+
+/*
+ * report_ingest_failure
+ *		ERROR for the records the statement's ingest jobs refused: the first
+ *		by row number is named, salesforce_last_failures() has them all.
+ */
+static void
+report_ingest_failure(SfModifyState *fm, SfIngestOutcome *out)
+{
+	StringInfoData detail;
+	int			sqlstate = sqlstate_for_status(out->first_code);
+	int64		row = out->first_position;
+	const char *id = out->first_id ? out->first_id : "";
+	const char *hint;
+
+	initStringInfo(&detail);
+	if (out->first_code != NULL)
+	{
+		SfAppendRemoteText(&detail, out->first_code);
+		appendStringInfoString(&detail, ": ");
+		SfAppendRemoteText(&detail, out->first_message);
+		if (out->first_fields != NULL && out->first_fields[0] != '\0')
+		{
+			appendStringInfoString(&detail, " (fields: ");
+			SfAppendRemoteText(&detail, out->first_fields);
+			appendStringInfoChar(&detail, ')');
+		}
+		appendStringInfoString(&detail, "\n");
+	}
+	appendStringInfo(&detail,
+					 "Bulk API refused " INT64_FORMAT " records of the statement and wrote " INT64_FORMAT ".",
+					 out->failed, fm->written);
+	hint = fm->written > 0
+		? "Bulk API commits the records it accepts: they stay written although the statement failed.  salesforce_last_failures() lists every refused record."
+		: "salesforce_last_failures() lists every refused record.";
+
+	if (row < 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("could not write every row to Salesforce object \"%s\"",
+						fm->sobject),
+				 errdetail_internal("%s", detail.data),
+				 errhint("%s", hint)));
+	switch (fm->operation)
+	{
+		case CMD_UPDATE:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not update row " INT64_FORMAT " of Salesforce object \"%s\" with Id \"%s\"",
+							row, fm->sobject, id),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+		case CMD_DELETE:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not delete row " INT64_FORMAT " of Salesforce object \"%s\" with Id \"%s\"",
+							row, fm->sobject, id),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+		default:
+			if (fm->upsert_field != NULL)
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("could not upsert row " INT64_FORMAT " into Salesforce object \"%s\"",
+								row, fm->sobject),
+						 errdetail_internal("%s", detail.data),
+						 errhint("%s", hint)));
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not insert row " INT64_FORMAT " into Salesforce object \"%s\"",
+							row, fm->sobject),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+	}
+	pg_unreachable();
 }
 
 /*

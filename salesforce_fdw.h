@@ -663,6 +663,32 @@ extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   struct ExplainState *es);
 
 /*
+ * in ingest.c: writes through Bulk API 2.0 ingest jobs
+ */
+typedef struct SfIngest SfIngest;
+
+/* What the ingest jobs of a statement did */
+typedef struct SfIngestOutcome
+{
+	int64		written;		/* records Salesforce wrote */
+	int64		failed;			/* records it refused */
+	int64		first_position; /* row number of the first refused, or -1 */
+	char	   *first_id;		/* its Id, or NULL */
+	char	   *first_code;
+	char	   *first_message;
+	char	   *first_fields;	/* comma-separated */
+} SfIngestOutcome;
+
+extern SfIngest *SfIngestBegin(SfConnection *conn, Oid relid,
+							   const char *sobject, const char *operation,
+							   const char *external_id, const char *header);
+extern void SfIngestAddRow(SfIngest *ing, int64 position, const char *line,
+						   size_t len);
+extern void SfIngestFinish(SfIngest *ing, SfIngestOutcome *out);
+extern char *SfIngestJobs(SfIngest *ing, uint64 *requests);
+extern void SfCsvAppendValue(StringInfo buf, const char *value);
+
+/*
  * in failures.c: the records Salesforce refused in the last write statement
  */
 extern void SfFailuresBeginStatement(EState *estate);
