@@ -504,6 +504,8 @@ extern void SfInitColumnConv(SfColumnConv *conv, Oid typid, int32 typmod,
 							 const char *column);
 extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
 						   bool *isnull);
+extern Datum SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
+						   bool is_string, bool *isnull);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
