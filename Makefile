@@ -12,6 +12,7 @@ OBJS = \
 	describe.o \
 	import.o \
 	modify.o \
+	bulk.o \
 	failures.o \
 	ingest.o
 

@@ -225,7 +225,8 @@ static void query_error_callback(void *arg);
 static json_object *composite_query_page(SfQueryCursor *cursor,
 										 json_object *json);
 static const char *transient_failure(long status, json_object *json);
-static void charge_api_call(SfConnection *conn, const char *action);
+static void charge_api_call(SfConnection *conn, const char *action,
+							bool refusable);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
 			pg_attribute_noreturn();
@@ -685,6 +686,10 @@ session_expired(json_object *json)
  * body) the outcome is unknown: with SF_REQ_RETURN_ERRORS the function
  * returns 0 and SfTransportError() tells what happened, so the caller can
  * name the rows in flight; otherwise it raises that error itself.
+ *
+ * SF_REQ_CLEANUP marks a request that undoes work (aborting a Bulk API
+ * job): it is counted but never refused by the statement's budget, and is
+ * sent once, without retries.
  */
 int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
@@ -716,7 +721,7 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		if (conn->access_token == NULL)
 			authenticate(conn);
 
-		charge_api_call(conn, action);
+		charge_api_call(conn, action, !(flags & SF_REQ_CLEANUP));
 
 		url = request_url(conn, req->path, action);
 		if (req->headers != NULL)
@@ -747,6 +752,8 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		rc = SfHttpPerform(conn->http, req->method, url,
 						   (const char *const *) headers, req->body,
 						   conn->opts.connect_timeout,
+						   req->timeout > 0 ?
+						   Min(req->timeout, conn->opts.request_timeout) :
 						   conn->opts.request_timeout,
 						   write ? SF_HTTP_FRESH_CONNECT : 0,
 						   &resp, conn->errbuf);
@@ -760,6 +767,7 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		{
 			/* a request that never left may go again, a write included */
 			if ((req->retryable || !resp.sent) &&
+				!(flags & SF_REQ_CLEANUP) &&
 				SfRetryWait(conn, attempt++, -1, conn->errbuf, action))
 				continue;
 			if (write && resp.sent)
@@ -772,6 +780,8 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
+		if (req->locator_out != NULL)
+			*req->locator_out = resp.locator;
 
 		json = NULL;
 		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
@@ -996,14 +1006,15 @@ SfStatementApiCalls(void)
  *		Count one API request against the statement's budget, or raise
  *		configuration_limit_exceeded if it would exceed max_api_calls or
  *		the org's remaining daily allowance (as the last response said) fell
- *		below api_reserve_percent.
+ *		below api_reserve_percent.  A request that is not 'refusable' (a
+ *		cleanup) is only counted.
  */
 static void
-charge_api_call(SfConnection *conn, const char *action)
+charge_api_call(SfConnection *conn, const char *action, bool refusable)
 {
 	int			limit = conn->opts.max_api_calls;
-	int64		used;
-	int64		max;
+	int64		used = 0;
+	int64		max = 0;
 	bool		known;
 
 	statement_budget_sync();
@@ -1011,6 +1022,12 @@ charge_api_call(SfConnection *conn, const char *action)
 		(limit == 0 || statement_budget.table_limit < limit))
 		limit = statement_budget.table_limit;
 	known = parse_api_usage(conn->limit_info, &used, &max);
+
+	if (!refusable)
+	{
+		statement_budget.calls++;
+		return;
+	}
 
 	if (limit > 0 && statement_budget.calls >= (uint64) limit)
 		ereport(ERROR,

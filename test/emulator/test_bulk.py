@@ -511,6 +511,39 @@ class BulkOverHttpTest(unittest.TestCase):
         self.assertEqual(info["numberRecordsProcessed"],
                          500 + int(headers["sforce-numberofrecords"]))
 
+    def test_timing_control_and_abort(self):
+        self.addCleanup(self.emu.control, "POST", "bulk", {"reset": True})
+        out = self.emu.control("POST", "bulk", {"in_progress": 0.1, "complete": 30})
+        self.assertEqual({k: float(v) for k, v in out.items()},
+                         {"in_progress": 0.1, "complete": 30.0})
+        with self.assertRaises(RuntimeError):
+            self.emu.control("POST", "bulk", {"in_progress": 5, "complete": 1})
+        status, _, info = self.emu.post(API + "/jobs/query",
+                                        {"operation": "query", "query": "SELECT Id FROM Account"})
+        self.assertEqual(status, 200, info)
+        time.sleep(0.3)
+        status, _, now = self.emu.get("%s/jobs/query/%s" % (API, info["id"]))
+        self.assertEqual(now["state"], "InProgress")
+        status, _, out = self.emu.patch("%s/jobs/query/%s" % (API, info["id"]), {"state": "Aborted"})
+        self.assertEqual((status, out["state"]), (200, "Aborted"))
+        status, _, out = self.emu.get("%s/jobs/query/%s/results" % (API, info["id"]))
+        self.assertEqual(status, 412)
+        # reset restores the documented timing
+        self.emu.control("POST", "reset")
+        out = self.emu.control("POST", "bulk", {})
+        self.assertEqual({k: float(v) for k, v in out.items()}, bulk.DEFAULT_DURATIONS)
+
+    def test_results_gzip(self):
+        status, _, info = self.emu.post(API + "/jobs/query",
+                                        {"operation": "query", "query": "SELECT Id, Name FROM Account"})
+        self.assertEqual(status, 200, info)
+        self.poll("query", info["id"])
+        status, headers, raw = self.emu.request("GET", "%s/jobs/query/%s/results" % (API, info["id"]),
+                                                headers={"Accept-Encoding": "gzip"}, raw=True)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertTrue(raw.decode("utf-8").startswith('"Id","Name"'))
+
     def test_ingest_job(self):
         status, _, info = self.emu.post(API + "/jobs/ingest", {"object": "Contact", "operation": "insert"})
         self.assertEqual(status, 200, info)

@@ -46,6 +46,7 @@ from .store import format_time, make_id, _decimal_text, UTC
 
 # Seconds from the start of processing to InProgress / JobComplete.
 DURATIONS = {"in_progress": 0.3, "complete": 1.0}
+DEFAULT_DURATIONS = dict(DURATIONS)
 # Rows per results chunk when the client gives no maxRecords (Salesforce
 # picks its own size; any value works for clients that follow the locator).
 DEFAULT_MAX_RECORDS = 10000
@@ -64,6 +65,29 @@ TERMINAL = ("JobComplete", "Failed", "Aborted")
 NUMBER_TYPES = ("double", "currency", "percent")
 
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+
+
+def set_durations(spec):
+    """The /__emu/bulk control: set the seconds until InProgress and
+    JobComplete ({"in_progress": S, "complete": S}, {"reset": true} for the
+    defaults).  Returns (status, body)."""
+    if not isinstance(spec, dict):
+        return 400, {"error": "expected a JSON object"}
+    if spec.get("reset"):
+        DURATIONS.update(DEFAULT_DURATIONS)
+    new = dict(DURATIONS)
+    for key in ("in_progress", "complete"):
+        if key in spec:
+            try:
+                new[key] = float(spec[key])
+            except (TypeError, ValueError):
+                return 400, {"error": "%s must be a number of seconds" % key}
+            if new[key] < 0:
+                return 400, {"error": "%s must not be negative" % key}
+    if new["in_progress"] > new["complete"]:
+        return 400, {"error": "in_progress must not come after complete"}
+    DURATIONS.update(new)
+    return 200, dict(DURATIONS)
 
 
 def _error(code, message):
