@@ -138,7 +138,7 @@ SfBulkCreateJob(SfConnection *conn, bool ingest, const char *sobject,
 
 	id = json_string_of(info, "id");
 	if (id == NULL || strlen(id) >= SF_BULK_JOB_ID_SIZE ||
-		!SfIsApiName(id, strlen(id)))
+		strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not create a Bulk API job for Salesforce object \"%s\"",

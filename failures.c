@@ -35,6 +35,7 @@ typedef struct SfFailure
 	char	   *code;			/* Salesforce's statusCode */
 	char	   *message;
 	char	   *fields;			/* comma-separated field names, or "" */
+	int64		seq;			/* order of arrival, among equal positions */
 } SfFailure;
 
 static MemoryContext failures_cxt = NULL;
@@ -46,6 +47,7 @@ static int64 maxfailures = 0;
 static EState *failures_estate = NULL;
 
 static void forget_statement(void *arg);
+static int	compare_failures(const void *a, const void *b);
 static char *remote_text(const char *s);
 
 /*
@@ -126,6 +128,7 @@ SfFailuresAdd(Oid relid, int64 position, const char *id, const char *code,
 	f->code = remote_text(code ? code : "UNKNOWN_EXCEPTION");
 	f->message = remote_text(message ? message : "");
 	f->fields = remote_text(fields ? fields : "");
+	f->seq = nfailures;
 	nfailures++;
 	MemoryContextSwitchTo(oldcxt);
 }
@@ -164,6 +167,10 @@ salesforce_last_failures(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	Tuplestorestate *tupstore = SfBeginMaterialize(fcinfo, &tupdesc);
+
+	/* Bulk API reports failures in no particular order */
+	if (nfailures > 1)
+		qsort(failures, nfailures, sizeof(SfFailure), compare_failures);
 
 	for (int64 i = 0; i < nfailures; i++)
 	{
@@ -209,4 +216,18 @@ salesforce_last_failures(PG_FUNCTION_ARGS)
 	}
 
 	return (Datum) 0;
+}
+
+/* qsort comparator: by row number, then by arrival */
+static int
+compare_failures(const void *a, const void *b)
+{
+	const SfFailure *fa = (const SfFailure *) a;
+	const SfFailure *fb = (const SfFailure *) b;
+
+	if (fa->position != fb->position)
+		return fa->position < fb->position ? -1 : 1;
+	if (fa->seq != fb->seq)
+		return fa->seq < fb->seq ? -1 : 1;
+	return 0;
 }

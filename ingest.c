@@ -325,11 +325,12 @@ read_failures(SfIngest *ing, SfIngestJob *ij, SfIngestOutcome *out)
 		int			ncols;
 		int			id_col = -1;
 		int			error_col = -1;
-		int			first_data = 0;
+		int			first_data;
 
 		data = SfBulkFetchResults(ij->job, "failedResults", &locator, 0, &len);
 		SfCsvInit(&reader, data, len);
 		ncols = SfCsvNextRow(&reader);
+		first_data = ncols;
 		for (int i = 0; i < ncols; i++)
 		{
 			if (strcmp(reader.values[i], "sf__Id") == 0)

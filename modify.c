@@ -1550,17 +1550,16 @@ append_csv_value(StringInfo buf, SfModifyState *fm, SfWriteColumn *col,
 		out = NULL;
 	else if (col->kind == SF_WRITE_JSON)
 	{
-		/* Salesforce reads a JSON string as its text, null as null */
+		/*
+		 * Salesforce reads a JSON string as its text, null as null (the tree
+		 * belongs to the row's memory context)
+		 */
 		json_object *doc = SfJsonParse(text.data, text.len);
 
 		if (doc == NULL)
 			out = NULL;
-		else
-		{
-			if (json_object_is_type(doc, json_type_string))
-				out = pstrdup(json_object_get_string(doc));
-			json_object_put(doc);
-		}
+		else if (json_object_is_type(doc, json_type_string))
+			out = pstrdup(json_object_get_string(doc));
 	}
 	if (out == NULL || out[0] == '\0')
 		appendStringInfoString(buf, "#N/A");
@@ -1601,7 +1600,8 @@ finish_writes(SfModifyState *fm)
 
 /*
  * explain_ingest
- *		EXPLAIN ANALYZE of a statement written through Bulk API: its jobs.
+ *		EXPLAIN ANALYZE of a statement written through Bulk API: its jobs
+ *		(their requests are among the statement's).
  */
 static void
 explain_ingest(SfModifyState *fm, ExplainState *es)
@@ -1610,7 +1610,6 @@ explain_ingest(SfModifyState *fm, ExplainState *es)
 	char	   *ids = SfIngestJobs(fm->ingest, &requests);
 
 	ExplainPropertyText("Salesforce Bulk API ingest jobs", ids, es);
-	ExplainPropertyInteger("Bulk API requests", NULL, (int64) requests, es);
 }
 
 /*
