@@ -711,3 +711,241 @@ SfCsvNextRow(SfCsvReader *reader)
 	reader->row++;
 	return n;
 }
+
+/*
+ * SfBulkQueryOpen
+ *		Start a query job (queryAll with 'query_all') for 'soql', whose rows
+ *		the caller will read as the values of 'fields' (the SELECT list's
+ *		paths, matched to the CSV header case-insensitively).  Pages of at
+ *		most 'max_records' records are read into 'page_cxt', which is reset
+ *		for every page.  The job is created at once; SfBulkQueryNextRow waits
+ *		for it.
+ */
+SfBulkQuery *
+SfBulkQueryOpen(SfConnection *conn, const char *soql, bool query_all,
+				const char *sobject, char **fields, int nfields,
+				int max_records, MemoryContext page_cxt)
+{
+	SfBulkQuery *query = palloc0(sizeof(SfBulkQuery));
+	json_object *spec = json_object_new_object();
+
+	json_object_object_add(spec, "operation",
+						   json_object_new_string(query_all ? "queryAll" :
+												  "query"));
+	json_object_object_add(spec, "query", json_object_new_string(soql));
+	query->job = SfBulkCreateJob(conn, false, sobject, spec);
+	query->fields = fields;
+	query->nfields = nfields;
+	query->max_records = max_records;
+	query->page_cxt = page_cxt;
+	query->columns = palloc(Max(nfields, 1) * sizeof(int));
+	query->values = palloc0(Max(nfields, 1) * sizeof(char *));
+	query->lengths = palloc0(Max(nfields, 1) * sizeof(int));
+	return query;
+}
+
+/*
+ * next_page
+ *		Read the next page of results into page_cxt and its header; false
+ *		when there is none.
+ */
+static bool
+next_page(SfBulkQuery *query)
+{
+	MemoryContext oldcxt;
+	const char *csv;
+	size_t		len;
+	int			n;
+
+	if (query->pages > 0 && query->locator == NULL)
+		return false;
+
+	/* the locator lives in page_cxt: copy it out before the reset */
+	if (query->locator != NULL)
+	{
+		char	   *locator = pstrdup(query->locator);
+
+		MemoryContextReset(query->page_cxt);
+		oldcxt = MemoryContextSwitchTo(query->page_cxt);
+		query->locator = pstrdup(locator);
+		pfree(locator);
+	}
+	else
+	{
+		MemoryContextReset(query->page_cxt);
+		oldcxt = MemoryContextSwitchTo(query->page_cxt);
+	}
+
+	csv = SfBulkFetchResults(query->job, "results", &query->locator,
+							 query->max_records, &len);
+	query->pages++;
+	SfCsvInit(&query->reader, csv, len);
+	n = SfCsvNextRow(&query->reader);
+	MemoryContextSwitchTo(oldcxt);
+
+	/* map the header to the fields once: every page repeats it */
+	for (int i = 0; i < query->nfields; i++)
+	{
+		int			found = -1;
+
+		for (int j = 0; j < n; j++)
+		{
+			if (pg_strcasecmp(query->reader.values[j],
+							  query->fields[i]) == 0)
+			{
+				found = j;
+				break;
+			}
+		}
+		if (found < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_ERROR),
+					 errmsg("could not read the results of Bulk API query job %s",
+							query->job->id),
+					 errdetail("The CSV header has no column \"%s\".",
+							   query->fields[i])));
+		query->columns[i] = found;
+	}
+	query->header_width = n;
+	return true;
+}
+
+/*
+ * SfBulkQueryNextRow
+ *		Read the next result row: false at the end.  Otherwise
+ *		query->values[i] (NUL-terminated, NULL for an empty value, which is
+ *		how Bulk API results write null) and query->lengths[i] hold the value
+ *		of fields[i], valid until the next call.  The first call waits for
+ *		the job to complete.
+ */
+bool
+SfBulkQueryNextRow(SfBulkQuery *query)
+{
+	int			n;
+
+	if (query->pages == 0)
+	{
+		SfBulkWaitJob(query->job);
+		if (!next_page(query))
+			return false;
+	}
+
+	for (;;)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(query->page_cxt);
+
+		n = SfCsvNextRow(&query->reader);
+		MemoryContextSwitchTo(oldcxt);
+		if (n > 0)
+			break;
+		if (!next_page(query))
+			return false;
+	}
+
+	if (n != query->header_width)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not read the results of Bulk API query job %s",
+						query->job->id),
+				 errdetail("A CSV row has %d values, the header %d.",
+						   n, query->header_width)));
+	for (int i = 0; i < query->nfields; i++)
+	{
+		int			c = query->columns[i];
+
+		query->lengths[i] = query->reader.lengths[c];
+		query->values[i] = query->lengths[i] > 0 ?
+			query->reader.values[c] : NULL;
+	}
+	query->rows++;
+	return true;
+}
+
+/*
+ * SfBulkQueryClose
+ *		End the query: a job still running is aborted (never throws).
+ */
+void
+SfBulkQueryClose(SfBulkQuery *query)
+{
+	SfBulkAbortJob(query->job);
+}
+
+/*
+ * field_of_path
+ *		The describe of the field at the end of 'path' ("Name",
+ *		"Account.Owner.Email") on 'sobject', walking child-to-parent
+ *		relationships (a polymorphic one by its first target), or NULL.
+ */
+static const SfFieldDesc *
+field_of_path(SfConnection *conn, const char *sobject, const char *path)
+{
+	const SfSObjectDesc *desc = SfDescribeSObject(conn, sobject);
+	char	   *copy = pstrdup(path);
+	char	   *part = copy;
+	char	   *dot;
+
+	while (desc != NULL && (dot = strchr(part, '.')) != NULL)
+	{
+		const SfFieldDesc *ref = NULL;
+
+		*dot = '\0';
+		for (int i = 0; i < desc->nfields; i++)
+		{
+			if (desc->fields[i].relationship_name != NULL &&
+				desc->fields[i].nreference_to > 0 &&
+				pg_strcasecmp(desc->fields[i].relationship_name, part) == 0)
+			{
+				ref = &desc->fields[i];
+				break;
+			}
+		}
+		if (ref == NULL)
+			return NULL;
+		desc = SfDescribeSObject(conn, ref->reference_to[0]);
+		part = dot + 1;
+	}
+	return desc ? SfDescribeField(desc, part) : NULL;
+}
+
+/*
+ * SfBulkFieldsProblem
+ *		NULL if a query job can return every field of 'fields' (Strings:
+ *		paths) of 'sobject', with '*value_classes' (IntList) set to the
+ *		SF_CSV_* class of each; else why not, a phrase for EXPLAIN.  Bulk API
+ *		2.0 refuses compound fields (address, location) and does not return
+ *		base64 fields.
+ */
+const char *
+SfBulkFieldsProblem(SfConnection *conn, const char *sobject, List *fields,
+					List **value_classes)
+{
+	ListCell   *lc;
+
+	*value_classes = NIL;
+	foreach(lc, fields)
+	{
+		const char *path = strVal(lfirst(lc));
+		const SfFieldDesc *field = field_of_path(conn, sobject, path);
+		int			cls = SF_CSV_STRING;
+
+		if (field == NULL)
+			return "a field is not in the describe";
+		if (strcmp(field->type, "address") == 0 ||
+			strcmp(field->type, "location") == 0)
+			return psprintf("compound field %s", path);
+		if (strcmp(field->type, "base64") == 0)
+			return psprintf("base64 field %s", path);
+		if (strcmp(field->type, "int") == 0 ||
+			strcmp(field->type, "long") == 0 ||
+			strcmp(field->type, "double") == 0 ||
+			strcmp(field->type, "currency") == 0 ||
+			strcmp(field->type, "percent") == 0 ||
+			strcmp(field->type, "boolean") == 0)
+			cls = SF_CSV_LITERAL;
+		else if (strcmp(field->type, "datetime") == 0)
+			cls = SF_CSV_DATETIME;
+		*value_classes = lappend_int(*value_classes, cls);
+	}
+	return NULL;
+}

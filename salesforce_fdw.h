@@ -611,6 +611,39 @@ extern int	SfBulkRequest(SfBulkJob *job, const char *method,
 						  const char *content_type, bool retryable,
 						  int flags, const char *action,
 						  json_object **json_out);
+/* A query job read row by row (bulk.c) */
+typedef struct SfBulkQuery
+{
+	SfBulkJob  *job;
+	char	  **fields;			/* the SELECT list's paths */
+	int			nfields;
+	int			max_records;	/* records per result page */
+	MemoryContext page_cxt;		/* the current page; reset per page */
+	char	   *locator;		/* of the next page, NULL after the last */
+	SfCsvReader reader;			/* over the current page */
+	int			header_width;	/* values per CSV row */
+	int		   *columns;		/* [field]: its CSV column */
+	char	  **values;			/* [field]: current row's value or NULL */
+	int		   *lengths;
+	uint64		pages;			/* result pages read */
+	int64		rows;			/* rows read */
+} SfBulkQuery;
+
+extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
+									bool query_all, const char *sobject,
+									char **fields, int nfields,
+									int max_records,
+									MemoryContext page_cxt);
+extern bool SfBulkQueryNextRow(SfBulkQuery *query);
+extern void SfBulkQueryClose(SfBulkQuery *query);
+/* How a query job's CSV value maps to what REST's JSON gives */
+#define SF_CSV_STRING		0	/* a JSON string: the same text */
+#define SF_CSV_LITERAL		1	/* a JSON number or boolean literal */
+#define SF_CSV_DATETIME		2	/* a JSON string ending "+0000", not "Z" */
+
+extern const char *SfBulkFieldsProblem(SfConnection *conn,
+									   const char *sobject, List *fields,
+									   List **value_classes);
 extern void SfCsvInit(SfCsvReader *reader, const char *data, size_t len);
 extern int	SfCsvNextRow(SfCsvReader *reader);
 
