@@ -9,7 +9,8 @@ bench_srv and its user mapping exist, and the emulator holds BulkRow__c.
 Each measurement inserts `INSERT INTO bench_w SELECT ... FROM
 generate_series(1, N)` into a fresh foreign table; API calls are the
 requests the emulator logged under /services/data (describe included,
-token not), what an org charges against its daily limit.  The rows written
+token not), what an org charges against its daily limit; each INSERT runs
+in a new session, so its object's describe is among them.  The rows written
 are deleted through the emulator's control afterwards.  Nothing is
 asserted.
 
@@ -49,8 +50,9 @@ SELECT 'write ' || g, g, g * 1.25, g / 3.0, g %% 2 = 0, DATE '2024-01-01' + g %%
 
 
 def psql(sql):
+    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                   check=True, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 def emuctl(*args):
@@ -65,6 +67,7 @@ def measure(rows, bulk):
     psql(INSERT % rows)
     seconds = time.monotonic() - start
     calls = int(emuctl("count", "/services/data/"))
+    describes = int(emuctl("count", "/describe$"))
     if bulk == "on":
         detail = "%s jobs: %s create, %s upload, %s close, %s polls" % (
             emuctl("count", "POST .*/jobs/ingest$"), emuctl("count", "POST .*/jobs/ingest$"),
@@ -72,6 +75,8 @@ def measure(rows, bulk):
             emuctl("count", "GET .*/jobs/ingest/[^/]+$"))
     else:
         detail = "%s collection requests" % emuctl("count", "composite/sobjects")
+    if describes:
+        detail += ", %d describe" % describes
     # leave BulkRow__c as the read benchmark loaded it
     psql("ALTER FOREIGN TABLE bench_w OPTIONS (SET bulk 'on')")
     psql("DELETE FROM bench_w WHERE name LIKE 'write %'")
