@@ -11,6 +11,11 @@
  * API requests; an INSERT whose rows must come back at once (RETURNING, row
  * triggers, WITH CHECK OPTION) sends each row as it comes.
  *
+ * A statement of bulk_write_threshold rows or more (any, with bulk 'on')
+ * goes through Bulk API 2.0 ingest jobs instead (ingest.c): its rows are
+ * held until the threshold is reached, then written as CSV with the same
+ * value text as the JSON, so no row is ever sent both ways.
+ *
  * Rules kept here:
  *	- rows are found by the column mapped to the field Id, which travels as
  *	  a junk column of the scan; a table without one cannot be updated or
@@ -180,7 +185,7 @@ typedef struct SfModifyState
 	/* progress of the statement */
 	int64		rows_seen;		/* rows handed to us so far */
 	int64		written;		/* records Salesforce committed */
-	int64		requests;		/* sObject Collections requests sent */
+	int64		requests;		/* API requests sent (Collections, Bulk) */
 } SfModifyState;
 
 /* Where the rows of a statement go (SfModifyState.route) */
