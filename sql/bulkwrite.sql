@@ -224,6 +224,17 @@ SELECT count(*), count(DISTINCT name) FROM bw_small;
 \! test/emuctl clear-log
 UPDATE bw_small SET code = 'r' WHERE name LIKE 'auto 1%' RETURNING name = name AS ok \g /dev/null
 \! test/emuctl count 'jobs/ingest'
+CREATE FUNCTION bw_noop() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN NEW;
+END $$;
+CREATE TRIGGER bw_row AFTER UPDATE ON bw_small FOR EACH ROW EXECUTE FUNCTION bw_noop();
+\! test/emuctl clear-log
+UPDATE bw_small SET code = 't';
+\! test/emuctl count 'jobs/ingest'
+\! test/emuctl count 'composite/sobjects'
+DROP TRIGGER bw_row ON bw_small;
+DROP FUNCTION bw_noop();
 
 -- the upload limit splits a statement's data into several jobs
 SET salesforce_fdw.bulk_upload_bytes = 2000;
