@@ -226,6 +226,8 @@ static bool bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo,
 						  bool *duplicate);
 static void decide_route(SfModifyState *fm, ResultRelInfo *rinfo);
 static void hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id);
+static void check_row(SfModifyState *fm, TupleTableSlot *slot,
+					  int64 position);
 static void start_bulk(SfModifyState *fm);
 static void bulk_write_row(SfModifyState *fm, TupleTableSlot *slot,
 						   const char *id);
@@ -1364,7 +1366,12 @@ decide_route(SfModifyState *fm, ResultRelInfo *rinfo)
 static void
 hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 {
-	MemoryContext oldcxt = MemoryContextSwitchTo(fm->held_cxt);
+	MemoryContext oldcxt;
+
+	if (slot != NULL)
+		check_row(fm, slot, fm->rows_seen + fm->nheld + 1);
+
+	oldcxt = MemoryContextSwitchTo(fm->held_cxt);
 
 	if (fm->nheld >= fm->maxheld)
 	{
@@ -1388,6 +1395,46 @@ hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	fm->held_ids[fm->nheld] = id ? pstrdup(id) : NULL;
 	fm->nheld++;
 	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * check_row
+ *		Raise now, while the row is the current one (COPY names its input
+ *		line), any error its values would raise when it is sent: a value
+ *		for a field that cannot take one, a value with no Salesforce form.
+ *		'position' is the row's number in the statement.
+ */
+static void
+check_row(SfModifyState *fm, TupleTableSlot *slot, int64 position)
+{
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	MemoryContext oldcxt;
+	StringInfoData text;
+
+	progress.fm = fm;
+	progress.first = progress.last = position;
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
+	initStringInfo(&text);
+	slot_getallattrs(slot);
+	for (int i = 0; i < fm->ncolumns; i++)
+	{
+		SfWriteColumn *col = &fm->columns[i];
+		bool		isnull = slot->tts_isnull[col->attnum - 1];
+
+		if (column_left_out(fm, col, i, isnull) || isnull)
+			continue;
+		resetStringInfo(&text);
+		(void) append_value_text(&text, col, slot->tts_values[col->attnum - 1]);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	error_context_stack = errcallback.previous;
 }
 
 /*
