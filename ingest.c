@@ -325,6 +325,7 @@ read_failures(SfIngest *ing, SfIngestJob *ij, SfIngestOutcome *out)
 		int			ncols;
 		int			id_col = -1;
 		int			error_col = -1;
+		int			echo_id_col = -1;
 		int			first_data;
 
 		data = SfBulkFetchResults(ij->job, "failedResults", &locator, 0, &len);
@@ -342,6 +343,11 @@ read_failures(SfIngest *ing, SfIngestJob *ij, SfIngestOutcome *out)
 				first_data = i;
 				break;
 			}
+		}
+		for (int i = first_data; i < ncols; i++)
+		{
+			if (pg_strcasecmp(reader.values[i], "Id") == 0)
+				echo_id_col = i;
 		}
 
 		while ((ncols = SfCsvNextRow(&reader)) > 0)
@@ -380,7 +386,11 @@ read_failures(SfIngest *ing, SfIngestJob *ij, SfIngestOutcome *out)
 
 			parse_error_text(error_col >= 0 ? reader.values[error_col] : "",
 							 &code, &message, &fields);
+			/* the Id Salesforce names, else the one the row was sent with */
 			id = id_col >= 0 ? reader.values[id_col] : NULL;
+			if ((id == NULL || id[0] == '\0') && echo_id_col >= 0 &&
+				echo_id_col < ncols)
+				id = reader.values[echo_id_col];
 			SfFailuresAdd(ing->relid,
 						  index >= 0 ? ij->positions[index] : 0,
 						  id, code, message, fields);
