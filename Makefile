@@ -12,6 +12,7 @@ OBJS = \
 	describe.o \
 	import.o \
 	modify.o \
+	local_group.o \
 	bulk.o
 
 EXTENSION = salesforce_fdw
