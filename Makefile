@@ -25,7 +25,7 @@ SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 
 # pg_regress suites (sql/, expected/); they need the emulator, started by
 # test/run-tests, whose URL reaches the SQL through SFEMU_URL.
-REGRESS = options auth select types import dml pushdown encoding sync
+REGRESS = options auth select types import dml pushdown encoding sync bulk
 REGRESS_OPTS = --load-extension=salesforce_fdw --encoding=UTF8
 
 PG_CONFIG ?= pg_config
