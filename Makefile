@@ -12,6 +12,7 @@ OBJS = \
 	describe.o \
 	import.o \
 	modify.o \
+	local_group.o \
 	bulk.o \
 	failures.o \
 	ingest.o
@@ -27,7 +28,7 @@ SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 
 # pg_regress suites (sql/, expected/); they need the emulator, started by
 # test/run-tests, whose URL reaches the SQL through SFEMU_URL.
-REGRESS = options auth select types import dml pushdown encoding sync failures bulkwrite
+REGRESS = options auth select types import dml pushdown encoding sync bulk failures bulkwrite
 REGRESS_OPTS = --load-extension=salesforce_fdw --encoding=UTF8
 
 PG_CONFIG ?= pg_config

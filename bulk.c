@@ -70,6 +70,7 @@ static void bulk_subxact_callback(SubXactEvent event,
 static void apply_job_info(SfBulkJob *job, json_object *info);
 static const char *json_string_of(json_object *obj, const char *key);
 static void wait_ms(long ms);
+static bool job_id_is_valid(const char *id);
 
 /*
  * SfBulkJobPath
@@ -137,8 +138,7 @@ SfBulkCreateJob(SfConnection *conn, bool ingest, const char *sobject,
 								&info);
 
 	id = json_string_of(info, "id");
-	if (id == NULL || strlen(id) >= SF_BULK_JOB_ID_SIZE ||
-		strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(id))
+	if (id == NULL || !job_id_is_valid(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("could not create a Bulk API job for Salesforce object \"%s\"",
@@ -399,6 +399,26 @@ json_string_of(json_object *obj, const char *key)
 		!json_object_is_type(val, json_type_string))
 		return NULL;
 	return json_object_get_string(val);
+}
+
+/*
+ * job_id_is_valid
+ *		Is 'id' a record id (letters and digits) that fits a job's id
+ *		buffer?  It goes into URLs unquoted.
+ */
+static bool
+job_id_is_valid(const char *id)
+{
+	size_t		len = strlen(id);
+
+	if (len == 0 || len >= SF_BULK_JOB_ID_SIZE)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		if (!isalnum((unsigned char) id[i]))
+			return false;
+	}
+	return true;
 }
 
 /*

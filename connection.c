@@ -991,17 +991,6 @@ SfLimitStatementApiCalls(int limit)
 }
 
 /*
- * SfStatementApiCalls
- *		API requests the current statement made so far.
- */
-uint64
-SfStatementApiCalls(void)
-{
-	statement_budget_sync();
-	return statement_budget.calls;
-}
-
-/*
  * charge_api_call
  *		Count one API request against the statement's budget, or raise
  *		configuration_limit_exceeded if it would exceed max_api_calls or
@@ -1200,17 +1189,6 @@ raw_text_json(const char *text, size_t len, bool truncate)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	return adopt_json(owner, doc);
-}
-
-/*
- * SfJsonLiveDocuments
- *		How many json-c documents this backend holds right now (for leak
- *		tests: 0 between statements).
- */
-int64
-SfJsonLiveDocuments(void)
-{
-	return live_json_documents;
 }
 
 /* The string member 'key' of a json object, or NULL. */

@@ -71,6 +71,7 @@ StaticAssertDecl(SF_CURL_ERROR_SIZE >= CURL_ERROR_SIZE,
 
 static bool curl_initialized = false;
 
+static void http_destroy(SfHttp *http);
 static void reset_buffers(SfHttp *http);
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 static size_t write_header(char *ptr, size_t size, size_t nmemb,
@@ -116,7 +117,7 @@ SfHttpCreate(void)
 	http->multi = curl_multi_init();
 	if (http->easy == NULL || http->multi == NULL)
 	{
-		SfHttpDestroy(http);
+		http_destroy(http);
 		return NULL;
 	}
 
@@ -147,11 +148,11 @@ SfHttpCreate(void)
 }
 
 /*
- * SfHttpDestroy
+ * http_destroy
  *		Close the pooled connections and free everything.  NULL is allowed.
  */
-void
-SfHttpDestroy(SfHttp *http)
+static void
+http_destroy(SfHttp *http)
 {
 	if (http == NULL)
 		return;
