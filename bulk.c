@@ -39,7 +39,7 @@
  * Waits between polls of a job: the first SF_BULK_POLL_FIRST_MS, each next
  * one twice as long, none longer than SF_BULK_POLL_MAX_MS.
  */
-#define SF_BULK_POLL_FIRST_MS	250
+#define SF_BULK_POLL_FIRST_MS	100
 #define SF_BULK_POLL_MAX_MS		10000
 
 /* Time allowed for the abort of a job during abort processing. */

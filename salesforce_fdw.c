@@ -1937,16 +1937,17 @@ iterate_bulk(SfScanState *fsstate, TupleTableSlot *slot)
 		return;
 	if (fsstate->bulk == NULL)
 	{
-		char	  **fields = palloc(sizeof(char *) *
-									Max(fsstate->ncolumns, 1));
+		char	  **fields;
 		int			max_records;
 
+		/* the job and its field list live as long as the scan */
+		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+		fields = palloc(sizeof(char *) * Max(fsstate->ncolumns, 1));
 		for (int c = 0; c < fsstate->ncolumns; c++)
 			fields[c] = (char *) fsstate->columns[c].conv.field;
 		max_records = SF_BULK_PAGE_VALUES / Max(fsstate->ncolumns, 1);
 		max_records = Min(Max(max_records, 1000), SF_BULK_PAGE_RECORDS);
 		fsstate->last_soql = fsstate->soql;
-		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 		fsstate->bulk = SfBulkQueryOpen(fsstate->conn, fsstate->soql,
 										fsstate->query_all, fsstate->sobject,
 										fields, fsstate->ncolumns,
