@@ -34,7 +34,7 @@ BEGIN
   FOR line IN EXECUTE 'EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query
   LOOP
     line := regexp_replace(line, '\d+ polls', 'N polls');
-    line := regexp_replace(line, 'API requests: \d+', 'API requests: N');
+    line := regexp_replace(line, 'Salesforce API requests: \d+', 'Salesforce API requests: N');
     RETURN NEXT line;
   END LOOP;
 END
