@@ -156,6 +156,30 @@ SELECT (SELECT count(*) FROM contact_bulk) AS bulk_rows,
        (SELECT count(*) FROM (SELECT * FROM contact_bulk EXCEPT ALL SELECT * FROM contact_rest) d) AS only_bulk,
        (SELECT count(*) FROM (SELECT * FROM contact_rest EXCEPT ALL SELECT * FROM contact_bulk) d) AS only_rest;
 
+-- a wide object: 400 fields make SOQL too long for a URI; a query job takes
+-- it in its body
+\! python3 -c "import json; print(json.dumps({'name': 'Wide__c', 'label': 'Wide', 'keyPrefix': 'a0W', 'fields': [{'name': 'Name', 'type': 'string', 'length': 80}] + [{'name': 'Wide_Field_With_A_Long_Name_%03d__c' % i, 'type': 'double', 'precision': 18, 'scale': 2} for i in range(400)]}))" > results/wide_object.json && test/emuctl define results/wide_object.json
+\! python3 -c "import json; print(json.dumps([dict({'Name': 'W%d' % r}, **{'Wide_Field_With_A_Long_Name_%03d__c' % i: r * 1000 + i + 0.5 for i in range(0, 400, r + 1)}) for r in range(3)]))" > results/wide_records.json && test/emuctl load Wide__c results/wide_records.json
+DO $$
+BEGIN
+  EXECUTE format('CREATE FOREIGN TABLE blk_wide (name text OPTIONS (field %L), %s) SERVER blk_srv OPTIONS (sobject %L, bulk %L)',
+                 'Name',
+                 (SELECT string_agg(format('f%s numeric OPTIONS (field %L)', i,
+                                           format('Wide_Field_With_A_Long_Name_%s__c', lpad(i::text, 3, '0'))), ', ')
+                    FROM generate_series(0, 399) i),
+                 'Wide__c', 'on');
+END
+$$;
+SELECT line FROM (SELECT blk_explain('SELECT * FROM blk_wide') AS line) l
+ WHERE line ~ 'transport|Bulk API job|request';
+CREATE TEMP TABLE wide_bulk AS SELECT * FROM blk_wide;
+ALTER FOREIGN TABLE blk_wide OPTIONS (SET bulk 'off');
+CREATE TEMP TABLE wide_rest AS SELECT * FROM blk_wide;
+SELECT (SELECT count(*) FROM wide_bulk) AS bulk_rows,
+       (SELECT count(*) FROM (SELECT * FROM wide_bulk EXCEPT ALL SELECT * FROM wide_rest) d) AS only_bulk,
+       (SELECT count(*) FROM (SELECT * FROM wide_rest EXCEPT ALL SELECT * FROM wide_bulk) d) AS only_rest,
+       (SELECT count(f399) FROM wide_bulk) AS f399_values;
+
 -- a Failed job is an error carrying Salesforce's errorMessage
 ALTER FOREIGN TABLE blk_row OPTIONS (ADD bulk 'on');
 \! test/emuctl fault '{"method": "GET", "path": "/jobs/query/[^/]+$", "status": 200, "body": {"id": "750000000000001AAA", "state": "Failed", "errorMessage": "INVALID_FIELD: No such column"}}'
