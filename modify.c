@@ -1113,6 +1113,24 @@ insert_needs_result(ResultRelInfo *rinfo)
 }
 
 /*
+ * Records 'id' as changed by this statement; true when it already was (a
+ * join can name one record twice; PostgreSQL changes a row once).
+ */
+static bool
+id_seen_before(SfModifyState *fm, const char *id)
+{
+	SfSeenId	key;
+	bool		found;
+
+	if (id == NULL || fm->seen_ids == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	strncpy(key.key, id, SF_ID_KEY_LEN);
+	(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
+	return found;
+}
+
+/*
  * queue_row
  *		Add one row to the pending batch, sending the batch first if it is
  *		full.  'slot' holds the row (NULL for DELETE); 'id' is its Id
@@ -1133,17 +1151,8 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	StringInfo	buf;
 	int			i;
 
-	if (id != NULL && fm->seen_ids != NULL)
-	{
-		SfSeenId	key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		strncpy(key.key, id, SF_ID_KEY_LEN);
-		(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
-		if (found)
-			return false;
-	}
+	if (id_seen_before(fm, id))
+		return false;
 
 	if (fm->nrecords >= fm->batch_size)
 		flush_batch(fm);
@@ -1289,19 +1298,10 @@ bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo, TupleTableSlot *slot,
 	if (fm->route == SF_ROUTE_COLLECTIONS)
 		return false;
 
-	if (id != NULL && fm->seen_ids != NULL)
+	if (id_seen_before(fm, id))
 	{
-		SfSeenId	key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		strncpy(key.key, id, SF_ID_KEY_LEN);
-		(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
-		if (found)
-		{
-			*duplicate = true;
-			return true;
-		}
+		*duplicate = true;
+		return true;
 	}
 
 	if (fm->route == SF_ROUTE_HOLD)
