@@ -32,6 +32,12 @@
  *   of the server and of the tables the statement touches, the smallest
  *   wins) and is refused when the org's remaining daily allowance, as the
  *   last Sforce-Limit-Info said, fell below api_reserve_percent.
+ * - A query reads ahead: once a scan has read past its first page, the next
+ *   page's request goes out in the background (http.c) as soon as a page
+ *   arrives, and the scan drives it between rows (SfQueryPoll); at most one
+ *   page is in flight per connection.  Its answer goes through the same
+ *   checks, retries and budget as any request; a cursor closed before it
+ *   arrived (rescan, LIMIT, cancel, error) drops it and its connection.
  * - This is the one place where Salesforce errors become ereports:
  *   SfReportError maps errorCodes to SQLSTATEs and hints and shows
  *   Salesforce's own codes and messages in the detail.  After an aborted
@@ -132,6 +138,9 @@ struct SfQueryCursor
 	uint64		requests;		/* API requests made for this query */
 	int			empty_pages;	/* non-final pages in a row without records */
 	uint64		retries;		/* of which retries */
+	int			pages;			/* pages returned so far */
+	bool		prefetched;		/* next_path's request is in flight */
+	MemoryContextCallback cleanup;	/* drops it with the cursor */
 	bool		done;
 };
 
@@ -226,6 +235,12 @@ static json_object *composite_query_page(SfQueryCursor *cursor,
 										 json_object *json);
 static const char *transient_failure(long status, json_object *json);
 static void charge_api_call(SfConnection *conn, const char *action);
+static bool api_call_allowed(SfConnection *conn);
+static int	perform_request(SfConnection *conn, const SfRequest *req,
+							int flags, const char *action,
+							json_object **json_out, const void *started);
+static void query_prefetch(SfQueryCursor *cursor);
+static void query_abandon_prefetch(void *arg);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
 			pg_attribute_noreturn();
@@ -690,6 +705,20 @@ int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				  const char *action, json_object **json_out)
 {
+	return perform_request(conn, req, flags, action, json_out, NULL);
+}
+
+/*
+ * perform_request
+ *		SfPerformRequest, whose first attempt may have been started ahead in
+ *		the background by 'started' (a GET already charged and counted; see
+ *		query_prefetch): its answer is taken as that attempt's.
+ */
+static int
+perform_request(SfConnection *conn, const SfRequest *req, int flags,
+				const char *action, json_object **json_out,
+				const void *started)
+{
 	SfHttpResponse resp;
 	json_object *json = NULL;
 	bool		retried = false;
@@ -712,6 +741,15 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		bool		own_accept = false;
 		bool		own_content_type = false;
 		const char *reason = NULL;
+
+		if (started != NULL)
+		{
+			/* the first attempt went out ahead (a prefetch): wait for it */
+			rc = SfHttpFinish(conn->http, started, &resp, conn->errbuf);
+			started = NULL;
+			if (rc >= 0)
+				goto received;
+		}
 
 		if (conn->access_token == NULL)
 			authenticate(conn);
@@ -754,6 +792,7 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		pfree(auth);
 		pfree(headers);
 		pfree(url);
+received:
 		if (rc == CURLE_ABORTED_BY_CALLBACK)
 			CHECK_FOR_INTERRUPTS();
 		if (rc != 0)
@@ -989,6 +1028,30 @@ SfStatementApiCalls(void)
 {
 	statement_budget_sync();
 	return statement_budget.calls;
+}
+
+/*
+ * api_call_allowed
+ *		Would charge_api_call() let one more request go (without raising)?
+ */
+static bool
+api_call_allowed(SfConnection *conn)
+{
+	int			limit = conn->opts.max_api_calls;
+	int64		used;
+	int64		max;
+
+	statement_budget_sync();
+	if (statement_budget.table_limit > 0 &&
+		(limit == 0 || statement_budget.table_limit < limit))
+		limit = statement_budget.table_limit;
+	if (limit > 0 && statement_budget.calls >= (uint64) limit)
+		return false;
+	if (conn->opts.api_reserve_percent > 0 &&
+		parse_api_usage(conn->limit_info, &used, &max) &&
+		(max - used) * 100 < (int64) conn->opts.api_reserve_percent * max)
+		return false;
+	return true;
 }
 
 /*
@@ -1491,6 +1554,9 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 		psprintf("query Salesforce object \"%s\"", sobject) :
 		pstrdup("run SOQL query");
 	cursor->total_size = -1;
+	cursor->cleanup.func = query_abandon_prefetch;
+	cursor->cleanup.arg = cursor;
+	MemoryContextRegisterResetCallback(cxt, &cursor->cleanup);
 
 	/* Salesforce clamps batchSize to 200..2000; so do we */
 	fetch_size = Max(SF_MIN_FETCH_SIZE, Min(SF_MAX_FETCH_SIZE, fetch_size));
@@ -1553,9 +1619,14 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	ErrorContextCallback errcallback;
 	uint64		before = cursor->conn->request_count;
 	uint64		retries_before = cursor->conn->retry_count;
+	const void *started = NULL;
 
 	if (cursor->done)
 		return NULL;
+	if (cursor->prefetched &&
+		SfHttpBackgroundOwner(cursor->conn->http) == (const void *) cursor)
+		started = cursor;
+	cursor->prefetched = false;
 
 	headers[0] = cursor->options_header;
 	headers[1] = NULL;
@@ -1578,7 +1649,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SfPerformRequest(cursor->conn, &req, 0, cursor->action, &json);
+	perform_request(cursor->conn, &req, 0, cursor->action, &json, started);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1672,7 +1743,90 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 		cursor->done = true;
 	}
 
+	/*
+	 * A scan that came back for a second page is likely to want the rest:
+	 * from then on the next page is asked for while this one is returned.
+	 * (Asking ahead after the first page would cost an API call for every
+	 * scan that a LIMIT or a join stops within its first page.)
+	 */
+	cursor->pages++;
+	if (!cursor->done && cursor->pages >= 2)
+		query_prefetch(cursor);
+
 	return records;
+}
+
+/*
+ * query_prefetch
+ *		Send the request for the next page in the background, as
+ *		perform_request would send it, if nothing stands in the way: a
+ *		token, a free background slot, room in the statement's API budget,
+ *		a next page on the instance.  Otherwise the page is fetched when
+ *		asked for, and any error is raised then.
+ */
+static void
+query_prefetch(SfQueryCursor *cursor)
+{
+	SfConnection *conn = cursor->conn;
+	const char *path = cursor->next_path;
+	size_t		len;
+	const char *headers[4];
+	char	   *url;
+	char	   *auth;
+
+	if (conn->access_token == NULL || conn->instance_url == NULL ||
+		SfHttpBackgroundOwner(conn->http) != NULL || !api_call_allowed(conn))
+		return;
+	/* a full URL must be on the instance (request_url raises otherwise) */
+	len = strlen(conn->instance_url);
+	if ((pg_strncasecmp(path, "http://", 7) == 0 ||
+		 pg_strncasecmp(path, "https://", 8) == 0) &&
+		(pg_strncasecmp(path, conn->instance_url, len) != 0 ||
+		 path[len] != '/'))
+		return;
+
+	url = request_url(conn, path, cursor->action);
+	auth = psprintf("Authorization: Bearer %s", conn->access_token);
+	headers[0] = auth;
+	headers[1] = "Accept: application/json";
+	headers[2] = cursor->options_header;
+	headers[3] = NULL;
+	charge_api_call(conn, cursor->action);
+	conn->request_count++;
+	cursor->requests++;
+	if (SfHttpStart(conn->http, cursor, url, headers,
+					conn->opts.connect_timeout,
+					conn->opts.request_timeout) == 0)
+		cursor->prefetched = true;
+	explicit_bzero(auth, strlen(auth));
+	pfree(auth);
+	pfree(url);
+}
+
+/*
+ * SfQueryPoll
+ *		Let the next page's request make progress (call it between rows):
+ *		keeps the socket drained while the current page is returned.
+ */
+void
+SfQueryPoll(SfQueryCursor *cursor)
+{
+	if (cursor->prefetched)
+		SfHttpPoll(cursor->conn->http);
+}
+
+/*
+ * query_abandon_prefetch
+ *		Memory context callback of a cursor: drop its request in flight.
+ */
+static void
+query_abandon_prefetch(void *arg)
+{
+	SfQueryCursor *cursor = (SfQueryCursor *) arg;
+
+	if (cursor->prefetched)
+		SfHttpAbandon(cursor->conn->http, cursor);
+	cursor->prefetched = false;
 }
 
 /*
