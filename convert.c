@@ -724,3 +724,108 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 									   JSON_C_TO_STRING_NOSLASHESCAPE);
 	return value_to_datum(conv, s, strlen(s), true, cls);
 }
+
+/*
+ * One pass over a record's fields (SfRecordWalk*).  Salesforce sends a
+ * record's fields in the order of the SELECT list, after "attributes", so
+ * the key at each position is learned from the first record and later
+ * records are matched by position with one strcmp; a key that differs there
+ * is looked up by name (case-insensitively, as the fields were written) and
+ * learned in its place.  This replaces one hash lookup per column.
+ */
+struct SfRecordWalk
+{
+	MemoryContext cxt;			/* holds this and the learned keys */
+	int			ncolumns;
+	char	  **fields;			/* [column]: top-level key, NULL: not walked */
+	int			npositions;
+	char	  **keys;			/* [position]: key learned there, or NULL */
+	int		   *column_at;		/* [position]: column it fills, -1: none */
+};
+
+/*
+ * SfRecordWalkCreate
+ *		A walk filling 'ncolumns' columns; fields[i] is the key of column i
+ *		(a plain field, not a relationship path), or NULL for a column the
+ *		walk leaves to the caller.  Allocated in CurrentMemoryContext; the
+ *		names are copied.  A field named twice is filled for its first column
+ *		only.
+ */
+SfRecordWalk *
+SfRecordWalkCreate(int ncolumns, const char *const *fields)
+{
+	SfRecordWalk *walk = palloc0(sizeof(SfRecordWalk));
+
+	walk->cxt = CurrentMemoryContext;
+	walk->ncolumns = ncolumns;
+	walk->fields = palloc0(sizeof(char *) * Max(ncolumns, 1));
+	for (int i = 0; i < ncolumns; i++)
+	{
+		bool		dup = false;
+
+		if (fields[i] == NULL)
+			continue;
+		for (int j = 0; j < i && !dup; j++)
+			dup = (walk->fields[j] != NULL &&
+				   pg_strcasecmp(walk->fields[j], fields[i]) == 0);
+		if (!dup)
+			walk->fields[i] = pstrdup(fields[i]);
+	}
+	/* "attributes" and the fields, plus room for a few more */
+	walk->npositions = ncolumns + 8;
+	walk->keys = palloc0(sizeof(char *) * walk->npositions);
+	walk->column_at = palloc(sizeof(int) * walk->npositions);
+	return walk;
+}
+
+/*
+ * SfRecordWalkRecord
+ *		Find the values of the walked columns in 'record' in one pass:
+ *		values[i] is column i's JSON value, or NULL when the record does not
+ *		have it (or the column is not walked: fields[i] was NULL).
+ */
+void
+SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
+				   json_object **values)
+{
+	int			pos = 0;
+	struct json_object_iterator it;
+	struct json_object_iterator end;
+
+	memset(values, 0, sizeof(json_object *) * walk->ncolumns);
+	if (record == NULL || !json_object_is_type(record, json_type_object))
+		return;
+
+	it = json_object_iter_begin(record);
+	end = json_object_iter_end(record);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it), pos++)
+	{
+		const char *key = json_object_iter_peek_name(&it);
+		int			col = -1;
+
+		if (pos < walk->npositions && walk->keys[pos] != NULL &&
+			strcmp(walk->keys[pos], key) == 0)
+			col = walk->column_at[pos];
+		else
+		{
+			for (int i = 0; i < walk->ncolumns; i++)
+			{
+				if (walk->fields[i] != NULL &&
+					pg_strcasecmp(walk->fields[i], key) == 0)
+				{
+					col = i;
+					break;
+				}
+			}
+			if (pos < walk->npositions)
+			{
+				if (walk->keys[pos] != NULL)
+					pfree(walk->keys[pos]);
+				walk->keys[pos] = MemoryContextStrdup(walk->cxt, key);
+				walk->column_at[pos] = col;
+			}
+		}
+		if (col >= 0 && values[col] == NULL)
+			values[col] = json_object_iter_peek_value(&it);
+	}
+}

@@ -487,6 +487,11 @@ extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
 						   bool *isnull);
 extern Datum SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
 						   bool is_string, bool *isnull);
+typedef struct SfRecordWalk SfRecordWalk;
+extern SfRecordWalk *SfRecordWalkCreate(int ncolumns,
+										const char *const *fields);
+extern void SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
+							   json_object **values);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
