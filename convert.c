@@ -4,6 +4,10 @@
  *		  Conversion of JSON values of Salesforce records into Datums.
  *
  * Rules kept here:
+ *	- a record's fields are walked once, in the order they arrive, and
+ *	  matched to columns by position (SfRecordWalk); values are converted
+ *	  from json-c's own text and length, copied only when the server
+ *	  encoding needs it;
  *	- numbers are converted from the JSON number's original text, never
  *	  through a C double, so currency and decimal values keep every digit
  *	  (json-c keeps the text it parsed for non-integral numbers; Salesforce
@@ -738,6 +742,8 @@ struct SfRecordWalk
 	MemoryContext cxt;			/* holds this and the learned keys */
 	int			ncolumns;
 	char	  **fields;			/* [column]: top-level key, NULL: not walked */
+	int		   *same_as;		/* [column]: earlier column of the same
+								 * field, or -1 */
 	int			npositions;
 	char	  **keys;			/* [position]: key learned there, or NULL */
 	int		   *column_at;		/* [position]: column it fills, -1: none */
@@ -748,8 +754,7 @@ struct SfRecordWalk
  *		A walk filling 'ncolumns' columns; fields[i] is the key of column i
  *		(a plain field, not a relationship path), or NULL for a column the
  *		walk leaves to the caller.  Allocated in CurrentMemoryContext; the
- *		names are copied.  A field named twice is filled for its first column
- *		only.
+ *		names are copied.
  */
 SfRecordWalk *
 SfRecordWalkCreate(int ncolumns, const char *const *fields)
@@ -759,16 +764,19 @@ SfRecordWalkCreate(int ncolumns, const char *const *fields)
 	walk->cxt = CurrentMemoryContext;
 	walk->ncolumns = ncolumns;
 	walk->fields = palloc0(sizeof(char *) * Max(ncolumns, 1));
+	walk->same_as = palloc(sizeof(int) * Max(ncolumns, 1));
 	for (int i = 0; i < ncolumns; i++)
 	{
-		bool		dup = false;
-
+		walk->same_as[i] = -1;
 		if (fields[i] == NULL)
 			continue;
-		for (int j = 0; j < i && !dup; j++)
-			dup = (walk->fields[j] != NULL &&
-				   pg_strcasecmp(walk->fields[j], fields[i]) == 0);
-		if (!dup)
+		for (int j = 0; j < i && walk->same_as[i] < 0; j++)
+		{
+			if (walk->fields[j] != NULL &&
+				pg_strcasecmp(walk->fields[j], fields[i]) == 0)
+				walk->same_as[i] = j;
+		}
+		if (walk->same_as[i] < 0)
 			walk->fields[i] = pstrdup(fields[i]);
 	}
 	/* "attributes" and the fields, plus room for a few more */
@@ -827,5 +835,10 @@ SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
 		}
 		if (col >= 0 && values[col] == NULL)
 			values[col] = json_object_iter_peek_value(&it);
+	}
+	for (int i = 0; i < walk->ncolumns; i++)
+	{
+		if (walk->same_as[i] >= 0)
+			values[i] = values[walk->same_as[i]];
 	}
 }
