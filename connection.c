@@ -139,7 +139,8 @@ struct SfQueryCursor
 	int			empty_pages;	/* non-final pages in a row without records */
 	uint64		retries;		/* of which retries */
 	int			pages;			/* pages returned so far */
-	bool		prefetched;		/* next_path's request is in flight */
+	bool		prefetched;		/* prefetch_path's request is in flight */
+	char	   *prefetch_path;	/* the page asked for ahead, or NULL */
 	MemoryContextCallback cleanup;	/* drops it with the cursor */
 	bool		done;
 };
@@ -238,8 +239,11 @@ static void charge_api_call(SfConnection *conn, const char *action);
 static bool api_call_allowed(SfConnection *conn);
 static int	perform_request(SfConnection *conn, const SfRequest *req,
 							int flags, const char *action,
-							json_object **json_out, const void *started);
-static void query_prefetch(SfQueryCursor *cursor);
+							json_object **json_out, const void *started,
+							SfQueryCursor *ahead);
+static void query_prefetch(SfQueryCursor *cursor, const char *path);
+static void query_prefetch_early(SfQueryCursor *cursor, const char *body,
+								 size_t len);
 static void query_abandon_prefetch(void *arg);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
@@ -705,19 +709,21 @@ int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				  const char *action, json_object **json_out)
 {
-	return perform_request(conn, req, flags, action, json_out, NULL);
+	return perform_request(conn, req, flags, action, json_out, NULL, NULL);
 }
 
 /*
  * perform_request
  *		SfPerformRequest, whose first attempt may have been started ahead in
  *		the background by 'started' (a GET already charged and counted; see
- *		query_prefetch): its answer is taken as that attempt's.
+ *		query_prefetch): its answer is taken as that attempt's.  With
+ *		'ahead', a 200 answer is first shown to query_prefetch_early, so the
+ *		next page can be asked for before this one is parsed.
  */
 static int
 perform_request(SfConnection *conn, const SfRequest *req, int flags,
 				const char *action, json_object **json_out,
-				const void *started)
+				const void *started, SfQueryCursor *ahead)
 {
 	SfHttpResponse resp;
 	json_object *json = NULL;
@@ -811,6 +817,9 @@ received:
 		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
+
+		if (ahead != NULL && resp.status == 200)
+			query_prefetch_early(ahead, resp.body.data, resp.body.len);
 
 		json = NULL;
 		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
@@ -1649,7 +1658,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	perform_request(cursor->conn, &req, 0, cursor->action, &json, started);
+	perform_request(cursor->conn, &req, 0, cursor->action, &json, started,
+					cursor);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1750,25 +1760,64 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	 * scan that a LIMIT or a join stops within its first page.)
 	 */
 	cursor->pages++;
-	if (!cursor->done && cursor->pages >= 2)
-		query_prefetch(cursor);
+	if (cursor->prefetched &&
+		(cursor->done || strcmp(cursor->prefetch_path, cursor->next_path) != 0))
+	{
+		/* asked ahead for a page the parsed answer does not name */
+		SfHttpAbandon(cursor->conn->http, cursor);
+		cursor->prefetched = false;
+	}
+	if (!cursor->done && cursor->pages >= 2 && !cursor->prefetched)
+		query_prefetch(cursor, cursor->next_path);
 
 	return records;
 }
 
 /*
+ * query_prefetch_early
+ *		Ask for the next page as soon as this page's answer arrived, before
+ *		it is parsed: Salesforce writes "nextRecordsUrl" near the start of a
+ *		query page, ahead of the records.  Only a plainly written URL is
+ *		taken; SfQueryNextPage checks it against the parsed page (and drops
+ *		the request if they differ).  Applies to the second page on, as
+ *		query_prefetch does.
+ */
+static void
+query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
+{
+	static const char key[] = "\"nextRecordsUrl\":\"";
+	const char *start;
+	const char *end;
+	char	   *path;
+	size_t		window = Min(len, 1024);
+
+	if (cursor->pages < 1 || cursor->prefetched || cursor->composite_body)
+		return;
+	start = memmem(body, window, key, sizeof(key) - 1);
+	if (start == NULL)
+		return;
+	start += sizeof(key) - 1;
+	end = memchr(start, '"', len - (start - body));
+	if (end == NULL || end == start || end - start > SF_MAX_REQUEST_TARGET ||
+		memchr(start, '\\', end - start) != NULL)
+		return;
+	path = pnstrdup(start, end - start);
+	query_prefetch(cursor, path);
+	pfree(path);
+}
+
+/*
  * query_prefetch
- *		Send the request for the next page in the background, as
+ *		Send the request for the page at 'path' in the background, as
  *		perform_request would send it, if nothing stands in the way: a
  *		token, a free background slot, room in the statement's API budget,
  *		a next page on the instance.  Otherwise the page is fetched when
  *		asked for, and any error is raised then.
  */
 static void
-query_prefetch(SfQueryCursor *cursor)
+query_prefetch(SfQueryCursor *cursor, const char *path)
 {
 	SfConnection *conn = cursor->conn;
-	const char *path = cursor->next_path;
 	size_t		len;
 	const char *headers[4];
 	char	   *url;
@@ -1797,7 +1846,12 @@ query_prefetch(SfQueryCursor *cursor)
 	if (SfHttpStart(conn->http, cursor, url, headers,
 					conn->opts.connect_timeout,
 					conn->opts.request_timeout) == 0)
+	{
 		cursor->prefetched = true;
+		if (cursor->prefetch_path != NULL)
+			pfree(cursor->prefetch_path);
+		cursor->prefetch_path = MemoryContextStrdup(cursor->cxt, path);
+	}
 	explicit_bzero(auth, strlen(auth));
 	pfree(auth);
 	pfree(url);
