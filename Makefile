@@ -11,7 +11,8 @@ OBJS = \
 	deparse.o \
 	describe.o \
 	import.o \
-	modify.o
+	modify.o \
+	local_group.o
 
 EXTENSION = salesforce_fdw
 DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql

@@ -1029,17 +1029,6 @@ SfLimitStatementApiCalls(int limit)
 }
 
 /*
- * SfStatementApiCalls
- *		API requests the current statement made so far.
- */
-uint64
-SfStatementApiCalls(void)
-{
-	statement_budget_sync();
-	return statement_budget.calls;
-}
-
-/*
  * api_call_allowed
  *		Would charge_api_call() let one more request go (without raising)?
  */
@@ -1255,17 +1244,6 @@ raw_text_json(const char *text, size_t len, bool truncate)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	return adopt_json(owner, doc);
-}
-
-/*
- * SfJsonLiveDocuments
- *		How many json-c documents this backend holds right now (for leak
- *		tests: 0 between statements).
- */
-int64
-SfJsonLiveDocuments(void)
-{
-	return live_json_documents;
 }
 
 /* The string member 'key' of a json object, or NULL. */

@@ -98,6 +98,7 @@ static int	transfer_wait(SfHttp *http, SfHttpTransfer *t, char *errbuf);
 static int	transfer_end(SfHttp *http, SfHttpTransfer *t, int rc,
 						 SfHttpResponse *resp, char *errbuf);
 static void collect_done(SfHttp *http);
+static void http_destroy(SfHttp *http);
 static void reset_buffers(SfHttpTransfer *t);
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 static size_t write_header(char *ptr, size_t size, size_t nmemb,
@@ -143,7 +144,7 @@ SfHttpCreate(void)
 	if (http->multi == NULL || !transfer_init(&http->fg) ||
 		!transfer_init(&http->bg))
 	{
-		SfHttpDestroy(http);
+		http_destroy(http);
 		return NULL;
 	}
 	return http;
@@ -189,12 +190,12 @@ transfer_init(SfHttpTransfer *t)
 }
 
 /*
- * SfHttpDestroy
+ * http_destroy
  *		Close the pooled connections and free everything, an unfinished
  *		background transfer included.  NULL is allowed.
  */
-void
-SfHttpDestroy(SfHttp *http)
+static void
+http_destroy(SfHttp *http)
 {
 	if (http == NULL)
 		return;

@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * salesforce_fdw.h
- *		  Internal declarations shared by the files of salesforce_fdw.
+ *		  Internal API between the files of salesforce_fdw.
  *
- * Each .c file owns one concern (see the comment at its top); this header
- * is the only place they meet.  Every PG_VERSION_NUM shim lives here too,
- * so the sources themselves read as plain code for one PostgreSQL version.
+ * Each .c file owns one concern (see the comment at its top).  This header
+ * holds only what crosses files, in dependency order: the option defaults,
+ * the PG_VERSION_NUM shims used in planning, scans and writes, then the
+ * structs and functions of each file, grouped under "in file.c" comments.
+ * What one file uses stays static in it.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,8 +32,10 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
+#include "commands/explain.h"
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
+#include "utils/tuplestore.h"
 
 #define SALESFORCE_FDW_VERSION "1.1"
 
@@ -314,54 +318,6 @@ typedef struct SfRequest
 typedef struct SfQueryCursor SfQueryCursor;
 
 /*
- * Planner information about one foreign table (baserel->fdw_private),
- * filled by sfGetForeignRelSize.  Defined after the deparse.c section.
- */
-typedef struct SfFdwRelationInfo SfFdwRelationInfo;
-
-/*
- * Items of a ForeignScan's fdw_private list, resolved once at plan time.
- */
-enum SfScanPrivateIndex
-{
-	SfScanPrivateSoql,			/* SOQL text as planned (String) */
-	SfScanPrivateSObject,		/* sObject API name (String) */
-	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
-	SfScanPrivateFetchSize,		/* records per page (Integer) */
-	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
-	SfScanPrivateFields,		/* field path per retrieved attr (Strings) */
-	SfScanPrivateMode,			/* SF_SCAN_* (Integer) */
-	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
-	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
-	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
-	SfScanPrivateColumnKinds,	/* SF_KIND_* per attnum (IntList) */
-	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
-								 * (Integer) */
-	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
-								 * aggregating here (String, "" if none) */
-	SfScanPrivateGroupOps,		/* GROUP BY: SF_GROUP_* per column (IntList) */
-	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
-	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
-	SfScanPrivateNeverTrue		/* the planned WHERE is never true: send
-								 * nothing (Integer 0/1) */
-};
-
-/* What a ForeignScan returns */
-#define SF_SCAN_RECORDS		0	/* records of the sObject */
-#define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
-#define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
-
-/* Columns of a grouped aggregate scan, when PostgreSQL aggregates */
-#define SF_GROUP_KEY		0
-#define SF_GROUP_COUNT_STAR	1
-#define SF_GROUP_COUNT		2
-#define SF_GROUP_MIN		3
-#define SF_GROUP_MAX		4
-
-/* Salesforce returns at most this many aggregate rows, in one page */
-#define SF_MAX_AGGREGATE_ROWS	2000
-
-/*
  * How one column is filled from a JSON value of a record (convert.c).  Set
  * up once per scan; the names are for error messages.
  */
@@ -395,89 +351,6 @@ extern int	SfParseIntOption(DefElem *def, int min, int max);
 extern bool SfParseBoolOption(DefElem *def);
 
 /*
- * in deparse.c
- *
- * What Salesforce may be asked about a column: the kind of its field
- * (SF_KIND_*), or SF_KIND_NONE when no condition on it is sent (field not
- * filterable, a relationship path, a type whose semantics differ).  The
- * flags say whether SOQL may ORDER BY / GROUP BY it.
- */
-#define SF_KIND_NONE		0
-#define SF_KIND_STRING		1	/* text compared case-insensitively */
-#define SF_KIND_STRING_CS	2	/* text compared case-sensitively */
-#define SF_KIND_PICKLIST	3	/* picklist: like STRING, no LIKE */
-#define SF_KIND_ID			4	/* id or reference: 18-char ids */
-#define SF_KIND_INT			5	/* int, long */
-#define SF_KIND_NUMBER		6	/* double, currency, percent */
-#define SF_KIND_BOOL		7	/* checkbox: never null */
-#define SF_KIND_DATE		8
-#define SF_KIND_DATETIME	9
-#define SF_KIND_TIME		10
-#define SF_KIND_MASK		0xff
-#define SF_KIND_SORTABLE	0x100
-#define SF_KIND_GROUPABLE	0x200
-#define SF_KIND_LOOKUP		0x400	/* Id, reference or external id: worth
-									 * a parameterized path */
-#define SF_KIND_AGGREGATABLE 0x800
-
-/*
- * Everything the SOQL emitters need to know about one foreign table: its
- * range table index, and per column (1-based attnum) the field and its kind.
- * At execution 'value_hook' evaluates the non-constant values (parameters,
- * now(), outer columns of a parameterized join); at plan time it is NULL and
- * such values are written as placeholders $1, $2, ...
- */
-typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
-							 bool *isnull);
-
-typedef struct SfDeparseInfo
-{
-	Index		varno;
-	int			natts;
-	char	  **fields;			/* [attnum]: API name, or NULL */
-	int		   *kinds;			/* [attnum]: SF_KIND_* and flags */
-	SfValueHook value_hook;
-	void	   *value_arg;
-	int			nplaceholders;	/* placeholders written so far */
-	/* a long constant IN list sent in chunks, one query per chunk */
-	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL */
-	int			chunk;			/* the chunk to write (execution) */
-	int			nchunks;		/* chunks found when writing (execution) */
-} SfDeparseInfo;
-
-struct SfFdwRelationInfo
-{
-	SfTableOptions table;		/* resolved table options */
-	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
-	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates
-								 * (including rechecks of remote ones) */
-	bool		remote_values;	/* a remote cond needs execution-time values */
-	Bitmapset  *attrs_used;		/* columns the query needs, offset by
-								 * FirstLowInvalidHeapAttributeNumber */
-	SfDeparseInfo deparse;		/* fields and their kinds */
-	double		record_count;	/* records of the sObject (estimate) */
-	UserMapping *user;			/* for the record count, or NULL */
-};
-
-struct SfSObjectDesc;
-extern void SfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
-								Relation rel,
-								const struct SfSObjectDesc *desc);
-extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
-							   bool *exact, bool *has_values);
-extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
-						   List *clauses);
-extern bool SfPathkeyField(SfDeparseInfo *info, Expr *expr,
-						   const char **field);
-extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
-extern List *SfDeparseSelect(StringInfo buf, const char *sobject,
-							   List *fields);
-extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
-extern bool SfDeparseLiteral(StringInfo out, int kind, Datum value,
-							Oid typid);
-extern bool SfIsValidId18(const char *s, size_t len);
-
-/*
  * in convert.c
  */
 extern void SfInitColumnConv(SfColumnConv *conv, Oid typid, int32 typmod,
@@ -500,7 +373,6 @@ extern void SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
  * A pending cancel or termination aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
  */
 extern SfHttp *SfHttpCreate(void);
-extern void SfHttpDestroy(SfHttp *http);
 extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
@@ -528,17 +400,14 @@ extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
 extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
 extern void SfAppendRemoteText(StringInfo buf, const char *s);
-extern int64 SfJsonLiveDocuments(void);
 extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 						const char *reason, const char *action);
 extern const char *SfTransportError(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
-extern uint64 SfStatementApiCalls(void);
 extern bool SfSoqlNeedsComposite(const char *soql);
 extern SfConnection *SfConnectionForServer(const char *server_name);
-struct Tuplestorestate;
-extern struct Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
-												  TupleDesc *tupdesc);
+extern Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
+										   TupleDesc *tupdesc);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
@@ -631,6 +500,104 @@ extern const SfFieldDesc *SfDescribeField(const SfSObjectDesc *desc,
 extern void SfDescribeForget(SfConnection *conn);
 
 /*
+ * in deparse.c: what Salesforce may evaluate, and every byte of SOQL
+ */
+/* Salesforce returns at most this many aggregate rows, in one page */
+#define SF_MAX_AGGREGATE_ROWS	2000
+
+/*
+ * Everything the SOQL emitters need to know about one foreign table: its
+ * range table index, and per column (1-based attnum) the field and its
+ * class.  At execution 'value_hook' evaluates the non-constant values
+ * (parameters, now(), outer columns of a parameterized join); at plan time
+ * it is NULL and such values are written as placeholders $1, $2, ...
+ */
+typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
+							 bool *isnull);
+
+typedef struct SfDeparseInfo
+{
+	Index		varno;
+	int			natts;
+	char	  **fields;			/* [attnum]: API name, or NULL */
+	int		   *classes;		/* [attnum]: field class (deparse.c) */
+	SfValueHook value_hook;
+	void	   *value_arg;
+	int			nplaceholders;	/* placeholders written so far */
+	/* a long constant IN list sent in chunks, one query per chunk */
+	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL: set by
+								 * the planner (see SfClassifyClause) */
+	int			chunk;			/* the chunk to write (execution) */
+	int			nchunks;		/* chunks found when writing (execution) */
+} SfDeparseInfo;
+
+/* What SfClassifyClause found out about a clause it can write */
+typedef struct SfClausePushdown
+{
+	bool		exact;			/* Salesforce's answer is PostgreSQL's (else
+								 * a superset, rechecked locally) */
+	bool		has_values;		/* needs values known only at execution */
+	bool		chunked;		/* a long IN list sent in chunks */
+} SfClausePushdown;
+
+/*
+ * One SOQL statement as planned: head + WHERE + tail.  The scan writes the
+ * WHERE again between head and tail when it takes values known only at
+ * execution.
+ */
+typedef struct SfSoqlStmt
+{
+	char	   *head;			/* "SELECT ... FROM X" */
+	char	   *tail;			/* " GROUP BY ... ORDER BY ... LIMIT n" */
+	char	   *text;			/* the whole statement, $n placeholders */
+	bool		never_true;		/* the WHERE is never true: send nothing */
+} SfSoqlStmt;
+
+extern void SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
+							const SfSObjectDesc *desc);
+extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
+							 SfClausePushdown *pushdown);
+extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
+extern bool SfColumnIsLookup(SfDeparseInfo *info, int attno);
+extern bool SfAggregateShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfHavingShippable(SfDeparseInfo *info, Expr *clause);
+extern bool SfGroupKeyShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfPathkeysShippable(RelOptInfo *rel, SfDeparseInfo *info,
+								List *pathkeys);
+extern void SfDeparseRecordsStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+								 const char *sobject, List *fields,
+								 List *remote_exprs, RelOptInfo *rel,
+								 List *pathkeys, int64 limit, int64 offset);
+extern void SfDeparseCountStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+							   const char *sobject, List *remote_exprs);
+extern List *SfDeparseAggregateStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+									const char *sobject, List *agg_exprs,
+									List *group_exprs, List *having,
+									List *remote_exprs);
+extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+						   List *clauses);
+extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
+
+/*
+ * in local_group.c: GROUP BY computed by the scan when Salesforce has more
+ * groups than it returns.  SfLocalGroupPlan says, per column of the scan,
+ * how it is computed and from which field of which type (InvalidOid: no
+ * value needed); the scan converts those fields of every record and adds
+ * them; then the groups come out one by one.
+ */
+#define SF_MAX_GROUP_KEYS		8	/* GROUP BY columns pushed down at most */
+
+typedef struct SfLocalGroups SfLocalGroups;
+
+extern void SfLocalGroupPlan(SfDeparseInfo *info, List *agg_exprs,
+							 List **ops, List **infields, List **intypes);
+extern SfLocalGroups *SfLocalGroupBegin(List *ops, List *intypes);
+extern void SfLocalGroupAdd(SfLocalGroups *groups, Datum *values,
+							bool *nulls);
+extern bool SfLocalGroupNext(SfLocalGroups *groups, Datum *values,
+							 bool *nulls);
+
+/*
  * in modify.c: INSERT, UPDATE, DELETE, COPY FROM and upsert through sObject
  * Collections (assigned in the handler)
  */
@@ -672,11 +639,10 @@ extern void SfBeginForeignInsert(ModifyTableState *mtstate,
 extern void SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
 extern int	SfIsForeignRelUpdatable(Relation rel);
 extern bool SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel);
-struct ExplainState;
 extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
-								   struct ExplainState *es);
+								   ExplainState *es);
 
 /*
  * in sync.c: the replication resources (Get Updated, Get Deleted) and
