@@ -1607,6 +1607,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	uint64		before = cursor->conn->request_count;
 	uint64		retries_before = cursor->conn->retry_count;
 	const void *started = NULL;
+	uint64		before_prefetch;
 
 	if (cursor->done)
 		return NULL;
@@ -1738,6 +1739,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	 * scan that a LIMIT or a join stops within its first page.)
 	 */
 	cursor->pages++;
+	before_prefetch = cursor->conn->request_count;
 	if (cursor->prefetched &&
 		(cursor->done || strcmp(cursor->prefetch_path, cursor->next_path) != 0))
 	{
@@ -1746,7 +1748,10 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 		cursor->prefetched = false;
 	}
 	if (!cursor->done && cursor->pages >= 2 && !cursor->prefetched)
+	{
 		query_prefetch(cursor, cursor->next_path);
+		cursor->requests += cursor->conn->request_count - before_prefetch;
+	}
 
 	return records;
 }
@@ -1758,7 +1763,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
  *		query page, ahead of the records.  Only a plainly written URL is
  *		taken; SfQueryNextPage checks it against the parsed page (and drops
  *		the request if they differ).  Applies to the second page on, as
- *		query_prefetch does.
+ *		query_prefetch does, and not to a page without records or naming
+ *		itself as the next (SfQueryNextPage stops such queries).
  */
 static void
 query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
@@ -1777,9 +1783,15 @@ query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
 	start += sizeof(key) - 1;
 	end = memchr(start, '"', len - (start - body));
 	if (end == NULL || end == start || end - start > SF_MAX_REQUEST_TARGET ||
-		memchr(start, '\\', end - start) != NULL)
+		memchr(start, '\\', end - start) != NULL ||
+		memmem(body, window, "\"records\":[]", 12) != NULL)
 		return;
 	path = pnstrdup(start, end - start);
+	if (strcmp(path, cursor->next_path) == 0)
+	{
+		pfree(path);
+		return;
+	}
 	query_prefetch(cursor, path);
 	pfree(path);
 }
@@ -1820,7 +1832,6 @@ query_prefetch(SfQueryCursor *cursor, const char *path)
 	headers[3] = NULL;
 	charge_api_call(conn, cursor->action);
 	conn->request_count++;
-	cursor->requests++;
 	if (SfHttpStart(conn->http, cursor, url, headers,
 					conn->opts.connect_timeout,
 					conn->opts.request_timeout) == 0)
