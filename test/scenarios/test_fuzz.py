@@ -301,7 +301,7 @@ class FuzzTest(ClusterTestCase):
         count = max(FUZZ_COUNT // 5, 1000)
         for i in range(count):
             typ, typmod = COLUMN_TYPES[i % len(COLUMN_TYPES)]
-            rows.append((str(i), "\\x" + body_bytes(rng).hex(), typ, str(typmod)))
+            rows.append((str(i), "\\\\x" + body_bytes(rng).hex(), typ, str(typmod)))
         self.copy_in("text_in", "id int, b bytea, t regtype, tm int", rows)
         out = self.sql("""
             SELECT count(*) FILTER (WHERE j = x), count(*) FILTER (WHERE j IS DISTINCT FROM x)
