@@ -5,10 +5,16 @@
  *
  * Design rules kept here:
  *
- * - libcurl only.  One easy handle per connection, reused for every request
- *   so keep-alive connections and TLS sessions survive between requests; it
- *   is driven through a private multi handle so that this file, not libcurl,
- *   decides how long to wait between looks at the interrupt flags.
+ * - libcurl only.  Two easy handles per connection, each reused for every
+ *   request so keep-alive connections and TLS sessions survive between
+ *   requests: one for the request the caller waits for (SfHttpPerform), one
+ *   for a GET that runs in the background while the caller does other work
+ *   (SfHttpStart, SfHttpPoll, SfHttpFinish, SfHttpAbandon: a query's next
+ *   page).  Both are driven through a private multi handle, which shares
+ *   their connection pool, so that this file, not libcurl, decides how long
+ *   to wait between looks at the interrupt flags.  A background transfer
+ *   dropped before it finished closes its connection: nothing is ever left
+ *   half-read for the next request.
  * - Nothing here raises an error: a transfer ends with a CURLcode and curl's
  *   message in the caller's error buffer; connection.c turns that into an
  *   ereport after the transfer has been cleaned up.
