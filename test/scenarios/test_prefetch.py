@@ -148,3 +148,23 @@ class PrefetchTest(ClusterTestCase):
         while len(query_requests()) < 3 + RECORDS // PAGE and time.monotonic() < deadline:
             time.sleep(0.2)
         self.assertEqual(len(query_requests()), 3 + RECORDS // PAGE)
+
+    def test_statement_timeout_waiting_for_a_prefetched_page(self):
+        emu("POST", "/__emu/faults", {"method": "GET", "path": "/query/", "skip": 1,
+                                      "delay_ms": 8000})
+        started = time.monotonic()
+        proc = self.sql("""
+            SET statement_timeout = '1s';
+            SELECT sum(seq) FROM (SELECT seq FROM prefetch_t OFFSET 0) s;
+            RESET statement_timeout;
+            SELECT 'after', count(*), sum(seq) FROM (SELECT seq FROM prefetch_t OFFSET 0) s;
+            SELECT 'live', live_json_documents FROM salesforce_connection_stats();
+        """, check=False)
+        self.assertIn("canceling statement due to statement timeout", proc.stderr)
+        self.assertLess(time.monotonic() - started, 6)
+        self.sql("SELECT 1")
+        out = self.sql("""
+            SELECT 'after', count(*), sum(seq) FROM (SELECT seq FROM prefetch_t OFFSET 0) s;
+            SELECT 'live', live_json_documents FROM salesforce_connection_stats();
+        """).stdout.split()
+        self.assertEqual(out, ["after|%d|%d" % (RECORDS, sum(range(RECORDS))), "live|0"])
