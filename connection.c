@@ -32,6 +32,12 @@
  *   of the server and of the tables the statement touches, the smallest
  *   wins) and is refused when the org's remaining daily allowance, as the
  *   last Sforce-Limit-Info said, fell below api_reserve_percent.
+ * - A query reads ahead: once a scan has read past its first page, the next
+ *   page's request goes out in the background (http.c) as soon as a page
+ *   arrives, and the scan drives it between rows (SfQueryPoll); at most one
+ *   page is in flight per connection.  Its answer goes through the same
+ *   checks, retries and budget as any request; a cursor closed before it
+ *   arrived (rescan, LIMIT, cancel, error) drops it and its connection.
  * - This is the one place where Salesforce errors become ereports:
  *   SfReportError maps errorCodes to SQLSTATEs and hints and shows
  *   Salesforce's own codes and messages in the detail.  After an aborted
@@ -132,6 +138,10 @@ struct SfQueryCursor
 	uint64		requests;		/* API requests made for this query */
 	int			empty_pages;	/* non-final pages in a row without records */
 	uint64		retries;		/* of which retries */
+	int			pages;			/* pages returned so far */
+	bool		prefetched;		/* prefetch_path's request is in flight */
+	char	   *prefetch_path;	/* the page asked for ahead, or NULL */
+	MemoryContextCallback cleanup;	/* drops it with the cursor */
 	bool		done;
 };
 
@@ -227,6 +237,16 @@ static json_object *composite_query_page(SfQueryCursor *cursor,
 static const char *transient_failure(long status, json_object *json);
 static void charge_api_call(SfConnection *conn, const char *action,
 							bool refusable);
+static int	statement_call_limit(SfConnection *conn);
+static bool api_call_allowed(SfConnection *conn);
+static int	perform_request(SfConnection *conn, const SfRequest *req,
+							int flags, const char *action,
+							json_object **json_out, const void *started,
+							SfQueryCursor *ahead);
+static void query_prefetch(SfQueryCursor *cursor, const char *path);
+static void query_prefetch_early(SfQueryCursor *cursor, const char *body,
+								 size_t len);
+static void query_abandon_prefetch(void *arg);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
 			pg_attribute_noreturn();
@@ -695,6 +715,22 @@ int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				  const char *action, json_object **json_out)
 {
+	return perform_request(conn, req, flags, action, json_out, NULL, NULL);
+}
+
+/*
+ * perform_request
+ *		SfPerformRequest, whose first attempt may have been started ahead in
+ *		the background by 'started' (a GET already charged and counted; see
+ *		query_prefetch): its answer is taken as that attempt's.  With
+ *		'ahead', a 200 answer is first shown to query_prefetch_early, so the
+ *		next page can be asked for before this one is parsed.
+ */
+static int
+perform_request(SfConnection *conn, const SfRequest *req, int flags,
+				const char *action, json_object **json_out,
+				const void *started, SfQueryCursor *ahead)
+{
 	SfHttpResponse resp;
 	json_object *json = NULL;
 	bool		retried = false;
@@ -717,6 +753,15 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		bool		own_accept = false;
 		bool		own_content_type = false;
 		const char *reason = NULL;
+
+		if (started != NULL)
+		{
+			/* the first attempt went out ahead (a prefetch): wait for it */
+			rc = SfHttpFinish(conn->http, started, &resp, conn->errbuf);
+			started = NULL;
+			if (rc >= 0)
+				goto received;
+		}
 
 		if (conn->access_token == NULL)
 			authenticate(conn);
@@ -761,6 +806,7 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		pfree(auth);
 		pfree(headers);
 		pfree(url);
+received:
 		if (rc == CURLE_ABORTED_BY_CALLBACK)
 			CHECK_FOR_INTERRUPTS();
 		if (rc != 0)
@@ -782,6 +828,9 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
 		if (req->locator_out != NULL)
 			*req->locator_out = resp.locator;
+
+		if (ahead != NULL && resp.status == 200)
+			query_prefetch_early(ahead, resp.body.data, resp.body.len);
 
 		json = NULL;
 		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
@@ -991,6 +1040,44 @@ SfLimitStatementApiCalls(int limit)
 }
 
 /*
+ * statement_call_limit
+ *		The number of API requests the running statement may make on 'conn'
+ *		(max_api_calls, or the lower limit of a foreign table it reads), 0 for
+ *		no limit.
+ */
+static int
+statement_call_limit(SfConnection *conn)
+{
+	int			limit = conn->opts.max_api_calls;
+
+	statement_budget_sync();
+	if (statement_budget.table_limit > 0 &&
+		(limit == 0 || statement_budget.table_limit < limit))
+		limit = statement_budget.table_limit;
+	return limit;
+}
+
+/*
+ * api_call_allowed
+ *		Would charge_api_call() let one more request go (without raising)?
+ */
+static bool
+api_call_allowed(SfConnection *conn)
+{
+	int			limit = statement_call_limit(conn);
+	int64		used;
+	int64		max;
+
+	if (limit > 0 && statement_budget.calls >= (uint64) limit)
+		return false;
+	if (conn->opts.api_reserve_percent > 0 &&
+		parse_api_usage(conn->limit_info, &used, &max) &&
+		(max - used) * 100 < (int64) conn->opts.api_reserve_percent * max)
+		return false;
+	return true;
+}
+
+/*
  * charge_api_call
  *		Count one API request against the statement's budget, or raise
  *		configuration_limit_exceeded if it would exceed max_api_calls or
@@ -1001,15 +1088,11 @@ SfLimitStatementApiCalls(int limit)
 static void
 charge_api_call(SfConnection *conn, const char *action, bool refusable)
 {
-	int			limit = conn->opts.max_api_calls;
+	int			limit = statement_call_limit(conn);
 	int64		used = 0;
 	int64		max = 0;
 	bool		known;
 
-	statement_budget_sync();
-	if (statement_budget.table_limit > 0 &&
-		(limit == 0 || statement_budget.table_limit < limit))
-		limit = statement_budget.table_limit;
 	known = parse_api_usage(conn->limit_info, &used, &max);
 
 	if (!refusable)
@@ -1486,6 +1569,9 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 		psprintf("query Salesforce object \"%s\"", sobject) :
 		pstrdup("run SOQL query");
 	cursor->total_size = -1;
+	cursor->cleanup.func = query_abandon_prefetch;
+	cursor->cleanup.arg = cursor;
+	MemoryContextRegisterResetCallback(cxt, &cursor->cleanup);
 
 	/* Salesforce clamps batchSize to 200..2000; so do we */
 	fetch_size = Max(SF_MIN_FETCH_SIZE, Min(SF_MAX_FETCH_SIZE, fetch_size));
@@ -1548,9 +1634,15 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	ErrorContextCallback errcallback;
 	uint64		before = cursor->conn->request_count;
 	uint64		retries_before = cursor->conn->retry_count;
+	const void *started = NULL;
+	uint64		before_prefetch;
 
 	if (cursor->done)
 		return NULL;
+	if (cursor->prefetched &&
+		SfHttpBackgroundOwner(cursor->conn->http) == (const void *) cursor)
+		started = cursor;
+	cursor->prefetched = false;
 
 	headers[0] = cursor->options_header;
 	headers[1] = NULL;
@@ -1573,7 +1665,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SfPerformRequest(cursor->conn, &req, 0, cursor->action, &json);
+	perform_request(cursor->conn, &req, 0, cursor->action, &json, started,
+					cursor);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1667,7 +1760,144 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 		cursor->done = true;
 	}
 
+	/*
+	 * A scan that came back for a second page is likely to want the rest:
+	 * from then on the next page is asked for while this one is returned.
+	 * (Asking ahead after the first page would cost an API call for every
+	 * scan that a LIMIT or a join stops within its first page.)
+	 */
+	cursor->pages++;
+	before_prefetch = cursor->conn->request_count;
+	if (cursor->prefetched &&
+		(cursor->done || strcmp(cursor->prefetch_path, cursor->next_path) != 0))
+	{
+		/* asked ahead for a page the parsed answer does not name */
+		SfHttpAbandon(cursor->conn->http, cursor);
+		cursor->prefetched = false;
+	}
+	if (!cursor->done && cursor->pages >= 2 && !cursor->prefetched)
+	{
+		query_prefetch(cursor, cursor->next_path);
+		cursor->requests += cursor->conn->request_count - before_prefetch;
+	}
+
 	return records;
+}
+
+/*
+ * query_prefetch_early
+ *		Ask for the next page as soon as this page's answer arrived, before
+ *		it is parsed: Salesforce writes "nextRecordsUrl" near the start of a
+ *		query page, ahead of the records.  Only a plainly written URL is
+ *		taken; SfQueryNextPage checks it against the parsed page (and drops
+ *		the request if they differ).  Applies to the second page on, as
+ *		query_prefetch does, and not to a page without records or naming
+ *		itself as the next (SfQueryNextPage stops such queries).
+ */
+static void
+query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
+{
+	static const char key[] = "\"nextRecordsUrl\":\"";
+	const char *start;
+	const char *end;
+	char	   *path;
+	size_t		window = Min(len, 1024);
+
+	if (cursor->pages < 1 || cursor->prefetched || cursor->composite_body)
+		return;
+	start = memmem(body, window, key, sizeof(key) - 1);
+	if (start == NULL)
+		return;
+	start += sizeof(key) - 1;
+	end = memchr(start, '"', len - (start - body));
+	if (end == NULL || end == start || end - start > SF_MAX_REQUEST_TARGET ||
+		memchr(start, '\\', end - start) != NULL ||
+		memmem(body, window, "\"records\":[]", 12) != NULL)
+		return;
+	path = pnstrdup(start, end - start);
+	if (strcmp(path, cursor->next_path) == 0)
+	{
+		pfree(path);
+		return;
+	}
+	query_prefetch(cursor, path);
+	pfree(path);
+}
+
+/*
+ * query_prefetch
+ *		Send the request for the page at 'path' in the background, as
+ *		perform_request would send it, if nothing stands in the way: a
+ *		token, a free background slot, room in the statement's API budget,
+ *		a next page on the instance.  Otherwise the page is fetched when
+ *		asked for, and any error is raised then.
+ */
+static void
+query_prefetch(SfQueryCursor *cursor, const char *path)
+{
+	SfConnection *conn = cursor->conn;
+	size_t		len;
+	const char *headers[4];
+	char	   *url;
+	char	   *auth;
+
+	if (conn->access_token == NULL || conn->instance_url == NULL ||
+		SfHttpBackgroundOwner(conn->http) != NULL || !api_call_allowed(conn))
+		return;
+	/* a full URL must be on the instance (request_url raises otherwise) */
+	len = strlen(conn->instance_url);
+	if ((pg_strncasecmp(path, "http://", 7) == 0 ||
+		 pg_strncasecmp(path, "https://", 8) == 0) &&
+		(pg_strncasecmp(path, conn->instance_url, len) != 0 ||
+		 path[len] != '/'))
+		return;
+
+	url = request_url(conn, path, cursor->action);
+	auth = psprintf("Authorization: Bearer %s", conn->access_token);
+	headers[0] = auth;
+	headers[1] = "Accept: application/json";
+	headers[2] = cursor->options_header;
+	headers[3] = NULL;
+	charge_api_call(conn, cursor->action, true);
+	conn->request_count++;
+	if (SfHttpStart(conn->http, cursor, url, headers,
+					conn->opts.connect_timeout,
+					conn->opts.request_timeout) == 0)
+	{
+		cursor->prefetched = true;
+		if (cursor->prefetch_path != NULL)
+			pfree(cursor->prefetch_path);
+		cursor->prefetch_path = MemoryContextStrdup(cursor->cxt, path);
+	}
+	explicit_bzero(auth, strlen(auth));
+	pfree(auth);
+	pfree(url);
+}
+
+/*
+ * SfQueryPoll
+ *		Let the next page's request make progress (call it between rows):
+ *		keeps the socket drained while the current page is returned.
+ */
+void
+SfQueryPoll(SfQueryCursor *cursor)
+{
+	if (cursor->prefetched)
+		SfHttpPoll(cursor->conn->http);
+}
+
+/*
+ * query_abandon_prefetch
+ *		Memory context callback of a cursor: drop its request in flight.
+ */
+static void
+query_abandon_prefetch(void *arg)
+{
+	SfQueryCursor *cursor = (SfQueryCursor *) arg;
+
+	if (cursor->prefetched)
+		SfHttpAbandon(cursor->conn->http, cursor);
+	cursor->prefetched = false;
 }
 
 /*

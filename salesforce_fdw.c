@@ -183,6 +183,8 @@ typedef struct SfScanState
 
 	int			ncolumns;
 	SfScanColumn *columns;
+	SfRecordWalk *walk;			/* finds the plain fields of a record */
+	json_object **walk_values;	/* [column]: its value in the record */
 
 	int			mode;			/* SF_SCAN_* */
 	char	   *soql_head;		/* "SELECT ... FROM X" */
@@ -257,6 +259,8 @@ static void open_cursor(SfScanState *fsstate);
 static void aggregate_locally(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
+static json_object *column_value(SfScanState *fsstate, int i,
+								 json_object *record);
 static void close_query(SfScanState *fsstate);
 static void close_cursor(SfScanState *fsstate);
 
@@ -1573,6 +1577,7 @@ init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
 	ListCell   *lc1;
 	ListCell   *lc2;
 	int			i = 0;
+	const char **fields_walked;
 
 	fsstate->ncolumns = list_length(retrieved_attrs);
 	fsstate->columns = (SfScanColumn *)
@@ -1586,6 +1591,17 @@ init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
 					attr->atttypid, attr->atttypmod,
 					pstrdup(NameStr(attr->attname)), fsstate->sobject);
 	}
+
+	/* plain fields are found in one pass over a record, paths one by one */
+	fields_walked = palloc(sizeof(char *) * Max(fsstate->ncolumns, 1));
+	for (i = 0; i < fsstate->ncolumns; i++)
+		fields_walked[i] = fsstate->columns[i].nsegments == 1 ?
+			fsstate->columns[i].segments[0] : NULL;
+	fsstate->walk = SfRecordWalkCreate(fsstate->ncolumns,
+									   (const char *const *) fields_walked);
+	fsstate->walk_values = palloc(sizeof(json_object *) *
+								  Max(fsstate->ncolumns, 1));
+	pfree(fields_walked);
 }
 
 /*
@@ -1675,13 +1691,14 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 			MemoryContextReset(fsstate.temp_cxt);
 			oldcxt = MemoryContextSwitchTo(fsstate.temp_cxt);
 			memset(nulls, true, sizeof(bool) * tupdesc->natts);
+			SfRecordWalkRecord(fsstate.walk, record, fsstate.walk_values);
 			for (i = 0; i < fsstate.ncolumns; i++)
 			{
 				SfScanColumn *col = &fsstate.columns[i];
 				int			idx = col->attnum - 1;
 
 				values[idx] = SfJsonToDatum(&col->conv,
-											record_field(col, record),
+											column_value(&fsstate, i, record),
 											&nulls[idx]);
 			}
 			MemoryContextSwitchTo(oldcxt);
@@ -1850,6 +1867,21 @@ record_field(SfScanColumn *col, json_object *record)
 }
 
 /*
+ * column_value
+ *		Column i's JSON value in 'record' after SfRecordWalkRecord walked it:
+ *		a plain field from the walk, a relationship path by record_field.
+ */
+static json_object *
+column_value(SfScanState *fsstate, int i, json_object *record)
+{
+	SfScanColumn *col = &fsstate->columns[i];
+
+	if (col->nsegments == 1)
+		return fsstate->walk_values[i];
+	return record_field(col, record);
+}
+
+/*
  * next_record
  *		The next record of the reply, fetching the next page (or the next
  *		chunk's query) when the current one is used up; NULL at the end.
@@ -1872,6 +1904,9 @@ next_record(SfScanState *fsstate)
 		}
 	}
 	fsstate->row_returned = true;
+	/* keep the next page's request moving while this page is returned */
+	if (fsstate->next_record % 32 == 31)
+		SfQueryPoll(fsstate->cursor);
 	return json_object_array_get_idx(fsstate->records,
 									 fsstate->next_record++);
 }
@@ -1890,13 +1925,14 @@ store_record(SfScanState *fsstate, TupleTableSlot *slot, json_object *record)
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
 	memset(slot->tts_isnull, true,
 		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	SfRecordWalkRecord(fsstate->walk, record, fsstate->walk_values);
 	for (i = 0; i < fsstate->ncolumns; i++)
 	{
 		SfScanColumn *col = &fsstate->columns[i];
 		int			idx = col->attnum - 1;
 
 		slot->tts_values[idx] = SfJsonToDatum(&col->conv,
-											  record_field(col, record),
+											  column_value(fsstate, i, record),
 											  &slot->tts_isnull[idx]);
 	}
 	MemoryContextSwitchTo(oldcxt);

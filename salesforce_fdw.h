@@ -379,6 +379,11 @@ extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
 						   bool *isnull);
 extern Datum SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
 						   bool is_string, bool *isnull);
+typedef struct SfRecordWalk SfRecordWalk;
+extern SfRecordWalk *SfRecordWalkCreate(int ncolumns,
+										const char *const *fields);
+extern void SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
+							   json_object **values);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
@@ -391,6 +396,14 @@ extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
 						  int flags, SfHttpResponse *resp, char *errbuf);
+extern int	SfHttpStart(SfHttp *http, const void *owner, const char *url,
+						const char *const *headers, long connect_timeout,
+						long request_timeout);
+extern void SfHttpPoll(SfHttp *http);
+extern const void *SfHttpBackgroundOwner(SfHttp *http);
+extern int	SfHttpFinish(SfHttp *http, const void *owner,
+						 SfHttpResponse *resp, char *errbuf);
+extern void SfHttpAbandon(SfHttp *http, const void *owner);
 
 /*
  * in connection.c: authentication, the connection cache, requests with
@@ -420,6 +433,7 @@ extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  const char *sobject);
 extern json_object *SfQueryNextPage(SfQueryCursor *cursor,
 									MemoryContext page_cxt);
+extern void SfQueryPoll(SfQueryCursor *cursor);
 extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
 extern uint64 SfQueryRequests(SfQueryCursor *cursor);
 extern uint64 SfQueryRetries(SfQueryCursor *cursor);
