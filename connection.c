@@ -11,6 +11,8 @@
  * charged to the statement's API budget.  Secrets never reach a message and
  * are zeroed before they are freed; every json-c tree is owned by a memory
  * context.  This is the one place Salesforce errors become ereports.
+ * A query reads ahead: the next page is asked for in the background as
+ * soon as a page arrives, and dropped with the cursor.
  *
  *-------------------------------------------------------------------------
  */
@@ -134,6 +136,10 @@ struct SfQueryCursor
 	uint64		requests;		/* API requests made for this query */
 	int			empty_pages;	/* non-final pages in a row without records */
 	uint64		retries;		/* of which retries */
+	int			pages;			/* pages returned so far */
+	bool		prefetched;		/* prefetch_path's request is in flight */
+	char	   *prefetch_path;	/* the page asked for ahead, or NULL */
+	MemoryContextCallback cleanup;	/* drops it with the cursor */
 	bool		done;
 };
 
@@ -226,7 +232,18 @@ static void query_error_callback(void *arg);
 static json_object *composite_query_page(SfQueryCursor *cursor,
 										 json_object *json);
 static const char *transient_failure(long status, json_object *json);
-static void charge_api_call(SfConnection *conn, const char *failure);
+static void charge_api_call(SfConnection *conn, const char *failure,
+							bool refusable);
+static int	statement_call_limit(SfConnection *conn);
+static bool api_call_allowed(SfConnection *conn);
+static int	perform_request(SfConnection *conn, const SfRequest *req,
+							int flags, const char *failure,
+							json_object **json_out, const void *started,
+							SfQueryCursor *ahead);
+static void query_prefetch(SfQueryCursor *cursor, const char *path);
+static void query_prefetch_early(SfQueryCursor *cursor, const char *body,
+								 size_t len);
+static void query_abandon_prefetch(void *arg);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *failure)
 			pg_attribute_noreturn();
@@ -687,10 +704,30 @@ session_expired(json_object *json)
  * body) the outcome is unknown: with SF_REQ_RETURN_ERRORS the function
  * returns 0 and SfTransportError() tells what happened, so the caller can
  * name the rows in flight; otherwise it raises that error itself.
+ *
+ * SF_REQ_CLEANUP marks a request that undoes work (aborting a Bulk API
+ * job): it is counted but never refused by the statement's budget, and is
+ * sent once, without retries.
  */
 int
 SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				 json_object **json_out, const char *failure)
+{
+	return perform_request(conn, req, flags, failure, json_out, NULL, NULL);
+}
+
+/*
+ * perform_request
+ *		SfPerformRequest, whose first attempt may have been started ahead in
+ *		the background by 'started' (a GET already charged and counted; see
+ *		query_prefetch): its answer is taken as that attempt's.  With
+ *		'ahead', a 200 answer is first shown to query_prefetch_early, so the
+ *		next page can be asked for before this one is parsed.
+ */
+static int
+perform_request(SfConnection *conn, const SfRequest *req, int flags,
+				const char *failure, json_object **json_out,
+				const void *started, SfQueryCursor *ahead)
 {
 	SfHttpResponse resp;
 	json_object *json = NULL;
@@ -715,10 +752,19 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		bool		own_content_type = false;
 		const char *reason = NULL;
 
+		if (started != NULL)
+		{
+			/* the first attempt went out ahead (a prefetch): wait for it */
+			rc = SfHttpFinish(conn->http, started, &resp, conn->errbuf);
+			started = NULL;
+			if (rc >= 0)
+				goto received;
+		}
+
 		if (conn->access_token == NULL)
 			authenticate(conn);
 
-		charge_api_call(conn, failure);
+		charge_api_call(conn, failure, !(flags & SF_REQ_CLEANUP));
 
 		url = request_url(conn, req->path, failure);
 		if (req->headers != NULL)
@@ -749,6 +795,8 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		rc = SfHttpPerform(conn->http, req->method, url,
 						   (const char *const *) headers, req->body,
 						   conn->opts.connect_timeout,
+						   req->timeout > 0 ?
+						   Min(req->timeout, conn->opts.request_timeout) :
 						   conn->opts.request_timeout,
 						   write ? SF_HTTP_FRESH_CONNECT : 0,
 						   &resp, conn->errbuf);
@@ -756,12 +804,14 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		pfree(auth);
 		pfree(headers);
 		pfree(url);
+received:
 		if (rc == CURLE_ABORTED_BY_CALLBACK)
 			CHECK_FOR_INTERRUPTS();
 		if (rc != 0)
 		{
 			/* a request that never left may go again, a write included */
 			if ((req->retryable || !resp.sent) &&
+				!(flags & SF_REQ_CLEANUP) &&
 				SfRetryWait(conn, attempt++, -1, conn->errbuf))
 				continue;
 			if (write && resp.sent)
@@ -774,6 +824,11 @@ SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
+		if (req->locator_out != NULL)
+			*req->locator_out = resp.locator;
+
+		if (ahead != NULL && resp.status == 200)
+			query_prefetch_early(ahead, resp.body.data, resp.body.len);
 
 		json = NULL;
 		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
@@ -983,25 +1038,66 @@ SfLimitStatementApiCalls(int limit)
 }
 
 /*
- * charge_api_call
- *		Count one API request against the statement's budget, or raise
- *		configuration_limit_exceeded if it would exceed max_api_calls or
- *		the org's remaining daily allowance (as the last response said) fell
- *		below api_reserve_percent.
+ * statement_call_limit
+ *		The number of API requests the running statement may make on 'conn'
+ *		(max_api_calls, or the lower limit of a foreign table it reads), 0 for
+ *		no limit.
  */
-static void
-charge_api_call(SfConnection *conn, const char *failure)
+static int
+statement_call_limit(SfConnection *conn)
 {
 	int			limit = conn->opts.max_api_calls;
-	int64		used;
-	int64		max;
-	bool		known;
 
 	statement_budget_sync();
 	if (statement_budget.table_limit > 0 &&
 		(limit == 0 || statement_budget.table_limit < limit))
 		limit = statement_budget.table_limit;
+	return limit;
+}
+
+/*
+ * api_call_allowed
+ *		Would charge_api_call() let one more request go (without raising)?
+ */
+static bool
+api_call_allowed(SfConnection *conn)
+{
+	int			limit = statement_call_limit(conn);
+	int64		used;
+	int64		max;
+
+	if (limit > 0 && statement_budget.calls >= (uint64) limit)
+		return false;
+	if (conn->opts.api_reserve_percent > 0 &&
+		parse_api_usage(conn->limit_info, &used, &max) &&
+		(max - used) * 100 < (int64) conn->opts.api_reserve_percent * max)
+		return false;
+	return true;
+}
+
+/*
+ * charge_api_call
+ *		Count one API request against the statement's budget, or raise
+ *		configuration_limit_exceeded if it would exceed max_api_calls or
+ *		the org's remaining daily allowance (as the last response said) fell
+ *		below api_reserve_percent.  A request that is not 'refusable' (a
+ *		cleanup) is only counted.
+ */
+static void
+charge_api_call(SfConnection *conn, const char *failure, bool refusable)
+{
+	int			limit = statement_call_limit(conn);
+	int64		used = 0;
+	int64		max = 0;
+	bool		known;
+
 	known = parse_api_usage(conn->limit_info, &used, &max);
+
+	if (!refusable)
+	{
+		statement_budget.calls++;
+		return;
+	}
 
 	if (limit > 0 && statement_budget.calls >= (uint64) limit)
 		ereport(ERROR,
@@ -1508,6 +1604,9 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 		psprintf("could not query Salesforce object \"%s\"", sobject) :
 		pstrdup("could not run a SOQL query");
 	cursor->total_size = -1;
+	cursor->cleanup.func = query_abandon_prefetch;
+	cursor->cleanup.arg = cursor;
+	MemoryContextRegisterResetCallback(cxt, &cursor->cleanup);
 
 	/* Salesforce clamps batchSize to 200..2000; so do we */
 	fetch_size = Max(SF_MIN_FETCH_SIZE, Min(SF_MAX_FETCH_SIZE, fetch_size));
@@ -1570,9 +1669,15 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	ErrorContextCallback errcallback;
 	uint64		before = cursor->conn->request_count;
 	uint64		retries_before = cursor->conn->retry_count;
+	const void *started = NULL;
+	uint64		before_prefetch;
 
 	if (cursor->done)
 		return NULL;
+	if (cursor->prefetched &&
+		SfHttpBackgroundOwner(cursor->conn->http) == (const void *) cursor)
+		started = cursor;
+	cursor->prefetched = false;
 
 	headers[0] = cursor->options_header;
 	headers[1] = NULL;
@@ -1595,7 +1700,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SfPerformRequest(cursor->conn, &req, 0, &json, cursor->failure);
+	perform_request(cursor->conn, &req, 0, cursor->failure, &json, started,
+					cursor);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1689,7 +1795,144 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 		cursor->done = true;
 	}
 
+	/*
+	 * A scan that came back for a second page is likely to want the rest:
+	 * from then on the next page is asked for while this one is returned.
+	 * (Asking ahead after the first page would cost an API call for every
+	 * scan that a LIMIT or a join stops within its first page.)
+	 */
+	cursor->pages++;
+	before_prefetch = cursor->conn->request_count;
+	if (cursor->prefetched &&
+		(cursor->done || strcmp(cursor->prefetch_path, cursor->next_path) != 0))
+	{
+		/* asked ahead for a page the parsed answer does not name */
+		SfHttpAbandon(cursor->conn->http, cursor);
+		cursor->prefetched = false;
+	}
+	if (!cursor->done && cursor->pages >= 2 && !cursor->prefetched)
+	{
+		query_prefetch(cursor, cursor->next_path);
+		cursor->requests += cursor->conn->request_count - before_prefetch;
+	}
+
 	return records;
+}
+
+/*
+ * query_prefetch_early
+ *		Ask for the next page as soon as this page's answer arrived, before
+ *		it is parsed: Salesforce writes "nextRecordsUrl" near the start of a
+ *		query page, ahead of the records.  Only a plainly written URL is
+ *		taken; SfQueryNextPage checks it against the parsed page (and drops
+ *		the request if they differ).  Applies to the second page on, as
+ *		query_prefetch does, and not to a page without records or naming
+ *		itself as the next (SfQueryNextPage stops such queries).
+ */
+static void
+query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
+{
+	static const char key[] = "\"nextRecordsUrl\":\"";
+	const char *start;
+	const char *end;
+	char	   *path;
+	size_t		window = Min(len, 1024);
+
+	if (cursor->pages < 1 || cursor->prefetched || cursor->composite_body)
+		return;
+	start = memmem(body, window, key, sizeof(key) - 1);
+	if (start == NULL)
+		return;
+	start += sizeof(key) - 1;
+	end = memchr(start, '"', len - (start - body));
+	if (end == NULL || end == start || end - start > SF_MAX_REQUEST_TARGET ||
+		memchr(start, '\\', end - start) != NULL ||
+		memmem(body, window, "\"records\":[]", 12) != NULL)
+		return;
+	path = pnstrdup(start, end - start);
+	if (strcmp(path, cursor->next_path) == 0)
+	{
+		pfree(path);
+		return;
+	}
+	query_prefetch(cursor, path);
+	pfree(path);
+}
+
+/*
+ * query_prefetch
+ *		Send the request for the page at 'path' in the background, as
+ *		perform_request would send it, if nothing stands in the way: a
+ *		token, a free background slot, room in the statement's API budget,
+ *		a next page on the instance.  Otherwise the page is fetched when
+ *		asked for, and any error is raised then.
+ */
+static void
+query_prefetch(SfQueryCursor *cursor, const char *path)
+{
+	SfConnection *conn = cursor->conn;
+	size_t		len;
+	const char *headers[4];
+	char	   *url;
+	char	   *auth;
+
+	if (conn->access_token == NULL || conn->instance_url == NULL ||
+		SfHttpBackgroundOwner(conn->http) != NULL || !api_call_allowed(conn))
+		return;
+	/* a full URL must be on the instance (request_url raises otherwise) */
+	len = strlen(conn->instance_url);
+	if ((pg_strncasecmp(path, "http://", 7) == 0 ||
+		 pg_strncasecmp(path, "https://", 8) == 0) &&
+		(pg_strncasecmp(path, conn->instance_url, len) != 0 ||
+		 path[len] != '/'))
+		return;
+
+	url = request_url(conn, path, cursor->failure);
+	auth = psprintf("Authorization: Bearer %s", conn->access_token);
+	headers[0] = auth;
+	headers[1] = "Accept: application/json";
+	headers[2] = cursor->options_header;
+	headers[3] = NULL;
+	charge_api_call(conn, cursor->failure, true);
+	conn->request_count++;
+	if (SfHttpStart(conn->http, cursor, url, headers,
+					conn->opts.connect_timeout,
+					conn->opts.request_timeout) == 0)
+	{
+		cursor->prefetched = true;
+		if (cursor->prefetch_path != NULL)
+			pfree(cursor->prefetch_path);
+		cursor->prefetch_path = MemoryContextStrdup(cursor->cxt, path);
+	}
+	explicit_bzero(auth, strlen(auth));
+	pfree(auth);
+	pfree(url);
+}
+
+/*
+ * SfQueryPoll
+ *		Let the next page's request make progress (call it between rows):
+ *		keeps the socket drained while the current page is returned.
+ */
+void
+SfQueryPoll(SfQueryCursor *cursor)
+{
+	if (cursor->prefetched)
+		SfHttpPoll(cursor->conn->http);
+}
+
+/*
+ * query_abandon_prefetch
+ *		Memory context callback of a cursor: drop its request in flight.
+ */
+static void
+query_abandon_prefetch(void *arg)
+{
+	SfQueryCursor *cursor = (SfQueryCursor *) arg;
+
+	if (cursor->prefetched)
+		SfHttpAbandon(cursor->conn->http, cursor);
+	cursor->prefetched = false;
 }
 
 /*

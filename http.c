@@ -3,13 +3,16 @@
  * http.c
  *		  The transport of salesforce_fdw: one HTTP exchange through libcurl.
  *
- * One reused easy handle per connection, driven through a private multi
- * handle so that this file decides how often to look at the interrupt
- * flags.  Nothing here raises an error or pallocs inside a curl callback: a
- * transfer ends with a CURLcode and curl's message, and connection.c
- * reports it after the cleanup.  TLS verification stays on, redirects are
- * not followed, only http and https are allowed, and nothing is logged
- * (headers hold the access token, the token request the client secret).
+ * Two reused easy handles per connection: one for the request the caller
+ * waits for, one for a GET in the background (a query's next page), both
+ * driven through a private multi handle so that this file decides how
+ * often to look at the interrupt flags.  Nothing here raises an error or
+ * pallocs inside a curl callback: a transfer ends with a CURLcode and
+ * curl's message, and connection.c reports it after the cleanup.  A
+ * background transfer dropped unfinished closes its connection.  TLS
+ * verification stays on, redirects are not followed, only http and https
+ * are allowed, and nothing is logged (headers hold the access token, the
+ * token request the client secret).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,16 +36,36 @@
 /* A response body larger than this cannot become a StringInfo. */
 #define SF_HTTP_MAX_BODY	((size_t) MaxAllocSize - 1)
 
-struct SfHttp
+/*
+ * One transfer slot: an easy handle and the malloc'd buffers its callbacks
+ * fill.  A transport has two: the one SfHttpPerform uses and waits for, and
+ * a background one (SfHttpStart .. SfHttpFinish) that runs while the caller
+ * does other work.
+ */
+typedef struct SfHttpTransfer
 {
-	CURL	   *easy;			/* reused for every request */
-	CURLM	   *multi;			/* drives 'easy'; holds the connection pool */
+	CURL	   *easy;			/* reused for every request of this slot */
+	struct curl_slist *headers; /* of the transfer in progress */
+	bool		added;			/* in the multi handle */
+	bool		done;			/* finished; 'result' holds how */
+	CURLcode	result;
+	const void *owner;			/* background: who started it, or NULL */
 	char	   *body;			/* malloc'd response body, NUL-terminated */
 	size_t		body_len;
 	size_t		body_cap;
 	bool		body_too_large;
 	char	   *limit_info;		/* malloc'd Sforce-Limit-Info value */
+	char	   *locator;		/* malloc'd Sforce-Locator value */
 	int			retry_after;	/* Retry-After seconds, -1 if none */
+	char		errbuf[CURL_ERROR_SIZE];	/* background: curl's message */
+} SfHttpTransfer;
+
+struct SfHttp
+{
+	CURLM	   *multi;			/* drives both slots; holds the connection
+								 * pool they share */
+	SfHttpTransfer fg;			/* SfHttpPerform */
+	SfHttpTransfer bg;			/* SfHttpStart and friends */
 };
 
 StaticAssertDecl(SF_CURL_ERROR_SIZE >= CURL_ERROR_SIZE,
@@ -50,8 +73,17 @@ StaticAssertDecl(SF_CURL_ERROR_SIZE >= CURL_ERROR_SIZE,
 
 static bool curl_initialized = false;
 
+static bool transfer_init(SfHttpTransfer *t);
+static int	transfer_begin(SfHttp *http, SfHttpTransfer *t, const char *method,
+						   const char *url, const char *const *headers,
+						   const char *body, long connect_timeout,
+						   long request_timeout, int flags, char *errbuf);
+static int	transfer_wait(SfHttp *http, SfHttpTransfer *t, char *errbuf);
+static int	transfer_end(SfHttp *http, SfHttpTransfer *t, int rc,
+						 SfHttpResponse *resp, char *errbuf);
+static void collect_done(SfHttp *http);
 static void http_destroy(SfHttp *http);
-static void reset_buffers(SfHttp *http);
+static void reset_buffers(SfHttpTransfer *t);
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 static size_t write_header(char *ptr, size_t size, size_t nmemb,
 						   void *userdata);
@@ -92,54 +124,74 @@ SfHttpCreate(void)
 	http = calloc(1, sizeof(SfHttp));
 	if (http == NULL)
 		return NULL;
-	http->easy = curl_easy_init();
 	http->multi = curl_multi_init();
-	if (http->easy == NULL || http->multi == NULL)
+	if (http->multi == NULL || !transfer_init(&http->fg) ||
+		!transfer_init(&http->bg))
 	{
 		http_destroy(http);
 		return NULL;
 	}
-
-	/* options that hold for every request of this handle */
-	curl_easy_setopt(http->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(http->easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(http->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(http->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(http->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(http->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(http->easy, CURLOPT_USERAGENT,
-					 "salesforce_fdw/" SALESFORCE_FDW_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(http->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(http->easy, CURLOPT_PROTOCOLS,
-					 (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(http->easy, CURLOPT_WRITEFUNCTION, write_body);
-	curl_easy_setopt(http->easy, CURLOPT_WRITEDATA, http);
-	curl_easy_setopt(http->easy, CURLOPT_HEADERFUNCTION, write_header);
-	curl_easy_setopt(http->easy, CURLOPT_HEADERDATA, http);
-	curl_easy_setopt(http->easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(http->easy, CURLOPT_XFERINFOFUNCTION, xferinfo);
-	curl_easy_setopt(http->easy, CURLOPT_XFERINFODATA, http);
-
 	return http;
 }
 
 /*
+ * transfer_init
+ *		Create a slot's easy handle with the options that hold for every
+ *		request.  False if out of memory.
+ */
+static bool
+transfer_init(SfHttpTransfer *t)
+{
+	CURL	   *easy = curl_easy_init();
+
+	t->retry_after = -1;
+	if (easy == NULL)
+		return false;
+	t->easy = easy;
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_USERAGENT,
+					 "salesforce_fdw/" SALESFORCE_FDW_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
+					 (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_body);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, write_header);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, xferinfo);
+	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
+	return true;
+}
+
+/*
  * http_destroy
- *		Close the pooled connections and free everything.  NULL is allowed.
+ *		Close the pooled connections and free everything, an unfinished
+ *		background transfer included.  NULL is allowed.
  */
 static void
 http_destroy(SfHttp *http)
 {
 	if (http == NULL)
 		return;
-	reset_buffers(http);
+	if (http->bg.owner != NULL)
+		SfHttpAbandon(http, http->bg.owner);
+	reset_buffers(&http->fg);
 	if (http->multi)
 		curl_multi_cleanup(http->multi);
-	if (http->easy)
-		curl_easy_cleanup(http->easy);
+	if (http->fg.easy)
+		curl_easy_cleanup(http->fg.easy);
+	if (http->bg.easy)
+		curl_easy_cleanup(http->bg.easy);
 	free(http);
 }
 
@@ -165,6 +217,8 @@ http_destroy(SfHttp *http)
  * reported, never repaired by resending.  (libcurl's other resend, of an
  * HTTP/2 stream the server refused, is safe: that stream was not
  * processed.)
+ * A background transfer keeps running meanwhile (over a connection of
+ * its own).
  */
 int
 SfHttpPerform(SfHttp *http, const char *method, const char *url,
@@ -172,21 +226,151 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 			  long connect_timeout, long request_timeout, int flags,
 			  SfHttpResponse *resp, char *errbuf)
 {
-	CURL	   *easy = http->easy;
-	struct curl_slist *list = NULL;
-	CURLcode	rc = CURLE_OK;
-	CURLMcode	mc;
-	bool		added = false;
-	bool		aborted = false;
+	SfHttpTransfer *t = &http->fg;
+	int			rc;
 
-	/* palloc only here and after the transfer, never inside it */
-	resp->status = 0;
-	initStringInfo(&resp->body);
-	resp->limit_info = NULL;
-	resp->retry_after = -1;
-	resp->sent = false;
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, errbuf);
+	rc = transfer_begin(http, t, method, url, headers, body, connect_timeout,
+						request_timeout, flags, errbuf);
+	if (rc == CURLE_OK)
+		rc = transfer_wait(http, t, errbuf);
+	return transfer_end(http, t, rc, resp, errbuf);
+}
+
+/*
+ * SfHttpStart
+ *		Start a GET in the background on behalf of 'owner' (any pointer that
+ *		names the caller): it proceeds in SfHttpPoll, SfHttpPerform and
+ *		SfHttpFinish calls until SfHttpFinish hands over its response or
+ *		SfHttpAbandon drops it.  One background transfer at a time: returns
+ *		-1 (nothing started) while another one exists; otherwise 0, or a
+ *		CURLcode if it could not be started (nothing is left running).
+ *		'url' and 'headers' are copied.
+ */
+int
+SfHttpStart(SfHttp *http, const void *owner, const char *url,
+			const char *const *headers, long connect_timeout,
+			long request_timeout)
+{
+	SfHttpTransfer *t = &http->bg;
+	SfHttpResponse discard;
+	int			rc;
+
+	if (t->owner != NULL)
+		return -1;
+	t->errbuf[0] = '\0';
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	rc = transfer_begin(http, t, "GET", url, headers, NULL, connect_timeout,
+						request_timeout, 0, t->errbuf);
+	if (rc != CURLE_OK)
+	{
+		(void) transfer_end(http, t, rc, &discard, t->errbuf);
+		pfree(discard.body.data);
+		return rc;
+	}
+	t->owner = owner;
+	SfHttpPoll(http);
+	return 0;
+}
+
+/*
+ * SfHttpPoll
+ *		Let the background transfer make progress without waiting: send what
+ *		can be sent, take in what arrived.  Cheap when nothing is pending.
+ */
+void
+SfHttpPoll(SfHttp *http)
+{
+	int			running;
+
+	if (http->bg.owner == NULL || http->bg.done)
+		return;
+	if (curl_multi_perform(http->multi, &running) == CURLM_OK)
+		collect_done(http);
+}
+
+/*
+ * SfHttpBackgroundOwner
+ *		The owner of the background transfer, or NULL if there is none.
+ */
+const void *
+SfHttpBackgroundOwner(SfHttp *http)
+{
+	return http->bg.owner;
+}
+
+/*
+ * SfHttpFinish
+ *		Wait for 'owner's background transfer to end and return it as
+ *		SfHttpPerform would have (same results, same interrupt handling).
+ *		Afterwards there is no background transfer.  Returns -1 if 'owner'
+ *		has none.
+ */
+int
+SfHttpFinish(SfHttp *http, const void *owner, SfHttpResponse *resp,
+			 char *errbuf)
+{
+	SfHttpTransfer *t = &http->bg;
+	int			rc;
+
+	if (t->owner == NULL || t->owner != owner)
+		return -1;
+	rc = transfer_wait(http, t, t->errbuf);
+	rc = transfer_end(http, t, rc, resp, t->errbuf);
+	strlcpy(errbuf, t->errbuf, CURL_ERROR_SIZE);
+	t->owner = NULL;
+	return rc;
+}
+
+/*
+ * SfHttpAbandon
+ *		Drop 'owner's background transfer, finished or not.  An unfinished
+ *		one's connection is closed, never left half-read for the next
+ *		request; a finished one's goes back to the pool.  Allocates nothing
+ *		and cannot fail, so it may run in a memory context reset callback.
+ */
+void
+SfHttpAbandon(SfHttp *http, const void *owner)
+{
+	SfHttpTransfer *t = &http->bg;
+
+	if (t->owner == NULL || t->owner != owner)
+		return;
+	if (t->added)
+		curl_multi_remove_handle(http->multi, t->easy);
+	t->added = false;
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
+	if (t->headers != NULL)
+	{
+		for (struct curl_slist *h = t->headers; h != NULL; h = h->next)
+			explicit_bzero(h->data, strlen(h->data));
+		curl_slist_free_all(t->headers);
+		t->headers = NULL;
+	}
+	reset_buffers(t);
+	t->owner = NULL;
+}
+
+/*
+ * transfer_begin
+ *		Set up slot 't' for one request and hand it to the multi handle.
+ *		Returns 0 or a CURLcode (with a message in 'errbuf').
+ */
+static int
+transfer_begin(SfHttp *http, SfHttpTransfer *t, const char *method,
+			   const char *url, const char *const *headers, const char *body,
+			   long connect_timeout, long request_timeout, int flags,
+			   char *errbuf)
+{
+	CURL	   *easy = t->easy;
+	struct curl_slist *list = NULL;
+	CURLMcode	mc;
+
 	errbuf[0] = '\0';
-	reset_buffers(http);
+	reset_buffers(t);
+	t->done = false;
+	t->result = CURLE_OK;
 
 	if (headers != NULL)
 	{
@@ -196,8 +380,8 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 
 			if (next == NULL)
 			{
-				rc = CURLE_OUT_OF_MEMORY;
-				goto done;
+				t->headers = list;
+				return CURLE_OUT_OF_MEMORY;
 			}
 			list = next;
 		}
@@ -209,13 +393,13 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 
 		if (next == NULL)
 		{
-			rc = CURLE_OUT_OF_MEMORY;
-			goto done;
+			t->headers = list;
+			return CURLE_OUT_OF_MEMORY;
 		}
 		list = next;
 	}
+	t->headers = list;
 
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(easy, CURLOPT_URL, url);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, connect_timeout);
@@ -248,11 +432,23 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 	mc = curl_multi_add_handle(http->multi, easy);
 	if (mc != CURLM_OK)
 	{
-		rc = CURLE_FAILED_INIT;
 		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_multi_strerror(mc));
-		goto done;
+		return CURLE_FAILED_INIT;
 	}
-	added = true;
+	t->added = true;
+	return CURLE_OK;
+}
+
+/*
+ * transfer_wait
+ *		Drive the multi handle until slot 't' is done or an interrupt is
+ *		pending.  Returns 0 when it is done (its result in t->result) or a
+ *		CURLcode.
+ */
+static int
+transfer_wait(SfHttp *http, SfHttpTransfer *t, char *errbuf)
+{
+	CURLMcode	mc = CURLM_OK;
 
 	/*
 	 * Drive the transfer ourselves: curl_easy_perform() would sleep up to a
@@ -262,52 +458,98 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 	{
 		int			running = 0;
 
-		mc = curl_multi_perform(http->multi, &running);
-		if (mc != CURLM_OK || running == 0)
+		if (!t->done)
+		{
+			mc = curl_multi_perform(http->multi, &running);
+			if (mc != CURLM_OK)
+				break;
+			collect_done(http);
+		}
+		if (t->done)
 			break;
+		if (running == 0)
+		{
+			/* not done, yet nothing runs: curl lost it */
+			t->done = true;
+			t->result = CURLE_GOT_NOTHING;
+			break;
+		}
 		if (interrupt_pending())
 		{
-			aborted = true;
-			break;
+			snprintf(errbuf, CURL_ERROR_SIZE,
+					 "request aborted because of a pending interrupt");
+			return CURLE_ABORTED_BY_CALLBACK;
 		}
 		mc = curl_multi_poll(http->multi, NULL, 0, SF_HTTP_POLL_MS, NULL);
 		if (mc != CURLM_OK)
 			break;
 		if (interrupt_pending())
 		{
-			aborted = true;
-			break;
-		}
-	}
-
-	if (aborted)
-	{
-		rc = CURLE_ABORTED_BY_CALLBACK;
-		snprintf(errbuf, CURL_ERROR_SIZE,
-				 "request aborted because of a pending interrupt");
-	}
-	else if (mc != CURLM_OK)
-	{
-		rc = CURLE_FAILED_INIT;
-		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_multi_strerror(mc));
-	}
-	else
-	{
-		CURLMsg    *msg;
-		int			queued;
-
-		rc = CURLE_GOT_NOTHING;
-		while ((msg = curl_multi_info_read(http->multi, &queued)) != NULL)
-		{
-			if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy)
-				rc = msg->data.result;
-		}
-		if (rc == CURLE_ABORTED_BY_CALLBACK)
 			snprintf(errbuf, CURL_ERROR_SIZE,
 					 "request aborted because of a pending interrupt");
+			return CURLE_ABORTED_BY_CALLBACK;
+		}
 	}
 
-	if (http->body_too_large)
+	if (mc != CURLM_OK)
+	{
+		snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_multi_strerror(mc));
+		return CURLE_FAILED_INIT;
+	}
+	if (t->result == CURLE_ABORTED_BY_CALLBACK)
+		snprintf(errbuf, CURL_ERROR_SIZE,
+				 "request aborted because of a pending interrupt");
+	return (int) t->result;
+}
+
+/*
+ * collect_done
+ *		Mark the slots whose transfers libcurl reports finished.
+ */
+static void
+collect_done(SfHttp *http)
+{
+	CURLMsg    *msg;
+	int			queued;
+
+	while ((msg = curl_multi_info_read(http->multi, &queued)) != NULL)
+	{
+		SfHttpTransfer *t = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		if (msg->easy_handle == http->fg.easy)
+			t = &http->fg;
+		else if (msg->easy_handle == http->bg.easy)
+			t = &http->bg;
+		if (t != NULL)
+		{
+			t->done = true;
+			t->result = msg->data.result;
+		}
+	}
+}
+
+/*
+ * transfer_end
+ *		Take slot 't' out of the multi handle and fill 'resp' from it, given
+ *		'rc', the outcome so far (see SfHttpPerform for the contract).
+ */
+static int
+transfer_end(SfHttp *http, SfHttpTransfer *t, int rc, SfHttpResponse *resp,
+			 char *errbuf)
+{
+	CURL	   *easy = t->easy;
+
+	/* palloc only here, after the transfer, never inside it */
+	resp->status = 0;
+	initStringInfo(&resp->body);
+	resp->limit_info = NULL;
+	resp->locator = NULL;
+	resp->retry_after = -1;
+	resp->sent = false;
+
+	if (t->body_too_large)
 	{
 		rc = CURLE_WRITE_ERROR;
 		snprintf(errbuf, CURL_ERROR_SIZE,
@@ -316,7 +558,7 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (added)
+	if (t->added)
 	{
 		long		request_size = 0;
 
@@ -324,21 +566,21 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 		if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE,
 							  &request_size) != CURLE_OK || request_size != 0)
 			resp->sent = true;
-	}
 
-done:
-	/* an unfinished transfer's connection is closed, not pooled */
-	if (added)
+		/* an unfinished transfer's connection is closed, not pooled */
 		curl_multi_remove_handle(http->multi, easy);
+		t->added = false;
+	}
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
-	if (list != NULL)
+	if (t->headers != NULL)
 	{
 		/* the headers may carry the access token: zero it before free */
-		for (struct curl_slist *h = list; h != NULL; h = h->next)
+		for (struct curl_slist *h = t->headers; h != NULL; h = h->next)
 			explicit_bzero(h->data, strlen(h->data));
-		curl_slist_free_all(list);
+		curl_slist_free_all(t->headers);
+		t->headers = NULL;
 	}
 
 	if (rc != CURLE_OK && errbuf[0] == '\0')
@@ -347,18 +589,19 @@ done:
 	/* the transfer is over: now the response may move to palloc'd memory */
 	if (rc == CURLE_OK)
 	{
-		if (http->body_len > 0)
-			appendBinaryStringInfo(&resp->body, http->body,
-								   (int) http->body_len);
-		if (http->limit_info != NULL)
-			resp->limit_info = pstrdup(http->limit_info);
-		resp->retry_after = http->retry_after;
+		if (t->body_len > 0)
+			appendBinaryStringInfo(&resp->body, t->body, (int) t->body_len);
+		if (t->limit_info != NULL)
+			resp->limit_info = pstrdup(t->limit_info);
+		if (t->locator != NULL)
+			resp->locator = pstrdup(t->locator);
+		resp->retry_after = t->retry_after;
 	}
 	else
 		resp->status = 0;
-	reset_buffers(http);
+	reset_buffers(t);
 
-	return (int) rc;
+	return rc;
 }
 
 /*
@@ -367,7 +610,7 @@ done:
  *		first: a token response holds the access token.
  */
 static void
-reset_buffers(SfHttp *http)
+reset_buffers(SfHttpTransfer *http)
 {
 	if (http->body != NULL)
 		explicit_bzero(http->body, http->body_len);
@@ -378,6 +621,8 @@ reset_buffers(SfHttp *http)
 	http->body_too_large = false;
 	free(http->limit_info);
 	http->limit_info = NULL;
+	free(http->locator);
+	http->locator = NULL;
 	http->retry_after = -1;
 }
 
@@ -389,7 +634,7 @@ reset_buffers(SfHttp *http)
 static size_t
 write_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	SfHttp	   *http = (SfHttp *) userdata;
+	SfHttpTransfer *http = (SfHttpTransfer *) userdata;
 	size_t		n = size * nmemb;
 
 	if (n > SF_HTTP_MAX_BODY - http->body_len)
@@ -418,24 +663,29 @@ write_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /*
  * write_header
- *		curl header callback: keep the Sforce-Limit-Info and Retry-After
- *		(seconds; an HTTP date is ignored) values of the final response (a
- *		status line starts a new response, e.g. after a 100).
+ *		curl header callback: keep the Sforce-Limit-Info, Sforce-Locator
+ *		(Bulk API query results) and Retry-After (seconds; an HTTP date is
+ *		ignored) values of the final response (a status line starts a new
+ *		response, e.g. after a 100).
  */
 static size_t
 write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	SfHttp	   *http = (SfHttp *) userdata;
+	SfHttpTransfer *http = (SfHttpTransfer *) userdata;
 	size_t		n = size * nmemb;
 	static const char name[] = "sforce-limit-info:";
 	size_t		namelen = sizeof(name) - 1;
 	static const char retry_name[] = "retry-after:";
 	size_t		retry_len = sizeof(retry_name) - 1;
+	static const char locator_name[] = "sforce-locator:";
+	size_t		locator_len = sizeof(locator_name) - 1;
 
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
 	{
 		free(http->limit_info);
 		http->limit_info = NULL;
+		free(http->locator);
+		http->locator = NULL;
 		http->retry_after = -1;
 	}
 	else if (n > retry_len && pg_strncasecmp(ptr, retry_name, retry_len) == 0)
@@ -458,9 +708,13 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 		if (digits && v == end)
 			http->retry_after = seconds;
 	}
-	else if (n > namelen && pg_strncasecmp(ptr, name, namelen) == 0)
+	else if ((n > namelen && pg_strncasecmp(ptr, name, namelen) == 0) ||
+			 (n > locator_len &&
+			  pg_strncasecmp(ptr, locator_name, locator_len) == 0))
 	{
-		const char *v = ptr + namelen;
+		bool		is_locator = (pg_strncasecmp(ptr, locator_name,
+												 locator_len) == 0);
+		const char *v = ptr + (is_locator ? locator_len : namelen);
 		const char *end = ptr + n;
 		char	   *copy;
 
@@ -474,8 +728,16 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 		{
 			memcpy(copy, v, end - v);
 			copy[end - v] = '\0';
-			free(http->limit_info);
-			http->limit_info = copy;
+			if (is_locator)
+			{
+				free(http->locator);
+				http->locator = copy;
+			}
+			else
+			{
+				free(http->limit_info);
+				http->limit_info = copy;
+			}
 		}
 	}
 	return n;

@@ -9,8 +9,10 @@
  * keeps everything the scan needs in fdw_private.  The scan sends its query
  * on the first row and returns rows by scan mode, one iterate function per
  * mode; it keeps one page of records in memory, in a context reset per
- * page, and converts each row in a context reset per row.  EXPLAIN VERBOSE
- * shows the SOQL, EXPLAIN ANALYZE the API requests; neither ever a secret.
+ * page, and converts each row in a context reset per row.  A scan of
+ * records may instead run as a Bulk API 2.0 query job (bulk.c), decided at
+ * plan time by choose_transport.  EXPLAIN VERBOSE shows the SOQL and the
+ * transport, EXPLAIN ANALYZE the API requests; neither ever a secret.
  *
  *-------------------------------------------------------------------------
  */
@@ -98,6 +100,7 @@ typedef struct SfFdwRelationInfo
 								 * FirstLowInvalidHeapAttributeNumber */
 	SfDeparseInfo deparse;		/* fields and their classes */
 	double		record_count;	/* records of the sObject (estimate) */
+	bool		count_known;	/* record_count is ANALYZE's or Salesforce's */
 	UserMapping *user;			/* for the record count, or NULL */
 } SfFdwRelationInfo;
 
@@ -124,8 +127,12 @@ enum SfScanPrivateIndex
 	SfScanPrivateGroupOps,		/* GROUP BY: SfLocalGroupPlan's ops */
 	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
 	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
-	SfScanPrivateNeverTrue		/* the planned WHERE is never true: send
+	SfScanPrivateNeverTrue,		/* the planned WHERE is never true: send
 								 * nothing (Integer 0/1) */
+	SfScanPrivateTransport,		/* EXPLAIN's transport line, "" for none
+								 * (String) */
+	SfScanPrivateCsvClasses		/* SF_SCAN_BULK: SF_CSV_* per retrieved
+								 * attr (IntList) */
 };
 
 /*
@@ -135,6 +142,15 @@ enum SfScanPrivateIndex
 #define SF_SCAN_RECORDS		0	/* records of the sObject */
 #define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
 #define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
+#define SF_SCAN_BULK		3	/* records of the sObject, from a Bulk API
+								 * 2.0 query job */
+
+/*
+ * Records per result page of a query job: a page is held in memory whole,
+ * so wide records get smaller pages.
+ */
+#define SF_BULK_PAGE_RECORDS	50000
+#define SF_BULK_PAGE_VALUES		2000000
 
 /* What sfGetForeignPlan decided, to pack into the ForeignScan */
 typedef struct SfScanPlan
@@ -150,6 +166,10 @@ typedef struct SfScanPlan
 	List	   *group_ops;		/* GROUP BY: SfLocalGroupPlan's lists */
 	List	   *group_infields;
 	List	   *group_types;
+	int64		limit;			/* the LIMIT sent, 0 for none */
+	int64		offset;			/* the OFFSET sent, 0 for none */
+	char	   *transport;		/* EXPLAIN's transport line, "" for none */
+	List	   *csv_classes;	/* SF_SCAN_BULK: SF_CSV_* per field */
 } SfScanPlan;
 
 /* Execution state of a foreign scan */
@@ -163,6 +183,8 @@ typedef struct SfScanState
 
 	int			ncolumns;
 	SfScanColumn *columns;
+	SfRecordWalk *walk;			/* finds the plain fields of a record */
+	json_object **walk_values;	/* [column]: its value in the record */
 
 	int			mode;			/* SF_SCAN_* */
 	char	   *soql_head;		/* "SELECT ... FROM X" */
@@ -192,6 +214,9 @@ typedef struct SfScanState
 									 * replace the reply, or NULL */
 	bool		planned_never;	/* the planned WHERE is never true */
 	bool		never_true;		/* the current WHERE is never true */
+	SfBulkQuery *bulk;			/* SF_SCAN_BULK: the query job, once sent */
+	int		   *csv_classes;	/* SF_SCAN_BULK: SF_CSV_* per column */
+	uint64		closed_bulk_requests;	/* requests of jobs closed by rescans */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -234,6 +259,8 @@ static void open_cursor(SfScanState *fsstate);
 static void aggregate_locally(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
+static json_object *column_value(SfScanState *fsstate, int i,
+								 json_object *record);
 static void close_query(SfScanState *fsstate);
 static void close_cursor(SfScanState *fsstate);
 
@@ -484,7 +511,10 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	 */
 	fpinfo->record_count = SF_DEFAULT_ROWS;
 	if (baserel->tuples > 0)
+	{
 		fpinfo->record_count = baserel->tuples;
+		fpinfo->count_known = true;
+	}
 	else if (fpinfo->user != NULL &&
 			 (baserel->joininfo != NIL || baserel->has_eclass_joins))
 	{
@@ -492,7 +522,10 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 											 fpinfo->table.sobject);
 
 		if (n >= 0)
+		{
 			fpinfo->record_count = Max(n, 1.0);
+			fpinfo->count_known = true;
+		}
 	}
 	baserel->tuples = fpinfo->record_count;
 	baserel->rows = clamp_row_est(fpinfo->record_count *
@@ -770,6 +803,8 @@ plan_records_scan(PlannerInfo *root, RelOptInfo *baserel,
 	}
 
 	plan->mode = SF_SCAN_RECORDS;
+	plan->limit = limit;
+	plan->offset = offset;
 	SfDeparseRecordsStmt(&plan->soql, &fpinfo->deparse,
 						 fpinfo->table.sobject, plan->fields,
 						 plan->remote_exprs, baserel, pathkeys, limit,
@@ -869,6 +904,123 @@ plan_aggregate_scan(PlannerInfo *root, RelOptInfo *upperrel,
 }
 
 /*
+ * choose_transport
+ *		Decide whether a scan of records runs as a Bulk API 2.0 query job
+ *		(plan->mode becomes SF_SCAN_BULK) and say why in plan->transport.
+ *		Bulk serves a scan whose SOQL is complete at plan time and asks for
+ *		no OFFSET, compound or base64 field; with bulk 'auto' it must also
+ *		be expected to return at least bulk_read_threshold records: the
+ *		record count (ANALYZE's, else Salesforce's /limits/recordCount)
+ *		times the selectivity of the conditions, capped by a LIMIT.  The
+ *		line is left out of EXPLAIN ("") when Bulk was never in play: bulk
+ *		'auto' or 'off' on an sObject smaller than the threshold.
+ */
+static void
+choose_transport(PlannerInfo *root, RelOptInfo *baserel,
+				 SfFdwRelationInfo *fpinfo, bool remote_values,
+				 SfScanPlan *plan)
+{
+	SfTableOptions *opts = &fpinfo->table;
+	double		count = fpinfo->record_count;
+	double		estimate;
+	double		selectivity;
+	const char *problem = NULL;
+	bool		analyzed = fpinfo->count_known;
+
+	plan->transport = "";
+	if (opts->bulk == SF_BULK_OFF && !analyzed)
+	{
+		/* no record count is asked for a table that never uses Bulk */
+		return;
+	}
+
+	selectivity = fpinfo->record_count > 0 ?
+		baserel->rows / fpinfo->record_count : 1.0;
+	if (!analyzed &&
+		!(root->limit_tuples > 0 &&
+		  root->limit_tuples < opts->bulk_read_threshold))
+	{
+		UserMapping *user = fpinfo->user;
+		double		n;
+
+		if (user == NULL)
+		{
+			ForeignTable *table = GetForeignTable(
+												  planner_rt_fetch(baserel->relid, root)->relid);
+
+			user = GetUserMapping(OidIsValid(baserel->userid) ?
+								  baserel->userid : GetUserId(),
+								  table->serverid);
+		}
+		n = sobject_record_count(user, opts->sobject);
+		if (n >= 0)
+			count = Max(n, 1.0);
+	}
+	estimate = clamp_row_est(count * selectivity);
+	if (plan->limit > 0 && plan->limit < estimate)
+		estimate = (double) plan->limit;
+	if (root->limit_tuples > 0 && root->limit_tuples < estimate)
+		estimate = root->limit_tuples;
+
+	if (opts->bulk != SF_BULK_ON && count < opts->bulk_read_threshold)
+		return;					/* Bulk not in play: no line */
+
+	if (opts->bulk == SF_BULK_OFF)
+	{
+		plan->transport = psprintf("REST API (bulk 'off', estimated %.0f records)",
+								   estimate);
+		return;
+	}
+	if (plan->offset > 0)
+		problem = "Bulk API 2.0 cannot skip records (OFFSET)";
+	else if (remote_values)
+		problem = "the SOQL needs values known only at execution";
+	else if (plan->soql.never_true)
+		problem = "the WHERE is never true";
+	else if (fpinfo->deparse.chunk_target != NULL)
+		problem = "a long IN list is sent in chunks, one query each";
+	else
+	{
+		const char *field_problem;
+		UserMapping *user = fpinfo->user;
+
+		if (user == NULL)
+		{
+			ForeignTable *table = GetForeignTable(
+												  planner_rt_fetch(baserel->relid, root)->relid);
+
+			user = GetUserMapping(OidIsValid(baserel->userid) ?
+								  baserel->userid : GetUserId(),
+								  table->serverid);
+		}
+		field_problem = SfBulkFieldsProblem(SfGetConnection(user),
+											opts->sobject, plan->fields,
+											&plan->csv_classes);
+		if (field_problem != NULL)
+			problem = psprintf("Bulk API 2.0 cannot return %s",
+							   field_problem);
+	}
+	if (problem != NULL)
+	{
+		plan->transport = psprintf("REST API (%s)", problem);
+		return;
+	}
+	if (opts->bulk == SF_BULK_AUTO && estimate < opts->bulk_read_threshold)
+	{
+		plan->transport = psprintf("REST API (estimated %.0f records, below bulk_read_threshold %d)",
+								   estimate, opts->bulk_read_threshold);
+		return;
+	}
+	plan->mode = SF_SCAN_BULK;
+	if (opts->bulk == SF_BULK_ON)
+		plan->transport = psprintf("Bulk API 2.0 (bulk 'on', estimated %.0f records)",
+								   estimate);
+	else
+		plan->transport = psprintf("Bulk API 2.0 (estimated %.0f records)",
+								   estimate);
+}
+
+/*
  * pack_fdw_private
  *		The ForeignScan's fdw_private list (enum SfScanPrivateIndex) for
  *		'plan'; with 'remote_values', what the scan needs to write the WHERE
@@ -922,6 +1074,8 @@ pack_fdw_private(SfFdwRelationInfo *fpinfo, SfScanPlan *plan,
 	fdw_private = lappend(fdw_private, plan->group_types);
 	fdw_private = lappend(fdw_private,
 						  makeInteger(plan->soql.never_true ? 1 : 0));
+	fdw_private = lappend(fdw_private, makeString(plan->transport));
+	fdw_private = lappend(fdw_private, plan->csv_classes);
 	return fdw_private;
 }
 
@@ -947,6 +1101,7 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 
 	memset(&plan, 0, sizeof(plan));
 	plan.group_soql = "";
+	plan.transport = "";
 	if (IS_UPPER_REL(foreignrel))
 		plan_aggregate_scan(root, foreignrel, fpinfo, &plan);
 	else
@@ -965,6 +1120,8 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 							 &pushdown) && pushdown.has_values)
 			remote_values = true;
 	}
+	if (scan_relid > 0)
+		choose_transport(root, foreignrel, fpinfo, remote_values, &plan);
 
 	/*
 	 * The quals Salesforce evaluated are rechecked locally only when an
@@ -1302,6 +1459,17 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 											 SfScanPrivateGroupTypes);
 	fsstate->planned_never =
 		intVal(list_nth(fdw_private, SfScanPrivateNeverTrue)) != 0;
+	if (fsstate->mode == SF_SCAN_BULK)
+	{
+		List	   *classes = (List *) list_nth(fdw_private,
+												SfScanPrivateCsvClasses);
+
+		fsstate->csv_classes = palloc0(sizeof(int) *
+									   Max(list_length(classes), 1));
+		i = 0;
+		foreach(lc1, classes)
+			fsstate->csv_classes[i++] = lfirst_int(lc1);
+	}
 
 	if (fsplan->fdw_exprs != NIL)
 	{
@@ -1409,6 +1577,7 @@ init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
 	ListCell   *lc1;
 	ListCell   *lc2;
 	int			i = 0;
+	const char **fields_walked;
 
 	fsstate->ncolumns = list_length(retrieved_attrs);
 	fsstate->columns = (SfScanColumn *)
@@ -1422,6 +1591,17 @@ init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
 					attr->atttypid, attr->atttypmod,
 					pstrdup(NameStr(attr->attname)), fsstate->sobject);
 	}
+
+	/* plain fields are found in one pass over a record, paths one by one */
+	fields_walked = palloc(sizeof(char *) * Max(fsstate->ncolumns, 1));
+	for (i = 0; i < fsstate->ncolumns; i++)
+		fields_walked[i] = fsstate->columns[i].nsegments == 1 ?
+			fsstate->columns[i].segments[0] : NULL;
+	fsstate->walk = SfRecordWalkCreate(fsstate->ncolumns,
+									   (const char *const *) fields_walked);
+	fsstate->walk_values = palloc(sizeof(json_object *) *
+								  Max(fsstate->ncolumns, 1));
+	pfree(fields_walked);
 }
 
 /*
@@ -1511,13 +1691,14 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 			MemoryContextReset(fsstate.temp_cxt);
 			oldcxt = MemoryContextSwitchTo(fsstate.temp_cxt);
 			memset(nulls, true, sizeof(bool) * tupdesc->natts);
+			SfRecordWalkRecord(fsstate.walk, record, fsstate.walk_values);
 			for (i = 0; i < fsstate.ncolumns; i++)
 			{
 				SfScanColumn *col = &fsstate.columns[i];
 				int			idx = col->attnum - 1;
 
 				values[idx] = SfJsonToDatum(&col->conv,
-											record_field(col, record),
+											column_value(&fsstate, i, record),
 											&nulls[idx]);
 			}
 			MemoryContextSwitchTo(oldcxt);
@@ -1686,6 +1867,21 @@ record_field(SfScanColumn *col, json_object *record)
 }
 
 /*
+ * column_value
+ *		Column i's JSON value in 'record' after SfRecordWalkRecord walked it:
+ *		a plain field from the walk, a relationship path by record_field.
+ */
+static json_object *
+column_value(SfScanState *fsstate, int i, json_object *record)
+{
+	SfScanColumn *col = &fsstate->columns[i];
+
+	if (col->nsegments == 1)
+		return fsstate->walk_values[i];
+	return record_field(col, record);
+}
+
+/*
  * next_record
  *		The next record of the reply, fetching the next page (or the next
  *		chunk's query) when the current one is used up; NULL at the end.
@@ -1708,6 +1904,9 @@ next_record(SfScanState *fsstate)
 		}
 	}
 	fsstate->row_returned = true;
+	/* keep the next page's request moving while this page is returned */
+	if (fsstate->next_record % 32 == 31)
+		SfQueryPoll(fsstate->cursor);
 	return json_object_array_get_idx(fsstate->records,
 									 fsstate->next_record++);
 }
@@ -1726,13 +1925,14 @@ store_record(SfScanState *fsstate, TupleTableSlot *slot, json_object *record)
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
 	memset(slot->tts_isnull, true,
 		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	SfRecordWalkRecord(fsstate->walk, record, fsstate->walk_values);
 	for (i = 0; i < fsstate->ncolumns; i++)
 	{
 		SfScanColumn *col = &fsstate->columns[i];
 		int			idx = col->attnum - 1;
 
 		slot->tts_values[idx] = SfJsonToDatum(&col->conv,
-											  record_field(col, record),
+											  column_value(fsstate, i, record),
 											  &slot->tts_isnull[idx]);
 	}
 	MemoryContextSwitchTo(oldcxt);
@@ -1753,6 +1953,96 @@ iterate_records(SfScanState *fsstate, TupleTableSlot *slot)
 	record = next_record(fsstate);
 	if (record != NULL)
 		store_record(fsstate, slot, record);
+}
+
+/*
+ * iterate_bulk
+ *		SF_SCAN_BULK: one row per record of the query job, created on the
+ *		first row and read page by page.  Each CSV value becomes exactly
+ *		the Datum REST's JSON value would: numbers and booleans are given
+ *		as literals, datetimes get REST's "+0000" for Bulk's "Z", and an
+ *		empty value is null.
+ */
+static void
+iterate_bulk(SfScanState *fsstate, TupleTableSlot *slot)
+{
+	MemoryContext oldcxt;
+	SfBulkQuery *bulk;
+
+	if (fsstate->eof)
+		return;
+	if (fsstate->bulk == NULL)
+	{
+		char	  **fields;
+		int			max_records;
+
+		/* the job and its field list live as long as the scan */
+		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+		fields = palloc(sizeof(char *) * Max(fsstate->ncolumns, 1));
+		for (int c = 0; c < fsstate->ncolumns; c++)
+			fields[c] = (char *) fsstate->columns[c].conv.field;
+		max_records = SF_BULK_PAGE_VALUES / Max(fsstate->ncolumns, 1);
+		max_records = Min(Max(max_records, 1000), SF_BULK_PAGE_RECORDS);
+		fsstate->last_soql = fsstate->soql;
+		fsstate->bulk = SfBulkQueryOpen(fsstate->conn, fsstate->soql,
+										fsstate->query_all, fsstate->sobject,
+										fields, fsstate->ncolumns,
+										max_records, fsstate->batch_cxt);
+		MemoryContextSwitchTo(oldcxt);
+	}
+	bulk = fsstate->bulk;
+	if (!SfBulkQueryNextRow(bulk))
+	{
+		fsstate->eof = true;
+		return;
+	}
+
+	MemoryContextReset(fsstate->temp_cxt);
+	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
+	memset(slot->tts_isnull, true,
+		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	for (int c = 0; c < fsstate->ncolumns; c++)
+	{
+		SfScanColumn *col = &fsstate->columns[c];
+		int			idx = col->attnum - 1;
+		const char *text = bulk->values[c];
+		size_t		len = bulk->lengths[c];
+		int			cls = fsstate->csv_classes[c];
+
+		if (text == NULL)
+			continue;			/* an empty CSV value is null */
+		if (cls == SF_CSV_DATETIME && len > 0 && text[len - 1] == 'Z')
+		{
+			/* REST writes "...T19:00:00.000+0000" where Bulk writes "Z" */
+			text = psprintf("%.*s+0000", (int) len - 1, text);
+			len = len + 4;
+		}
+		slot->tts_values[idx] = SfTextToDatum(&col->conv, text, len,
+											  cls != SF_CSV_LITERAL,
+											  &slot->tts_isnull[idx]);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	ExecStoreVirtualTuple(slot);
+	fsstate->row_returned = true;
+}
+
+/*
+ * close_bulk
+ *		End the scan's query job, if any (aborted if still running),
+ *		keeping its request count.
+ */
+static void
+close_bulk(SfScanState *fsstate)
+{
+	if (fsstate->bulk != NULL)
+	{
+		SfBulkJob  *job = fsstate->bulk->job;
+
+		SfBulkQueryClose(fsstate->bulk);
+		fsstate->closed_bulk_requests += job->create_requests +
+			job->poll_requests + job->result_requests + job->other_requests;
+		fsstate->bulk = NULL;
+	}
 }
 
 /*
@@ -1865,6 +2155,9 @@ sfIterateForeignScan(ForeignScanState *node)
 			break;
 		case SF_SCAN_AGGREGATE:
 			iterate_aggregate(fsstate, slot);
+			break;
+		case SF_SCAN_BULK:
+			iterate_bulk(fsstate, slot);
 			break;
 		default:
 			elog(ERROR, "salesforce_fdw: unrecognized scan mode %d",
@@ -1999,6 +2292,7 @@ static void
 close_cursor(SfScanState *fsstate)
 {
 	close_query(fsstate);
+	close_bulk(fsstate);
 	fsstate->records = NULL;
 	fsstate->nrecords = 0;
 	fsstate->next_record = 0;
@@ -2051,8 +2345,15 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		const char *soql = strVal(list_nth(fsplan->fdw_private,
 										   SfScanPrivateSoql));
 
+		const char *transport = strVal(list_nth(fsplan->fdw_private,
+												SfScanPrivateTransport));
+
 		ExplainPropertyText("Salesforce SOQL", soql, es);
-		if (SfSoqlNeedsComposite(soql))
+		if (*transport != '\0')
+			ExplainPropertyText("Salesforce transport", transport, es);
+		if (SfSoqlNeedsComposite(soql) &&
+			intVal(list_nth(fsplan->fdw_private, SfScanPrivateMode)) !=
+			SF_SCAN_BULK)
 			ExplainPropertyText("Salesforce request",
 								"Composite (the query does not fit in a URI)",
 								es);
@@ -2076,6 +2377,22 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			{
 				requests += SfQueryRequests(fsstate->cursor);
 				retries += SfQueryRetries(fsstate->cursor);
+			}
+			requests += fsstate->closed_bulk_requests;
+			if (fsstate->bulk != NULL)
+			{
+				SfBulkJob  *job = fsstate->bulk->job;
+
+				requests += job->create_requests + job->poll_requests +
+					job->result_requests + job->other_requests;
+				ExplainPropertyText("Salesforce Bulk API job",
+									psprintf("%s, %s, %lld records read; API requests: %llu create, %llu polls, %llu result pages",
+											 job->id, job->state,
+											 (long long) fsstate->bulk->rows,
+											 (unsigned long long) job->create_requests,
+											 (unsigned long long) job->poll_requests,
+											 (unsigned long long) job->result_requests),
+									es);
 			}
 		}
 		ExplainPropertyInteger("Salesforce API requests", NULL,

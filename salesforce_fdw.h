@@ -37,7 +37,7 @@
 #include "utils/relcache.h"
 #include "utils/tuplestore.h"
 
-#define SALESFORCE_FDW_VERSION "1.1"
+#define SALESFORCE_FDW_VERSION "1.2"
 
 /* Defaults and ranges of the options (option.c validates against these). */
 #define SF_DEFAULT_API_VERSION		"66.0"	/* Spring '26 */
@@ -51,6 +51,14 @@
 #define SF_MAX_BATCH_SIZE			200
 #define SF_DEFAULT_MAX_RETRIES		3		/* retries of a request safe to repeat */
 #define SF_MAX_RETRIES				10
+#define SF_DEFAULT_BULK_READ_THRESHOLD	50000	/* records a scan expects */
+#define SF_DEFAULT_BULK_WRITE_THRESHOLD	5000	/* rows a statement writes */
+#define SF_MAX_BULK_THRESHOLD		1000000000
+
+/* Values of the option "bulk": when Bulk API 2.0 jobs replace REST calls */
+#define SF_BULK_AUTO	0		/* above bulk_read/write_threshold */
+#define SF_BULK_ON		1		/* whenever Bulk can serve the statement */
+#define SF_BULK_OFF		2		/* never */
 
 /* PostgreSQL version shims (13 through 18 build from the same sources) */
 #if PG_VERSION_NUM < 130000
@@ -242,6 +250,9 @@ typedef struct SfTableOptions
 								 * or NULL */
 	int			max_api_calls;	/* the table's own per-statement API request
 								 * limit, 0 if unset (the server's applies) */
+	int			bulk;			/* SF_BULK_* (table, else server) */
+	int			bulk_read_threshold;	/* records (table, else server) */
+	int			bulk_write_threshold;	/* rows (table, else server) */
 } SfTableOptions;
 
 /*
@@ -252,6 +263,7 @@ typedef struct SfHttpResponse
 	long		status;			/* HTTP status, 0 if no response */
 	StringInfoData body;		/* raw body (decoded if it was gzip'd) */
 	char	   *limit_info;		/* Sforce-Limit-Info header or NULL */
+	char	   *locator;		/* Sforce-Locator header or NULL */
 	int			retry_after;	/* Retry-After in seconds, -1 if none */
 	bool		sent;			/* did any byte of the request leave? */
 } SfHttpResponse;
@@ -274,6 +286,8 @@ typedef struct SfConnection SfConnection;
 /* Flags for SfPerformRequest */
 #define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
 #define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed (CSV) */
+#define SF_REQ_CLEANUP			0x04	/* counted but never refused by the
+										 * budget; no retries (job aborts) */
 
 /*
  * One REST request.  'path' is either a path on the instance
@@ -290,6 +304,10 @@ typedef struct SfRequest
 	const char *const *headers;
 	bool		retryable;		/* safe to send again (a read); a request that
 								 * is neither this nor a GET is a write */
+	char	  **locator_out;	/* if not NULL: receives the Sforce-Locator
+								 * header (palloc'd) or NULL */
+	int			timeout;		/* seconds for this request, 0: the
+								 * server's request_timeout */
 } SfRequest;
 
 /* Opaque cursor over the pages of one SOQL query (connection.c). */
@@ -327,6 +345,7 @@ extern const char *SfUrlProblem(const char *url);
 extern bool SfIsApiName(const char *s, int len);
 extern int	SfParseIntOption(DefElem *def, int min, int max);
 extern bool SfParseBoolOption(DefElem *def);
+extern int	SfParseBulkOption(DefElem *def);
 
 /*
  * in convert.c
@@ -336,6 +355,13 @@ extern void SfInitColumnConv(SfColumnConv *conv, Oid typid, int32 typmod,
 							 const char *column);
 extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
 						   bool *isnull);
+extern Datum SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
+						   bool is_string, bool *isnull);
+typedef struct SfRecordWalk SfRecordWalk;
+extern SfRecordWalk *SfRecordWalkCreate(int ncolumns,
+										const char *const *fields);
+extern void SfRecordWalkRecord(SfRecordWalk *walk, json_object *record,
+							   json_object **values);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
@@ -348,6 +374,14 @@ extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
 						  int flags, SfHttpResponse *resp, char *errbuf);
+extern int	SfHttpStart(SfHttp *http, const void *owner, const char *url,
+						const char *const *headers, long connect_timeout,
+						long request_timeout);
+extern void SfHttpPoll(SfHttp *http);
+extern const void *SfHttpBackgroundOwner(SfHttp *http);
+extern int	SfHttpFinish(SfHttp *http, const void *owner,
+						 SfHttpResponse *resp, char *errbuf);
+extern void SfHttpAbandon(SfHttp *http, const void *owner);
 
 /*
  * in connection.c: authentication, the connection cache, requests with
@@ -381,10 +415,102 @@ extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  const char *sobject);
 extern json_object *SfQueryNextPage(SfQueryCursor *cursor,
 									MemoryContext page_cxt);
+extern void SfQueryPoll(SfQueryCursor *cursor);
 extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
 extern uint64 SfQueryRequests(SfQueryCursor *cursor);
 extern uint64 SfQueryRetries(SfQueryCursor *cursor);
 extern void SfQueryClose(SfQueryCursor *cursor);
+
+/*
+ * in bulk.c: the life of a Bulk API 2.0 job (query or ingest) and a reader
+ * of its CSV results.  A job not yet terminal is aborted when the
+ * (sub)transaction that created it ends first, for whatever reason.
+ */
+#define SF_BULK_JOB_ID_SIZE		32
+
+typedef struct SfBulkJob
+{
+	SfConnection *conn;
+	bool		ingest;			/* jobs/ingest, else jobs/query */
+	char	   *sobject;		/* for messages */
+	char		id[SF_BULK_JOB_ID_SIZE];
+	char		state[32];		/* last state seen: "UploadComplete", ... */
+	int64		records_processed;	/* numberRecordsProcessed */
+	int64		records_failed; /* numberRecordsFailed (ingest) */
+	char	   *error_message;	/* errorMessage of a Failed job, or NULL */
+	/* API requests about this job, for EXPLAIN ANALYZE */
+	uint64		create_requests;
+	uint64		poll_requests;
+	uint64		result_requests;
+	uint64		other_requests;	/* uploads, state changes, abort */
+	bool		registered;		/* in the abort registry (not terminal) */
+} SfBulkJob;
+
+/* A CSV text read one row at a time (values valid until the next row) */
+typedef struct SfCsvReader
+{
+	const char *data;
+	size_t		len;
+	size_t		pos;
+	int64		row;			/* rows read so far, the header included */
+	StringInfoData buf;			/* the values of the current row */
+	int			capacity;
+	char	  **values;
+	int		   *lengths;
+	bool	   *quoted;
+} SfCsvReader;
+
+extern SfBulkJob *SfBulkCreateJob(SfConnection *conn, bool ingest,
+								  const char *sobject, json_object *spec);
+extern void SfBulkRefreshJob(SfBulkJob *job);
+extern bool SfBulkJobIsTerminal(SfBulkJob *job);
+extern void SfBulkWaitJob(SfBulkJob *job);
+extern void SfBulkSetJobState(SfBulkJob *job, const char *state);
+extern void SfBulkAbortJob(SfBulkJob *job);
+extern char *SfBulkJobPath(SfBulkJob *job, const char *suffix);
+extern const char *SfBulkFetchResults(SfBulkJob *job, const char *which,
+									  char **locator, int max_records,
+									  size_t *len);
+extern int	SfBulkRequest(SfBulkJob *job, const char *method,
+						  const char *suffix, const char *body,
+						  const char *content_type, bool retryable,
+						  int flags, json_object **json_out,
+						  const char *failure);
+/* A query job read row by row (bulk.c) */
+typedef struct SfBulkQuery
+{
+	SfBulkJob  *job;
+	char	  **fields;			/* the SELECT list's paths */
+	int			nfields;
+	int			max_records;	/* records per result page */
+	MemoryContext page_cxt;		/* the current page; reset per page */
+	char	   *locator;		/* of the next page, NULL after the last */
+	SfCsvReader reader;			/* over the current page */
+	int			header_width;	/* values per CSV row */
+	int		   *columns;		/* [field]: its CSV column */
+	char	  **values;			/* [field]: current row's value or NULL */
+	int		   *lengths;
+	uint64		pages;			/* result pages read */
+	int64		rows;			/* rows read */
+} SfBulkQuery;
+
+extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
+									bool query_all, const char *sobject,
+									char **fields, int nfields,
+									int max_records,
+									MemoryContext page_cxt);
+extern bool SfBulkQueryNextRow(SfBulkQuery *query);
+extern void SfBulkQueryClose(SfBulkQuery *query);
+/* How a query job's CSV value maps to what REST's JSON gives */
+#define SF_CSV_STRING		0	/* a JSON string: the same text */
+#define SF_CSV_LITERAL		1	/* a JSON number or boolean literal */
+#define SF_CSV_DATETIME		2	/* a JSON string ending "+0000", not "Z" */
+
+extern const char *SfBulkFieldsProblem(SfConnection *conn,
+									   const char *sobject, List *fields,
+									   List **value_classes);
+extern void SfCsvInit(SfCsvReader *reader, const char *data, size_t len);
+extern int	SfCsvNextRow(SfCsvReader *reader);
 
 /*
  * in describe.c: sObject describes, parsed into C structs and cached per
@@ -609,6 +735,42 @@ extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
 								   ExplainState *es);
+
+/*
+ * in ingest.c: writes through Bulk API 2.0 ingest jobs
+ */
+typedef struct SfIngest SfIngest;
+
+/* What the ingest jobs of a statement did */
+typedef struct SfIngestOutcome
+{
+	int64		written;		/* records Salesforce wrote */
+	int64		failed;			/* records it refused */
+	int64		first_position; /* row number of the first refused, or -1 */
+	char	   *first_id;		/* its Id, or NULL */
+	char	   *first_code;
+	char	   *first_message;
+	char	   *first_fields;	/* comma-separated */
+} SfIngestOutcome;
+
+extern SfIngest *SfIngestBegin(SfConnection *conn, Oid relid,
+							   const char *sobject, const char *operation,
+							   const char *external_id, const char *header);
+extern void SfIngestAddRow(SfIngest *ing, int64 position, const char *line,
+						   size_t len);
+extern void SfIngestFinish(SfIngest *ing, SfIngestOutcome *out);
+extern char *SfIngestJobs(SfIngest *ing, uint64 *requests);
+extern void SfCsvAppendValue(StringInfo buf, const char *value);
+
+/*
+ * in failures.c: the records Salesforce refused in the last write statement
+ */
+extern void SfFailuresBeginStatement(EState *estate);
+extern void SfFailuresAdd(Oid relid, int64 position, const char *id,
+						  const char *code, const char *message,
+						  const char *fields);
+extern int64 SfFailuresCount(void);
+extern Datum salesforce_last_failures(PG_FUNCTION_ARGS);
 
 /*
  * in sync.c: the replication resources (Get Updated, Get Deleted) and

@@ -7,7 +7,8 @@
  * The functions are looked up in the installed salesforce_fdw library (the
  * sanitizer build included), so the test exercises exactly the code the
  * extension runs: SfDeparseStringLiteral() and SfJsonParse() +
- * SfInitColumnConv() + SfJsonToDatum().  Nothing here is part of the
+ * SfInitColumnConv() + SfJsonToDatum() (or SfTextToDatum() on the values'
+ * text, as the Bulk API's CSV hands them over).  Nothing here is part of the
  * extension; test/scenarios/test_fuzz.py creates the SQL functions.
  *
  *-------------------------------------------------------------------------
@@ -29,6 +30,10 @@ typedef void (*init_conv_fn) (SfColumnConv *conv, Oid typid, int32 typmod,
 							  const char *column);
 typedef Datum (*to_datum_fn) (SfColumnConv *conv, json_object *value,
 							  bool *isnull);
+typedef Datum (*text_to_datum_fn) (SfColumnConv *conv, const char *text,
+								   size_t len, bool is_string, bool *isnull);
+
+static Datum convert(FunctionCallInfo fcinfo, bool via_text);
 
 static void *
 fdw_function(const char *name)
@@ -38,6 +43,7 @@ fdw_function(const char *name)
 
 PG_FUNCTION_INFO_V1(fuzz_quote);
 PG_FUNCTION_INFO_V1(fuzz_convert);
+PG_FUNCTION_INFO_V1(fuzz_convert_text);
 
 /*
  * fuzz_quote(text) returns text
@@ -69,9 +75,29 @@ fuzz_quote(PG_FUNCTION_ARGS)
 Datum
 fuzz_convert(PG_FUNCTION_ARGS)
 {
+	return convert(fcinfo, false);
+}
+
+/*
+ * fuzz_convert_text(body bytea, field text, typ regtype, typmod int)
+ *		fuzz_convert, but a scalar value goes through SfTextToDatum as its
+ *		text: a string's contents, a number's or boolean's literal (objects
+ *		and arrays still take SfJsonToDatum).  Must give what fuzz_convert
+ *		gives.
+ */
+Datum
+fuzz_convert_text(PG_FUNCTION_ARGS)
+{
+	return convert(fcinfo, true);
+}
+
+static Datum
+convert(FunctionCallInfo fcinfo, bool via_text)
+{
 	static parse_fn parse = NULL;
 	static init_conv_fn init_conv = NULL;
 	static to_datum_fn to_datum = NULL;
+	static text_to_datum_fn text_to_datum = NULL;
 	bytea	   *body;
 	char	   *field = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	Oid			typid;
@@ -97,6 +123,7 @@ fuzz_convert(PG_FUNCTION_ARGS)
 		parse = (parse_fn) fdw_function("SfJsonParse");
 		init_conv = (init_conv_fn) fdw_function("SfInitColumnConv");
 		to_datum = (to_datum_fn) fdw_function("SfJsonToDatum");
+		text_to_datum = (text_to_datum_fn) fdw_function("SfTextToDatum");
 	}
 
 	body = PG_GETARG_BYTEA_PP(0);
@@ -149,7 +176,26 @@ fuzz_convert(PG_FUNCTION_ARGS)
 			json_object_object_get_ex(doc, field, &value);
 		}
 
-		d = to_datum(&conv, value, &isnull);
+		if (via_text && value == NULL)
+			d = text_to_datum(&conv, NULL, 0, false, &isnull);
+		else if (via_text && json_object_is_type(value, json_type_string))
+			d = text_to_datum(&conv, json_object_get_string(value),
+							  json_object_get_string_len(value), true,
+							  &isnull);
+		else if (via_text && !json_object_is_type(value, json_type_object) &&
+				 !json_object_is_type(value, json_type_array))
+		{
+			/* a copy: the Bulk API's values are not NUL-terminated */
+			const char *lit = json_object_get_string(value);
+			size_t		n = strlen(lit);
+			char	   *copy = palloc(n + 1);
+
+			memcpy(copy, lit, n);
+			copy[n] = 'X';
+			d = text_to_datum(&conv, copy, n, false, &isnull);
+		}
+		else
+			d = to_datum(&conv, value, &isnull);
 		if (isnull)
 			appendStringInfoString(&out, "NULL");
 		else

@@ -205,7 +205,20 @@ class FuzzTest(ClusterTestCase):
                 AS '$libdir/sf_fuzz' LANGUAGE C STRICT;
             CREATE FUNCTION fuzz_convert(bytea, text, regtype, int) RETURNS text
                 AS '$libdir/sf_fuzz' LANGUAGE C;
+            CREATE FUNCTION fuzz_convert_text(bytea, text, regtype, int) RETURNS text
+                AS '$libdir/sf_fuzz' LANGUAGE C;
             CREATE DOMAIN fuzz_positive AS int CHECK (VALUE > 0);
+            -- a conversion's output, or the SQLSTATE of its error
+            CREATE FUNCTION fuzz_result(b bytea, t regtype, tm int, via_text bool)
+            RETURNS text LANGUAGE plpgsql AS $$
+            BEGIN
+                IF via_text THEN
+                    RETURN coalesce(fuzz_convert_text(b, 'FuzzField', t, tm), 'NULL');
+                END IF;
+                RETURN coalesce(fuzz_convert(b, 'FuzzField', t, tm), 'NULL');
+            EXCEPTION WHEN OTHERS THEN
+                RETURN SQLSTATE;
+            END $$;
             -- one conversion: 'ok' or the SQLSTATE of its error
             CREATE FUNCTION fuzz_try(b bytea, t regtype, tm int) RETURNS text
             LANGUAGE plpgsql AS $$
@@ -278,6 +291,38 @@ class FuzzTest(ClusterTestCase):
         states = dict(line.split("|") for line in out.splitlines())
         print("invalid UTF-8 / NUL: %s" % states, file=sys.stderr)
         self.assertEqual(set(states), {"22021"}, "invalid UTF-8 must be refused as 22021")
+
+    def test_text_conversion_matches_json(self):
+        """SfTextToDatum on a value's text gives what SfJsonToDatum gives for
+        the JSON value (the same output or the same error), and the Bulk
+        API's CSV forms read as REST's do."""
+        rng = random.Random(SEED + 3)
+        rows = []
+        count = max(FUZZ_COUNT // 5, 1000)
+        for i in range(count):
+            typ, typmod = COLUMN_TYPES[i % len(COLUMN_TYPES)]
+            rows.append((str(i), "\\\\x" + body_bytes(rng).hex(), typ, str(typmod)))
+        self.copy_in("text_in", "id int, b bytea, t regtype, tm int", rows)
+        out = self.sql("""
+            SELECT count(*) FILTER (WHERE j = x), count(*) FILTER (WHERE j IS DISTINCT FROM x)
+            FROM (SELECT fuzz_result(b, t, tm, false) j, fuzz_result(b, t, tm, true) x
+                  FROM text_in) s;
+            SELECT id, t, fuzz_result(b, t, tm, false), fuzz_result(b, t, tm, true)
+            FROM text_in
+            WHERE fuzz_result(b, t, tm, false) IS DISTINCT FROM fuzz_result(b, t, tm, true)
+            LIMIT 5;
+        """, timeout=1800).stdout.strip().splitlines()
+        self.assertEqual(out[0], "%d|0" % count, out[1:])
+        forms = self.sql("""
+            SELECT fuzz_convert_text(convert_to('{"FuzzField":23.0}', 'UTF8'), 'FuzzField', 'int4', -1),
+                   fuzz_convert_text(convert_to('{"FuzzField":"2024-04-16T19:00:00.000Z"}', 'UTF8'),
+                                     'FuzzField', 'timestamptz', -1)
+                   = fuzz_convert(convert_to('{"FuzzField":"2024-04-16T19:00:00.000+0000"}', 'UTF8'),
+                                  'FuzzField', 'timestamptz', -1),
+                   fuzz_convert_text(convert_to('{"FuzzField":"2024-04-16T19:00:00.000Z"}', 'UTF8'),
+                                     'FuzzField', 'timestamp', -1);
+        """).stdout.strip()
+        self.assertEqual(forms, "23\n|t|2024-04-16 19:00:00")
 
     def test_converter_survives_hostile_responses(self):
         rng = random.Random(SEED + 2)

@@ -1431,6 +1431,8 @@ class Control:
         key = (method, seg[0] if seg else "")
         if key == ("POST", "reset"):
             emu.reset((data or {}).get("dataset"))
+            from . import bulk
+            bulk.set_durations({"reset": True})
             return Reply(200, {"ok": True})
         if key == ("POST", "sobjects"):
             describes = data if isinstance(data, list) else [data]
@@ -1502,6 +1504,9 @@ class Control:
             return Reply(200, {"run_as_user": emu.run_as_user})
         if seg and seg[0] in ("clock", "undelete", "replication"):
             return self.replication(method, seg, data or {})
+        if key == ("POST", "bulk"):
+            from . import bulk
+            return Reply(*bulk.set_durations(data or {}))
         if key == ("POST", "locators") and seg[1:] == ["expire"]:
             with emu.lock:
                 emu.locators.clear()
@@ -1648,6 +1653,7 @@ Control endpoints (loopback only, no token, never counted or logged):
   GET    /__emu/limits             the allowance: {"max":N,"used":N}
   POST   /__emu/oauth              {"run_as_user":false} breaks the token flow
   POST   /__emu/locators/expire    every query locator becomes invalid
+  POST   /__emu/bulk               {"in_progress":S,"complete":S} Bulk job timing
   GET    /__emu/clock              the emulator's clock: {"now","offset_seconds"}
   POST   /__emu/clock              move it: {"advance_seconds":N}, {"now":iso}
                                    or {"offset_seconds":N}; stamps of writes and
