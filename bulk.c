@@ -36,10 +36,13 @@
 #include "utils/timestamp.h"
 
 /*
- * Waits between polls of a job: the first SF_BULK_POLL_FIRST_MS, each next
- * one twice as long, none longer than SF_BULK_POLL_MAX_MS.
+ * Waits between polls of a job: the first SF_BULK_POLL_FIRST_MS (a query
+ * job) or SF_BULK_INGEST_POLL_FIRST_MS (an ingest job: Salesforce queues its
+ * data for processing after the upload closes, so it is never done sooner),
+ * each next one twice as long, none longer than SF_BULK_POLL_MAX_MS.
  */
 #define SF_BULK_POLL_FIRST_MS	100
+#define SF_BULK_INGEST_POLL_FIRST_MS	500
 #define SF_BULK_POLL_MAX_MS		10000
 
 /* Time allowed for the abort of a job during abort processing. */
@@ -68,7 +71,6 @@ static void bulk_subxact_callback(SubXactEvent event,
 								  SubTransactionId mySubid,
 								  SubTransactionId parentSubid, void *arg);
 static void apply_job_info(SfBulkJob *job, json_object *info);
-static const char *json_string_of(json_object *obj, const char *key);
 static void wait_ms(long ms);
 static bool job_id_is_valid(const char *id);
 
@@ -135,7 +137,7 @@ SfBulkCreateJob(SfConnection *conn, bool ingest, const char *sobject,
 								psprintf("could not create a Bulk API query job for Salesforce object \"%s\"",
 										 sobject));
 
-	id = json_string_of(info, "id");
+	id = SfJsonGetString(info, "id");
 	if (id == NULL || !job_id_is_valid(id))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROTOCOL_VIOLATION),
@@ -195,7 +197,8 @@ SfBulkJobIsTerminal(SfBulkJob *job)
 void
 SfBulkWaitJob(SfBulkJob *job)
 {
-	long		delay = SF_BULK_POLL_FIRST_MS;
+	long		delay = job->ingest ? SF_BULK_INGEST_POLL_FIRST_MS :
+	SF_BULK_POLL_FIRST_MS;
 
 	while (!SfBulkJobIsTerminal(job))
 	{
@@ -368,8 +371,8 @@ SfBulkRequest(SfBulkJob *job, const char *method, const char *suffix,
 static void
 apply_job_info(SfBulkJob *job, json_object *info)
 {
-	const char *state = json_string_of(info, "state");
-	const char *message = json_string_of(info, "errorMessage");
+	const char *state = SfJsonGetString(info, "state");
+	const char *message = SfJsonGetString(info, "errorMessage");
 	json_object *val;
 
 	if (state != NULL)
@@ -384,19 +387,6 @@ apply_job_info(SfBulkJob *job, json_object *info)
 		job->error_message = pstrdup(message);
 	if (SfBulkJobIsTerminal(job))
 		forget_open_job(job);
-}
-
-/* The string value of 'key' in a JSON object, or NULL. */
-static const char *
-json_string_of(json_object *obj, const char *key)
-{
-	json_object *val;
-
-	if (obj == NULL || !json_object_is_type(obj, json_type_object) ||
-		!json_object_object_get_ex(obj, key, &val) ||
-		!json_object_is_type(val, json_type_string))
-		return NULL;
-	return json_object_get_string(val);
 }
 
 /*
