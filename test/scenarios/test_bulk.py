@@ -10,66 +10,21 @@ is interrupted.
 import json
 import os
 import re
-import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import ClusterTestCase, emu, psql, wait_for_backend  # noqa: E402
+from bulk_case import SlowBulkJobCase  # noqa: E402
+from harness import emu  # noqa: E402
 
 
-class BulkJobAbortTest(ClusterTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        psql("""
-            CREATE FOREIGN TABLE account_bulk (
-                id varchar(18) OPTIONS (field 'Id'),
-                name text OPTIONS (field 'Name')
-            ) SERVER sf OPTIONS (sobject 'Account', bulk 'on');
-        """, db=cls.db)
-
-    def setUp(self):
-        emu("POST", "/__emu/bulk", {"in_progress": 0.05, "complete": 60})
-        emu("DELETE", "/__emu/requests")
-
-    def tearDown(self):
-        emu("POST", "/__emu/bulk", {"reset": True})
-
-    def job_requests(self):
-        return [e for e in emu("GET", "/__emu/requests") or []
-                if "/jobs/query" in (e.get("path") or "")]
-
-    def wait_for_polls(self, polls=2, timeout=10):
-        """Wait until the job was created and polled `polls` times."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            log = self.job_requests()
-            if len([e for e in log if e["method"] == "GET"]) >= polls:
-                return log
-            time.sleep(0.05)
-        self.fail("the query job was never polled: %r" % self.job_requests())
+class BulkJobAbortTest(SlowBulkJobCase):
+    table = "account_bulk"
+    jobs = "query"
 
     def interrupt_and_check(self, app, options, interrupt, message):
-        env = dict(os.environ, PGAPPNAME=app)
-        if options:
-            env["PGOPTIONS"] = options
-        proc = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-d", self.db,
-                                 "-c", "SELECT * FROM account_bulk"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env)
-        pid = wait_for_backend(self.db, app)
-        self.wait_for_polls()
-        started = time.monotonic()
-        if interrupt:
-            self.assertEqual(self.sql("SELECT pg_cancel_backend(%d)" % pid).stdout.strip(), "t")
-        out, err = proc.communicate(timeout=60)
-        stopped = time.monotonic() - started
-        self.assertIn(message, err)
-        self.assertLess(stopped, 3.0, "the interrupt took %.2f s" % stopped)
-        log = self.job_requests()
+        log = self.run_interrupted("SELECT * FROM account_bulk", app, options,
+                                   interrupt, message)
         creates = [e for e in log if e["method"] == "POST"]
         self.assertEqual(len(creates), 1, log)
         aborts = [e for e in log if e["method"] == "PATCH"]
