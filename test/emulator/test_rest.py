@@ -1,18 +1,18 @@
-"""The emulator's HTTP surface: token flow, sessions, describe, query paging,
-limits, sObject rows and field errors, collections, composite, gzip, faults,
-request log (emuctl has its own file)."""
+"""The REST API (sfemu_lib/rest.py): over HTTP, sessions, versions, describe,
+query paging, limits, sObject rows and field errors, collections and
+composite; in process, serve() and the helpers it is built from.  The token
+endpoint, the HTTP front and the control API have files of their own."""
 
 import base64
-import gzip
-import http.client
-import json
 import time
 import unittest
 import urllib.parse
 
-from emulator.emu_fixture import API, CLIENT_ID, CLIENT_SECRET, Emu
-
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+from emulator.emu_fixture import API, Emu
+from sfemu_lib import rest, schema
+from sfemu_lib.org import Emulator
+from sfemu_lib.reply import parse_json
+from sfemu_lib.store import json_dumps
 
 ACCOUNT = {"name": "Account", "keyPrefix": "001", "fields": [
     {"name": "Industry", "type": "picklist", "picklistValues": ["Banking", "Energy"]},
@@ -42,88 +42,6 @@ def make_org(emu, widgets=0):
     if widgets:
         return emu.load("Widget__c", [{"Name": "W%04d" % i, "Qty__c": i} for i in range(widgets)])
     return []
-
-
-def token_request(emu, body, headers=FORM):
-    return emu.post("/services/oauth2/token", body, headers, token=False)
-
-
-class TokenTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emu.start_for(cls, "--dataset", "none")
-
-    def setUp(self):
-        self.emu.reset("none")
-
-    def test_success_shape(self):
-        status, _, body = token_request(self.emu, "grant_type=client_credentials&client_id=%s"
-                                        "&client_secret=%s" % (CLIENT_ID, CLIENT_SECRET))
-        self.assertEqual(status, 200)
-        self.assertEqual(sorted(body), ["access_token", "id", "instance_url", "issued_at",
-                                        "scope", "signature", "token_format", "token_type"])
-        self.assertTrue(body["access_token"].startswith("00D"))
-        self.assertIn("!", body["access_token"])
-        self.assertEqual(body["instance_url"], self.emu.url)
-        self.assertEqual(body["token_type"], "Bearer")
-        self.assertEqual(body["scope"], "api")
-        self.assertEqual(body["token_format"], "opaque")
-        self.assertRegex(body["issued_at"], r"^\d{13}$")
-        org, user = body["id"].split("/")[-2:]
-        self.assertTrue(org.startswith("00D") and len(org) == 18)
-        self.assertTrue(user.startswith("005") and len(user) == 18)
-        import hashlib
-        import hmac
-        sig = base64.b64encode(hmac.new(CLIENT_SECRET.encode(),
-                                        (body["id"] + body["issued_at"]).encode(),
-                                        hashlib.sha256).digest()).decode()
-        self.assertEqual(body["signature"], sig)
-        _, _, again = token_request(self.emu, "grant_type=client_credentials&client_id=%s"
-                                    "&client_secret=%s" % (CLIENT_ID, CLIENT_SECRET))
-        self.assertNotEqual(again["access_token"], body["access_token"])
-
-    def test_basic_auth(self):
-        auth = base64.b64encode(("%s:%s" % (CLIENT_ID, CLIENT_SECRET)).encode()).decode()
-        status, _, body = token_request(self.emu, "grant_type=client_credentials",
-                                        dict(FORM, Authorization="Basic " + auth))
-        self.assertEqual(status, 200, body)
-        status, _, _ = self.emu.get(API + "/limits", token=body["access_token"])
-        self.assertEqual(status, 200)
-
-    def check_error(self, body, error, description, headers=FORM):
-        status, _, out = token_request(self.emu, body, headers)
-        self.assertEqual((status, out), (400, {"error": error, "error_description": description}))
-
-    def test_errors(self):
-        ok = "grant_type=client_credentials&client_id=%s&client_secret=%s" % (CLIENT_ID, CLIENT_SECRET)
-        self.check_error("grant_type=client_credentials&client_id=nope&client_secret=x",
-                         "invalid_client_id", "client identifier invalid")
-        self.check_error("grant_type=client_credentials&client_id=%s&client_secret=bad" % CLIENT_ID,
-                         "invalid_client", "invalid client credentials")
-        self.check_error("grant_type=password&client_id=%s&client_secret=%s" % (CLIENT_ID, CLIENT_SECRET),
-                         "unsupported_grant_type", "grant type not supported")
-        self.check_error("client_id=%s&client_secret=%s" % (CLIENT_ID, CLIENT_SECRET),
-                         "invalid_request", "grant type is missing")
-        self.check_error(json.dumps({"grant_type": "client_credentials", "client_id": CLIENT_ID,
-                                     "client_secret": CLIENT_SECRET}),
-                         "unsupported_grant_type", "grant type not supported",
-                         {"Content-Type": "application/json"})
-        for host in ("login.salesforce.com", "test.salesforce.com"):
-            self.check_error(ok, "invalid_grant", "request not supported on this domain",
-                             dict(FORM, Host=host))
-        self.emu.control("POST", "oauth", {"run_as_user": False})
-        self.check_error(ok, "invalid_grant", "no client credentials user enabled")
-        self.emu.control("POST", "oauth", {"run_as_user": True})
-        status, _, _ = token_request(self.emu, ok)
-        self.assertEqual(status, 200)
-
-    def test_token_not_counted_and_logged(self):
-        self.emu.clear_log()
-        self.emu.token(refresh=True)
-        log = self.emu.requests()
-        self.assertEqual([(e["method"], e["path"], e["status"]) for e in log],
-                         [("POST", "/services/oauth2/token", 200)])
-        self.assertNotIn(CLIENT_SECRET, log[0]["body"])
 
 
 class SessionTest(unittest.TestCase):
@@ -213,72 +131,6 @@ class SessionTest(unittest.TestCase):
         status, _, body = self.emu.get(API + "/sobjects/Nope/describe")
         self.assertEqual((status, body), (404, [{"errorCode": "NOT_FOUND",
                                                  "message": "The requested resource does not exist"}]))
-
-    def test_uri_too_long(self):
-        soql = "SELECT Id FROM Widget__c WHERE Name IN (%s)" % ",".join(["'abcdefgh'"] * 1700)
-        status, _, _ = self.emu.query(soql)
-        self.assertEqual(status, 414)
-        status, _, _ = self.emu.query("SELECT Id FROM Widget__c")
-        self.assertEqual(status, 200)
-
-    def test_gzip(self):
-        self.emu.load("Widget__c", [{"Name": "W%d" % i} for i in range(50)])
-        path = API + "/query?q=" + urllib.parse.quote("SELECT Id, Name FROM Widget__c")
-        status, headers, raw = self.emu.request("GET", path, headers={"Accept-Encoding": "gzip"},
-                                                raw=True)
-        self.assertEqual(headers.get("content-encoding"), "gzip")
-        self.assertEqual(int(headers["content-length"]), len(gzip.compress(b"x")) and
-                         int(headers["content-length"]))
-        self.assertEqual(json.loads(raw)["totalSize"], 50)
-        _, headers, _ = self.emu.request("GET", path, raw=True)
-        self.assertNotIn("content-encoding", headers)
-        # Small bodies are sent as they are.
-        _, headers, _ = self.emu.request("GET", API + "/limits/recordCount?sObjects=Account",
-                                         headers={"Accept-Encoding": "gzip"}, raw=True)
-        self.assertNotIn("content-encoding", headers)
-
-    def test_concurrent_clients(self):
-        import threading
-        errors = []
-        token = self.emu.token()        # the fixture's connection is not shared by threads
-
-        def work(n):
-            try:
-                conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=60)
-                auth = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
-                for i in range(10):
-                    conn.request("POST", API + "/sobjects/Widget__c",
-                                 json.dumps({"Name": "t%d-%d" % (n, i)}), auth)
-                    resp = conn.getresponse()
-                    resp.read()
-                    if resp.status != 201:
-                        errors.append(resp.status)
-                    conn.request("GET", API + "/query?q=SELECT+Id+FROM+Widget__c", headers=auth)
-                    resp = conn.getresponse()
-                    resp.read()
-                    if resp.status != 200:
-                        errors.append(resp.status)
-                conn.close()
-            except Exception as e:      # reported below
-                errors.append(e)
-        threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
-        self.assertEqual(self.emu.query("SELECT COUNT() FROM Widget__c")[2]["totalSize"], 60)
-
-    def test_keep_alive(self):
-        conn = http.client.HTTPConnection(self.emu.host, self.emu.port)
-        for _ in range(3):
-            conn.request("GET", "/services/data/")
-            resp = conn.getresponse()
-            resp.read()
-            self.assertEqual(resp.status, 200)
-            self.assertIsNotNone(resp.getheader("Content-Length"))
-        conn.close()
-
 
 class QueryTest(unittest.TestCase):
     @classmethod
@@ -483,30 +335,6 @@ class RowsTest(unittest.TestCase):
         status, _, body = self.emu.patch(API + "/sobjects/Widget__c/Code__c/C-9", {"Name": ""})
         self.assertEqual((status, body[0]["errorCode"]), (400, "REQUIRED_FIELD_MISSING"))
 
-    def test_dml_interface(self):
-        # The entry point Bulk API ingest uses: strings coerced like REST values.
-        from sfemu_lib.server import Emulator
-        emu = Emulator(dataset="none")
-        from sfemu_lib import schema
-        emu.store.define(schema.normalize_describe(WIDGET))
-        res = emu.dml("Widget__c", "insert", [{"Name": "a", "Qty__c": "4", "Active__c": "true"},
-                                              {"Qty__c": "1"}])
-        self.assertTrue(res[0]["success"])
-        self.assertEqual(res[1]["errors"][0]["statusCode"], "REQUIRED_FIELD_MISSING")
-        wid = res[0]["id"]
-        res = emu.dml("Widget__c", "update", [{"Id": wid, "Qty__c": "5"}])
-        self.assertTrue(res[0]["success"])
-        self.assertEqual(emu.store.get_record(wid)[1]["Qty__c"], 5)
-        res = emu.dml("Widget__c", "upsert", [{"Code__c": "K", "Name": "k"}], ext_field="Code__c")
-        self.assertEqual(res[0]["created"], True)
-        res = emu.dml("Widget__c", "delete", [{"Id": wid}, {"Id": wid}])
-        self.assertEqual([r["success"] for r in res], [True, False])
-        self.assertEqual(res[1]["errors"][0]["statusCode"], "ENTITY_IS_DELETED")
-        res = emu.dml("Widget__c", "hardDelete", [{"Id": wid}])
-        self.assertTrue(res[0]["success"])
-        self.assertEqual(emu.store.get_record(wid), (None, None))
-
-
 class CollectionsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -645,178 +473,102 @@ class CollectionsTest(unittest.TestCase):
         self.assertEqual((status, out[0]["errorCode"]), (400, "JSON_PARSER_ERROR"))
 
 
-class FaultAndLogTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.emu = Emu.start_for(cls, "--dataset", "none")
+class ServeInProcessTest(unittest.TestCase):
+    """rest.serve() without a socket: what the HTTP front hands it is all it needs."""
 
     def setUp(self):
-        make_org(self.emu)
-        self.emu.token()
-        self.emu.clear_log()
+        self.emu = Emulator(dataset="none")
+        for d in (ACCOUNT, WIDGET):
+            self.emu.store.define(schema.normalize_describe(d))
+        self.auth = {"Authorization": "Bearer " + self.emu.issue_token()}
 
-    def test_status_fault(self):
-        body = [{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}]
-        self.emu.control("POST", "faults", [{"method": "GET", "path": "/limits$", "status": 503,
-                                             "body": body, "times": 2}])
-        self.assertEqual(self.emu.get(API + "/limits")[:3:2], (503, body))
-        self.assertEqual(self.emu.get(API + "/limits")[0], 503)
-        self.assertEqual(self.emu.get(API + "/limits")[0], 200)
-        self.emu.control("POST", "faults", {"path": "sobjects", "status": 503, "body": "<html>down</html>"})
-        status, headers, text = self.emu.get(API + "/sobjects")
-        self.assertEqual((status, text), (503, "<html>down</html>"))
-        self.assertTrue(headers["content-type"].startswith("text/html"))
-        self.emu.control("POST", "faults", {"path": "FROM Widget__c WHERE", "status": 500})
-        self.assertEqual(self.emu.query("SELECT Id FROM Widget__c")[0], 200)
-        self.assertEqual(self.emu.query("SELECT Id FROM Widget__c WHERE Name = 'x'")[0], 500)
-        self.emu.control("POST", "faults", {"path": "sobjects", "status": 500, "times": 5})
-        self.emu.control("DELETE", "faults")
-        self.assertEqual(self.emu.get(API + "/sobjects")[0], 200)
+    def serve(self, method, path, body=None, params=None, headers=None):
+        data = json_dumps(body).encode() if body is not None else b""
+        return rest.serve(self.emu, method, path, params or {},
+                          rest.Headers(headers if headers is not None else self.auth), data)
 
-    def test_delay_and_drop(self):
-        self.emu.control("POST", "faults", {"path": "limits", "delay_ms": 300})
-        start = time.monotonic()
-        self.assertEqual(self.emu.get(API + "/limits")[0], 200)
-        self.assertGreaterEqual(time.monotonic() - start, 0.3)
-        self.emu.control("POST", "faults", {"path": "limits", "drop": True})
-        conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=10)
-        conn.request("GET", API + "/limits", headers={"Authorization": "Bearer " + self.emu.token()})
-        with self.assertRaises((http.client.RemoteDisconnected, ConnectionError)):
-            conn.getresponse()
-        conn.close()
-        self.assertEqual(self.emu.get(API + "/limits")[0], 200)
-        self.assertEqual([e["status"] for e in self.emu.requests()], [200, 0, 200])
+    def test_versions_need_no_token_and_are_not_counted(self):
+        reply = self.serve("GET", "/services/data/", headers={})
+        self.assertEqual((reply.status, reply.body[-1]["version"]), (200, rest.VERSIONS[-1]))
+        self.assertEqual(self.emu.api_used, 0)
+        self.assertEqual(rest.version_label("66.0"), "Spring '26")
+        self.assertEqual(rest.version_label("31.0"), "Summer '14")
+        self.assertEqual(rest.version_label("32.0"), "Winter '15")
 
-    def _raw(self, method, path, body=None):
-        """(response or the exception raised, connection) on a new connection."""
-        conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=10)
-        headers = {"Authorization": "Bearer " + self.emu.token()}
-        if body is not None:
-            body = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        conn.request(method, path, body=body, headers=headers)
-        try:
-            return conn.getresponse(), conn
-        except (http.client.HTTPException, ConnectionError) as e:
-            return e, conn
+    def test_token_checked_then_counted_once(self):
+        self.assertEqual(self.serve("GET", API + "/limits", headers={}).status, 401)
+        self.assertEqual(self.serve("GET", API + "/limits", headers={"authorization": "Bearer x"})
+                         .status, 401)
+        reply = self.serve("GET", API + "/limits")
+        self.assertEqual((reply.status, reply.headers["Sforce-Limit-Info"]),
+                         (200, "api-usage=1/100000"))
+        self.emu.api_max = 1
+        reply = self.serve("GET", API + "/limits")
+        self.assertEqual((reply.status, reply.body[0]["errorCode"]), (403, "REQUEST_LIMIT_EXCEEDED"))
+        self.assertEqual(self.emu.api_used, 1)
 
-    def test_drop_after_carries_the_request_out(self):
-        self.emu.control("POST", "faults", {"method": "POST", "path": "/composite/sobjects$",
-                                            "drop": "after"})
-        rows = {"allOrNone": False, "records": [{"attributes": {"type": "Widget__c"},
-                                                 "Name": "N%d" % i} for i in range(3)]}
-        resp, conn = self._raw("POST", API + "/composite/sobjects", rows)
-        conn.close()
-        self.assertIsInstance(resp, (http.client.RemoteDisconnected, ConnectionError))
-        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 3)
-        self.assertEqual([(e["status"], e["fault"]) for e in self.emu.requests()],
-                         [(0, "drop-after")])
-        # "drop": true and "before" carry nothing out
-        for drop in (True, "before"):
-            self.emu.control("POST", "faults", {"method": "POST", "drop": drop})
-            resp, conn = self._raw("POST", API + "/composite/sobjects", rows)
-            conn.close()
-            self.assertIsInstance(resp, (http.client.RemoteDisconnected, ConnectionError))
-        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 3)
-        self.assertEqual(self.emu.post(API + "/composite/sobjects", rows)[0], 200)
-        self.assertEqual(len(self.emu.control("GET", "records/Widget__c")), 6)
+    def test_method_override_and_not_allowed(self):
+        wid = self.emu.dml("Widget__c", "insert", [{"Name": "w"}])[0]["id"]
+        path = API + "/sobjects/Widget__c/" + wid
+        reply = self.serve("POST", path, {"Name": "v"}, params={"_HttpMethod": "PATCH"})
+        self.assertEqual(reply.status, 204)
+        self.assertEqual(self.emu.store.get_record(wid)[1]["Name"], "v")
+        reply = self.serve("PUT", path, {"Name": "u"})
+        self.assertEqual((reply.status, reply.body), (405, [{
+            "message": "HTTP Method 'PUT' not allowed. Allowed are GET,PATCH,DELETE,HEAD",
+            "errorCode": "METHOD_NOT_ALLOWED"}]))
+        reply = self.serve("GET", "/services/oauth2/token")
+        self.assertEqual((reply.status, reply.body[0]["errorCode"]), (405, "METHOD_NOT_ALLOWED"))
 
-    def test_truncate(self):
-        make_org(self.emu, widgets=50)
-        self.emu.token()
-        self.emu.clear_log()
-        self.emu.control("POST", "faults", {"path": "/query", "truncate": 100})
-        resp, conn = self._raw("GET", API + "/query?q=" + urllib.parse.quote("SELECT Name FROM Widget__c"))
-        self.assertEqual(resp.status, 200)
-        length = int(resp.getheader("Content-Length"))
-        self.assertGreater(length, 100)
-        with self.assertRaises(http.client.IncompleteRead) as cm:
-            resp.read()
-        self.assertEqual(len(cm.exception.partial), 100)
-        conn.close()
-        # truncated on the wire, after gzip; the log says what was done
-        self.emu.control("POST", "faults", {"path": "/query", "truncate": 10})
-        conn = http.client.HTTPConnection(self.emu.host, self.emu.port, timeout=10)
-        conn.request("GET", API + "/query?q=" + urllib.parse.quote("SELECT Name FROM Widget__c"),
-                     headers={"Authorization": "Bearer " + self.emu.token(),
-                              "Accept-Encoding": "gzip"})
-        resp = conn.getresponse()
-        self.assertEqual(resp.getheader("Content-Encoding"), "gzip")
-        with self.assertRaises(http.client.IncompleteRead) as cm:
-            resp.read()
-        self.assertEqual(len(cm.exception.partial), 10)
-        conn.close()
-        self.assertEqual([e["fault"] for e in self.emu.requests()], ["truncate", "truncate"])
-        self.assertEqual(self.emu.query("SELECT Name FROM Widget__c")[0], 200)
+    def test_subrequests_share_the_router_but_not_jobs(self):
+        reply = self.serve("POST", API + "/composite/batch", {"batchRequests": [
+            {"method": "GET", "url": "v66.0/limits"},
+            {"method": "GET", "url": "/services/data/v66.0/jobs/ingest"},
+            {"method": "GET", "url": "/services/data/v12.0/limits"}]})
+        self.assertEqual([r["statusCode"] for r in reply.body["results"]], [200, 400, 404])
+        self.assertEqual(self.emu.api_used, 3)      # the call, and each subrequest but one
 
-    def test_skip_html_body_and_retry_after(self):
-        self.emu.control("POST", "faults", {"path": "/limits$", "skip": 2, "times": 1, "status": 502,
-                                            "body": "<html><body>Bad Gateway</body></html>",
-                                            "headers": {"Retry-After": "2"}})
-        got = [self.emu.get(API + "/limits") for _ in range(4)]
-        self.assertEqual([g[0] for g in got], [200, 200, 502, 200])
-        self.assertTrue(got[2][1]["content-type"].startswith("text/html"))
-        self.assertEqual((got[2][1]["retry-after"], got[2][2]),
-                         ("2", "<html><body>Bad Gateway</body></html>"))
-        # malformed JSON labelled as JSON
-        self.emu.control("POST", "faults", {"path": "/limits$", "status": 200, "body": '{"Daily',
-                                            "content_type": "application/json;charset=UTF-8"})
-        status, headers, text = self.emu.request("GET", API + "/limits", raw=True)
-        self.assertEqual((status, text), (200, b'{"Daily'))
-        self.assertTrue(headers["content-type"].startswith("application/json"))
-        self.assertEqual([e["fault"] for e in self.emu.requests()],
-                         [None, None, "status", None, "status"])
-        for bad in ({"drop": "later"}, {"truncate": -1}, {"skip": "x"}, {"bogus": 1},
-                    {"headers": ["Retry-After"]}):
-            with self.assertRaises(RuntimeError):
-                self.emu.control("POST", "faults", bad)
+    def test_malformed_json_body(self):
+        reply = self.serve("POST", API + "/sobjects/Widget__c", None)
+        self.assertEqual((reply.status, reply.body), (400, rest.NOT_AN_OBJECT))
+        reply = rest.serve(self.emu, "POST", API + "/sobjects/Widget__c", {},
+                           rest.Headers(self.auth), b"{nope")
+        self.assertEqual((reply.status, reply.body[0]["errorCode"]), (400, "JSON_PARSER_ERROR"))
 
-    def test_request_log_sizes(self):
-        q = "SELECT Id FROM Widget__c WHERE Name = '%s'" % ("x" * 300)
-        self.emu.query(q)
-        entry = self.emu.requests()[-1]
-        self.assertEqual(entry["uri_bytes"], len(API + "/query?q=" + urllib.parse.quote(q)))
-        self.assertGreater(entry["header_bytes"], len("Authorization") + 7)
 
-    def test_latency(self):
-        emu = Emu("--dataset", "none", "--latency-ms", "200")
-        try:
-            start = time.monotonic()
-            emu.get("/services/data/")
-            self.assertGreaterEqual(time.monotonic() - start, 0.2)
-            start = time.monotonic()
-            emu.requests()
-            self.assertLess(time.monotonic() - start, 0.2)
-        finally:
-            emu.stop()
+class HelpersTest(unittest.TestCase):
+    def test_resolve_refs(self):
+        refs = {"a": {"id": "001A", "list": [{"n": 1}]}, "b": {"name": "x y"}}
+        self.assertEqual(rest._resolve_refs("@{a.list[0].n}", refs), 1)
+        self.assertEqual(rest._resolve_refs({"k": ["@{a.id}", "id=@{a.id}"]}, refs),
+                         {"k": ["001A", "id=001A"]})
+        # In a URL, values after the '?' are percent-encoded; a whole ref stays text.
+        self.assertEqual(rest._resolve_refs("/x/@{b.name}?q=@{b.name}", refs, in_url=True),
+                         "/x/x y?q=x%20y")
+        self.assertEqual(rest._resolve_refs("@{a.list[0].n}", refs, in_url=True), "1")
+        for missing in ("@{c.id}", "@{a.nope}", "@{a.list[3].n}"):
+            with self.assertRaises(KeyError):
+                rest._resolve_refs(missing, refs)
+        self.assertEqual(rest._resolve_refs("no refs", refs), "no refs")
 
-    def test_request_log(self):
-        self.emu.query("SELECT Id FROM Widget__c WHERE Name = 'a b'", {"Accept-Encoding": "gzip"})
-        self.emu.post(API + "/sobjects/Widget__c", {"Name": "logged"})
-        self.emu.control("GET", "records/Widget__c")
-        log = self.emu.requests()
-        self.assertEqual(len(log), 2)
-        q = log[0]
-        self.assertEqual((q["method"], q["path"], q["query"], q["status"]),
-                         ("GET", API + "/query", "SELECT Id FROM Widget__c WHERE Name = 'a b'", 200))
-        self.assertEqual(q["headers"]["Accept-Encoding"], "gzip")
-        self.assertIsInstance(q["bytes"], int)
-        self.assertIn("ms", q)
-        self.assertEqual(json.loads(log[1]["body"]), {"Name": "logged"})
-        self.assertIsNone(log[1]["query"])
-        self.emu.clear_log()
-        self.assertEqual(self.emu.requests(), [])
+    def test_batch_size(self):
+        self.assertEqual([rest._batch_size(h) for h in (None, "batchSize=5", "batchSize = 500",
+                                                        "batchSize=99999", "other=1")],
+                         [2000, 200, 500, 2000, 2000])
 
-    def test_reset_and_dump(self):
-        self.emu.load("Widget__c", [{"Name": "d1"}, {"Name": "d2", "IsDeleted": True}])
-        dump = self.emu.control("GET", "records/Widget__c")
-        self.assertEqual([(r["Name"], r["IsDeleted"]) for r in dump], [("d1", False), ("d2", True)])
-        old = self.emu.token()
-        self.emu.reset("none")
-        status, _, _ = self.emu.get(API + "/sobjects/Widget__c/describe", token=old)
-        self.assertEqual(status, 401)        # tokens cleared too
-        status, _, _ = self.emu.get(API + "/sobjects/Widget__c/describe", token=self.emu.token(True))
-        self.assertEqual(status, 404)
+    def test_collection_body(self):
+        self.assertEqual(rest._collection_body({"records": [1], "allOrNone": 1}), ([1], True, None))
+        for body in (None, [], {"records": {}}, {"records": [{}] * 201}):
+            records, _, err = rest._collection_body(body)
+            self.assertIsNone(records)
+            self.assertEqual(err.status, 400)
+
+    def test_headers_case_insensitive(self):
+        h = rest.Headers({"Sforce-Query-Options": "batchSize=200"})
+        self.assertEqual(h.get("sforce-query-options"), "batchSize=200")
+        self.assertIsNone(h.get("Accept"))
+        ctx = rest.Ctx("GET", [], {}, h, b' {"a": 1.10} ', "66.0")
+        self.assertEqual(ctx.json(), parse_json(b'{"a": 1.10}'))
 
 
 if __name__ == "__main__":
