@@ -116,7 +116,6 @@ class OverHttpTest(unittest.TestCase):
 
     def setUp(self):
         make_org(self.emu)
-        self.emu.token()
 
     def test_reset_and_dump(self):
         self.emu.load("Widget__c", [{"Name": "d1"}, {"Name": "d2", "IsDeleted": True}])

@@ -8,7 +8,7 @@ import unittest
 from emulator.emu_fixture import API, CLIENT_ID, CLIENT_SECRET, Emu
 from sfemu_lib import oauth
 from sfemu_lib.org import Emulator
-from sfemu_lib.rest import Headers
+from sfemu_lib.messages import Headers
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

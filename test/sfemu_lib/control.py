@@ -17,7 +17,7 @@ import traceback
 import urllib.parse
 
 from . import replication, schema, values
-from .reply import Reply, parse_json
+from .messages import Reply, parse_json
 from .values import FieldError
 
 

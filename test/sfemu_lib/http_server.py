@@ -23,7 +23,7 @@ import traceback
 import urllib.parse
 
 from . import control, rest
-from .reply import Reply, error, parse_form
+from .messages import Reply, error, parse_form
 
 MAX_URI = 16384             # URI (and URI + headers) limit, bytes
 LOG_BODY_LIMIT = 65536

@@ -15,7 +15,7 @@ import hmac
 import time
 import urllib.parse
 
-from .reply import Reply, parse_form
+from .messages import Reply, parse_form
 
 
 def token(emu, headers, body):

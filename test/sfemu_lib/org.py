@@ -266,13 +266,8 @@ class Emulator:
                 raise FieldError("INVALID_TYPE", "sObject type '%s' is not supported." % sobject, [])
         now = self.now()
         if op == "insert":
-            items = values.check_body(so, row, "insert")
-            typed = values.typed_values(store, so, items)
-            rec = values.new_record(so, now, self.user_id)
-            rec.update(typed)
-            values.derive(so, rec)
-            values.check_required(so, rec)
-            values.check_unique(so, rec)
+            typed = values.typed_values(store, so, values.check_body(so, row, "insert"))
+            rec = _completed(so, values.new_record(so, now, self.user_id), typed)
             store.add_record(so, rec)
             undo.append(("insert", so, rec))
             return {"id": rec["Id"], "success": True, "errors": []}
@@ -332,13 +327,8 @@ class Emulator:
             return {"id": full, "success": True, "errors": []}
         if op != "update":
             raise FieldError("INVALID_OPERATION", "unsupported operation %s" % op, [])
-        items = values.check_body(so, row, "update")
-        typed = values.typed_values(store, so, items)
-        new = dict(rec)
-        new.update(typed)
-        values.derive(so, new)
-        values.check_required(so, new)
-        values.check_unique(so, new)
+        typed = values.typed_values(store, so, values.check_body(so, row, "update"))
+        new = _completed(so, dict(rec), typed)
         for name in ("LastModifiedDate", "SystemModstamp"):
             if so.field(name) is not None:
                 new[name] = now
@@ -348,6 +338,16 @@ class Emulator:
         rec.update(new)
         values.note_unique(so, rec)
         return {"id": full, "success": True, "errors": []}
+
+
+def _completed(so, rec, typed):
+    """rec with the typed values of a write, its derived fields computed and
+    its required and unique fields checked (raises FieldError)."""
+    rec.update(typed)
+    values.derive(so, rec)
+    values.check_required(so, rec)
+    values.check_unique(so, rec)
+    return rec
 
 
 def _row_id(row):

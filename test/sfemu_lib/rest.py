@@ -1,12 +1,12 @@
 """The Salesforce REST API: the token endpoint's door, versions, and the
-resources below /services/data/vNN.N/ (sObjects, query, limits, composite,
-Bulk API 2.0 jobs).
+resources below /services/data/vNN.N/ (sObjects, query, limits; composite
+and Bulk API 2.0 jobs handed on).
 
 Rules:
 - Salesforce's documented behaviour wins: status codes, JSON shapes and error
   bodies are Salesforce's; where it is unconfirmed the comment says so.
-- serve() authenticates and counts a request once; Api.route() dispatches it.
-  Composite and batch subrequests go through the same Api.route(), uncounted.
+- serve() authenticates and counts a request once; Api.route() dispatches it
+  (the many-record resources below /composite are composite.py's).
 - Every write goes through Emulator.dml()/dml_items() (org.py); query pages
   after the first come from the locator's stored result (org.py).
 - Takes plain values (method, path, params, headers, body), never a socket.
@@ -16,30 +16,17 @@ import email.utils
 import re
 import urllib.parse
 
-from . import oauth, schema, soql
+from . import composite, oauth, schema, soql
+from .messages import NOT_FOUND, VERSIONS, Ctx, Reply, check_method, error
 from .org import NO_SUCH_MATCH_KEY, is_match_key
-from .reply import Reply, error, parse_form, parse_json
-from .store import UTC, json_dumps, to_id18
+from .store import UTC, to_id18
 from .values import FieldError
 
-MAX_COLLECTION = 200
-MAX_SUBREQUESTS = 25
-VERSIONS = ["%d.0" % v for v in range(31, 68)]
-NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
 INVALID_LOCATOR = [{"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator"}]
-EXCEEDED_ID_LIMIT = [{"message": "record limit reached. cannot submit more than 200 records "
-                                 "into this call", "errorCode": "EXCEEDED_ID_LIMIT"}]
-PROCESSING_HALTED = [{"errorCode": "PROCESSING_HALTED",
-                      "message": "The transaction was rolled back since another operation in "
-                                 "the same transaction failed."}]
 NOT_AN_OBJECT = [{"message": "The request body must be a JSON object",
                   "errorCode": "JSON_PARSER_ERROR"}]
-BATCH_HALTED = [{"errorCode": "BATCH_PROCESSING_HALTED",
-                 "message": "Batch processing halted per request"}]
-
-
 def version_label(version):
     """Release name of an API version: 31.0 is Summer '14, 66.0 Spring '26."""
     k, r = divmod(int(float(version)) - 31, 3)
@@ -51,9 +38,7 @@ def serve(emu, method, path, params, headers, body):
     list, and the API resources below /services/data/vNN.N/ behind the Bearer
     token and the daily allowance.  headers: case-insensitive .get()."""
     if path == "/services/oauth2/token":
-        if method != "POST":
-            return method_not_allowed(method, ("POST",))
-        return oauth.token(emu, headers, body)
+        return check_method(method, ("POST",)) or oauth.token(emu, headers, body)
     if path in ("/services/data", "/services/data/"):
         return Reply(200, [{"label": version_label(v), "url": "/services/data/v%s" % v,
                             "version": v} for v in VERSIONS])
@@ -90,42 +75,6 @@ def serve(emu, method, path, params, headers, body):
 def _limit_header(emu):
     with emu.lock:
         return {"Sforce-Limit-Info": "api-usage=%d/%d" % (emu.api_used, emu.api_max)}
-
-
-def method_not_allowed(method, allowed):
-    """The 405 Salesforce answers a method a resource does not take."""
-    return Reply(405, error("METHOD_NOT_ALLOWED", "HTTP Method '%s' not allowed. Allowed are %s"
-                            % (method, ",".join(allowed))))
-
-
-class Ctx:
-    """One API request as the router sees it (HTTP request or subrequest)."""
-
-    def __init__(self, method, segments, params, headers, body, version):
-        self.method = method
-        self.segments = segments        # path after /services/data/vNN.N/, split on '/'
-        self.params = params            # name -> first value
-        self.headers = headers          # case-insensitive .get()
-        self.body = body or b""
-        self.version = version
-        self._json = None
-
-    def json(self):
-        if self._json is None:
-            self._json = parse_json(self.body) if self.body.strip() else None
-        return self._json
-
-
-class Headers(dict):
-    """Case-insensitive header dict with .get()."""
-
-    def __init__(self, items=()):
-        super().__init__()
-        for k, v in (items.items() if isinstance(items, dict) else items):
-            self[k.lower()] = v
-
-    def get(self, key, default=None):
-        return super().get(key.lower(), default)
 
 
 def _rest_errors(result):
@@ -170,16 +119,12 @@ class Api:
                 if seg[1:] == ["recordCount"]:
                     return self.record_count(ctx)
             if head == "composite":
-                return self.composite(ctx, seg[1:])
+                return composite.Composite(self).route(ctx, seg[1:])
             if head == "jobs":
                 return self.jobs(ctx)
         except ValueError as e:
             return Reply(400, error("JSON_PARSER_ERROR", "Unexpected character in request body: %s" % e))
         return Reply(404, NOT_FOUND)
-
-    @staticmethod
-    def _allow(ctx, allowed):
-        return None if ctx.method in allowed else method_not_allowed(ctx.method, allowed)
 
     # ---------------------------------------------------------- describe
 
@@ -187,7 +132,7 @@ class Api:
         emu = self.emu
         store = emu.store
         if not seg:
-            bad = self._allow(ctx, ("GET",))
+            bad = check_method(ctx.method, ("GET",))
             if bad:
                 return bad
             if self._not_modified(ctx, store.sobjects):
@@ -200,13 +145,13 @@ class Api:
         if len(seg) == 1:
             if ctx.method == "POST":
                 return self.create(ctx, so)
-            bad = self._allow(ctx, ("GET", "POST"))
+            bad = check_method(ctx.method, ("GET", "POST"))
             if bad:
                 return bad
             entry = schema.describe_for_version(schema.global_entry(so.describe), ctx.version)
             return Reply(200, {"objectDescribe": entry, "recentItems": []})
         if len(seg) == 2 and seg[1] == "describe":
-            bad = self._allow(ctx, ("GET",))
+            bad = check_method(ctx.method, ("GET",))
             if bad:
                 return bad
             if self._not_modified(ctx, [so.name.lower()]):
@@ -228,7 +173,7 @@ class Api:
 
     def replicated(self, ctx, so, kind):
         """Get Updated / Get Deleted (replication.py)."""
-        bad = self._allow(ctx, ("GET",))
+        bad = check_method(ctx.method, ("GET",))
         if bad:
             return bad
         status, body = self.emu.replication.serve(ctx, so, kind)
@@ -276,7 +221,7 @@ class Api:
             return None, Reply(404, error("ENTITY_IS_DELETED", "entity is deleted", []))
         return rec, None
 
-    def _fields_param(self, ctx, so):
+    def fields_param(self, ctx, so):
         """The ?fields= list validated against the describe, or an error Reply."""
         text = ctx.params.get("fields")
         if text is None:
@@ -292,21 +237,21 @@ class Api:
                     "appropriate names." % (n, n, so.name)))
         return names, None
 
-    def _record_json(self, ctx, so, rec, fields):
+    def record_json(self, ctx, so, rec, fields):
         return soql.record_json(so, rec, self.emu.store, fields=fields, api_version=ctx.version)
 
     def row(self, ctx, so, rid):
-        bad = self._allow(ctx, ("GET", "PATCH", "DELETE", "HEAD"))
+        bad = check_method(ctx.method, ("GET", "PATCH", "DELETE", "HEAD"))
         if bad:
             return bad
         rec, err = self._find_row(so, rid)
         if err:
             return err
         if ctx.method in ("GET", "HEAD"):
-            fields, err = self._fields_param(ctx, so)
+            fields, err = self.fields_param(ctx, so)
             if err:
                 return err
-            return Reply(200, self._record_json(ctx, so, rec, fields))
+            return Reply(200, self.record_json(ctx, so, rec, fields))
         if ctx.method == "DELETE":
             res = self.emu.dml(so.name, "delete", [{"Id": rec["Id"]}])[0]
         else:
@@ -333,7 +278,7 @@ class Api:
 
     def by_external(self, ctx, so, field_name, value):
         """GET/PATCH (upsert)/DELETE /sobjects/{name}/{extField}/{value}."""
-        bad = self._allow(ctx, ("GET", "PATCH", "DELETE", "POST"))
+        bad = check_method(ctx.method, ("GET", "PATCH", "DELETE", "POST"))
         if bad:
             return bad
         field = so.field(field_name)
@@ -349,10 +294,10 @@ class Api:
         if ctx.method == "GET":
             if not matches:
                 return Reply(404, NOT_FOUND)
-            fields, err = self._fields_param(ctx, so)
+            fields, err = self.fields_param(ctx, so)
             if err:
                 return err
-            return Reply(200, self._record_json(ctx, so, matches[0], fields))
+            return Reply(200, self.record_json(ctx, so, matches[0], fields))
         if ctx.method == "DELETE":
             if not matches:
                 return Reply(404, NOT_FOUND)
@@ -377,7 +322,7 @@ class Api:
     # ---------------------------------------------------------- query
 
     def query(self, ctx, query_all):
-        bad = self._allow(ctx, ("GET",))
+        bad = check_method(ctx.method, ("GET",))
         if bad:
             return bad
         q = ctx.params.get("q")
@@ -408,7 +353,7 @@ class Api:
         return page
 
     def query_more(self, ctx, token):
-        bad = self._allow(ctx, ("GET",))
+        bad = check_method(ctx.method, ("GET",))
         if bad:
             return bad
         loc, _, offset = token.rpartition("-")
@@ -424,7 +369,7 @@ class Api:
     # ---------------------------------------------------------- limits
 
     def limits(self, ctx):
-        bad = self._allow(ctx, ("GET",))
+        bad = check_method(ctx.method, ("GET",))
         if bad:
             return bad
         emu = self.emu
@@ -442,7 +387,7 @@ class Api:
         })
 
     def record_count(self, ctx):
-        bad = self._allow(ctx, ("GET",))
+        bad = check_method(ctx.method, ("GET",))
         if bad:
             return bad
         store = self.emu.store
@@ -455,196 +400,6 @@ class Api:
         return Reply(200, {"sObjects": [{"count": len(so.live_records()), "name": so.name}
                                         for so in sobjects]})
 
-    # ---------------------------------------------------------- composite
-
-    def composite(self, ctx, seg):
-        if not seg:
-            bad = self._allow(ctx, ("POST",))
-            return bad or self.composite_request(ctx)
-        if seg == ["batch"]:
-            bad = self._allow(ctx, ("POST",))
-            return bad or self.composite_batch(ctx)
-        if seg[0] == "sobjects":
-            return self.collections(ctx, seg[1:])
-        return Reply(404, NOT_FOUND)
-
-    def collections(self, ctx, seg):
-        emu = self.emu
-        if not seg:
-            bad = self._allow(ctx, ("POST", "PATCH", "DELETE"))
-            if bad:
-                return bad
-            if ctx.method == "DELETE":
-                ids = [i for i in (ctx.params.get("ids") or "").split(",") if i]
-                if not ids:
-                    return Reply(400, error("MISSING_ARGUMENT", "ids parameter is required"))
-                if len(ids) > MAX_COLLECTION:
-                    return Reply(400, EXCEEDED_ID_LIMIT)
-                all_or_none = (ctx.params.get("allOrNone") or "").lower() == "true"
-                return Reply(200, emu.dml_items([(None, "delete", {"Id": i}) for i in ids],
-                                                all_or_none))
-            body = ctx.json()
-            records, all_or_none, err = _collection_body(body)
-            if err:
-                return err
-            items = []
-            for rec in records:
-                stype = ((rec.get("attributes") or {}).get("type")
-                         if isinstance(rec, dict) else None)
-                if not stype:
-                    return Reply(400, error("INVALID_TYPE", "Must send a concrete entity type.", []))
-                items.append((stype, "insert" if ctx.method == "POST" else "update", rec))
-            return Reply(200, emu.dml_items(items, all_or_none))
-        so = emu.store.get_sobject(seg[0])
-        if so is None:
-            return Reply(404, NOT_FOUND)
-        if len(seg) == 2:
-            bad = self._allow(ctx, ("PATCH",))
-            if bad:
-                return bad
-            field = so.field(seg[1])
-            if not is_match_key(field):
-                return Reply(404, error("NOT_FOUND", NO_SUCH_MATCH_KEY % seg[1]))
-            records, all_or_none, err = _collection_body(ctx.json())
-            if err:
-                return err
-            return Reply(200, emu.dml_items([(so.name, "upsert", r) for r in records],
-                                            all_or_none, ext_field=field["name"]))
-        if len(seg) != 1:
-            return Reply(404, NOT_FOUND)
-        bad = self._allow(ctx, ("GET", "POST"))
-        if bad:
-            return bad
-        if ctx.method == "GET":
-            ids = [i for i in (ctx.params.get("ids") or "").split(",") if i]
-            fields, err = self._fields_param(ctx, so)
-        else:
-            body = ctx.json() or {}
-            ids = body.get("ids") or []
-            ctx.params["fields"] = ",".join(body.get("fields") or [])
-            fields, err = self._fields_param(ctx, so)
-        if err:
-            return err
-        if not fields:
-            return Reply(400, error("MISSING_ARGUMENT", "fields parameter is required"))
-        limit = 2000       # up to 2,000 ids (GET: the URI limit comes first)
-        if len(ids) > limit:
-            return Reply(400, EXCEEDED_ID_LIMIT)
-        out = []
-        for rid in ids:
-            full = to_id18(rid)
-            rso, rec = emu.store.get_record(full) if full else (None, None)
-            if rec is None or rso is not so or rec.get("IsDeleted"):
-                out.append(None)
-            else:
-                out.append(self._record_json(ctx, so, rec, fields))
-        return Reply(200, out)
-
-    def _subrequest(self, ctx, method, url, body, sub_headers=None):
-        """Run a composite subrequest through the router (no auth, no count).
-        Its headers are the request's Sforce-Query-Options overridden by the
-        subrequest's own httpHeaders."""
-        parts = urllib.parse.urlsplit(url)
-        path = parts.path
-        if not path.startswith("/"):
-            path = "/services/data/" + path
-        m = re.match(r"^/services/data/v(\d+\.\d+)(?:/(.*))?$", path)
-        if not m or m.group(1) not in VERSIONS:
-            return Reply(404, NOT_FOUND)
-        segments = [urllib.parse.unquote(s) for s in (m.group(2) or "").split("/") if s]
-        params = parse_form(parts.query)
-        data = json_dumps(body).encode() if body is not None else b""
-        headers = Headers({})
-        if ctx.headers.get("Sforce-Query-Options"):
-            headers["sforce-query-options"] = ctx.headers.get("Sforce-Query-Options")
-        for k, v in (sub_headers or {}).items():
-            headers[k.lower()] = v
-        sub = Ctx(method.upper(), segments, params, headers, data, m.group(1))
-        if segments[:1] == ["jobs"] or (segments[:1] == ["composite"]
-                                        and segments[1:2] != ["sobjects"]):
-            return Reply(400, error("INVALID_API_INPUT", "this resource is not supported "
-                                    "in a composite or batch request"))
-        return self.route(sub)
-
-    @staticmethod
-    def _subrequests(ctx, key, too_many):
-        """(body, its list of subrequests under `key`, error Reply): the
-        checks /composite and /composite/batch share."""
-        body = ctx.json()
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            return None, None, Reply(400, error("JSON_PARSER_ERROR", "%s is required" % key))
-        if len(body[key]) > MAX_SUBREQUESTS:
-            return None, None, Reply(400, too_many)
-        return body, body[key], None
-
-    def composite_batch(self, ctx):
-        body, subs, err = self._subrequests(ctx, "batchRequests", error(
-            "INVALID_API_INPUT", "Batch requests cannot exceed 25 subrequests"))
-        if err:
-            return err
-        halt = bool(body.get("haltOnError"))
-        results = []
-        halted = False
-        for sub in subs:
-            if halted:
-                results.append({"statusCode": 412, "result": BATCH_HALTED})
-                continue
-            reply = self._subrequest(ctx, sub.get("method", "GET"), sub.get("url", ""),
-                                     sub.get("richInput"))
-            results.append({"statusCode": reply.status,
-                            "result": reply.json() if reply.status != 204 else None})
-            if reply.status >= 400 and halt:
-                halted = True
-        # Salesforce counts every subrequest of a Composite/Batch call against
-        # the daily allowance (a Composite call counts once); the call itself
-        # was counted on arrival.
-        with self.emu.lock:
-            self.emu.api_used += max(len(subs) - 1, 0)
-        return Reply(200, {"hasErrors": any(r["statusCode"] >= 400 for r in results),
-                           "results": results})
-
-    def composite_request(self, ctx):
-        body, subs, err = self._subrequests(ctx, "compositeRequest", error(
-            "LIMIT_EXCEEDED", "Limit Exceeded. Maximum number of subrequests allowed in a "
-            "composite request is 25"))
-        if err:
-            return err
-        all_or_none = bool(body.get("allOrNone"))
-        out = []
-        refs = {}
-        with self.emu.transaction() as tx:
-            failed = False
-            for sub in subs:
-                ref_id = sub.get("referenceId")
-                if failed and all_or_none:
-                    out.append({"body": PROCESSING_HALTED, "httpHeaders": {},
-                                "httpStatusCode": 400, "referenceId": ref_id})
-                    continue
-                try:
-                    url = _resolve_refs(sub.get("url", ""), refs, in_url=True)
-                    sub_body = _resolve_refs(sub.get("body"), refs)
-                except KeyError as e:
-                    reply = Reply(400, error("PROCESSING_HALTED", "Invalid reference specified. "
-                                             "No value for %s found in any previous subrequest"
-                                             % e.args[0]))
-                else:
-                    reply = self._subrequest(ctx, sub.get("method", "GET"), url, sub_body,
-                                             sub.get("httpHeaders"))
-                result_body = reply.json() if reply.status != 204 else None
-                if ref_id and reply.status < 400:
-                    refs[ref_id] = result_body
-                out.append({"body": result_body, "httpHeaders": dict(reply.headers),
-                            "httpStatusCode": reply.status, "referenceId": ref_id})
-                if reply.status >= 400:
-                    failed = True
-            if failed and all_or_none:
-                tx.rollback()
-                for item in out:
-                    if item["httpStatusCode"] < 400:
-                        item.update({"body": PROCESSING_HALTED, "httpHeaders": {},
-                                     "httpStatusCode": 400})
-        return Reply(200, {"compositeResponse": out})
-
     # ---------------------------------------------------------- bulk
 
     def jobs(self, ctx):
@@ -656,49 +411,6 @@ class Api:
             data = data.encode("utf-8")
         return Reply(status, raw=data or b"", headers=headers,
                      content_type=ctype or ("application/json;charset=UTF-8" if data else None))
-
-
-_REF_RE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
-
-
-def _resolve_refs(value, refs, in_url=False):
-    """Replace @{ref.path} in a composite subrequest's url or body."""
-    if isinstance(value, dict):
-        return {k: _resolve_refs(v, refs, in_url) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_refs(v, refs, in_url) for v in value]
-    if not isinstance(value, str) or "@{" not in value:
-        return value
-
-    def lookup(m):
-        if m.group(1) not in refs:
-            raise KeyError(m.group(0))
-        v = refs[m.group(1)]
-        for step in re.findall(r"\.([A-Za-z0-9_]+)|\[(\d+)\]", m.group(2)):
-            try:
-                v = v[step[0]] if step[0] else v[int(step[1])]
-            except (KeyError, IndexError, TypeError):
-                raise KeyError(m.group(0))
-        return v
-
-    whole = _REF_RE.fullmatch(value)
-    if whole and not in_url:
-        return lookup(whole)
-
-    def text(m):
-        v = lookup(m)
-        s = v if isinstance(v, str) else json_dumps(v)
-        return urllib.parse.quote(s, safe="") if in_url and "?" in value[:m.start()] else s
-    return _REF_RE.sub(text, value)
-
-
-def _collection_body(body):
-    """(records, allOrNone, error Reply) of a collections request body."""
-    if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        return None, False, Reply(400, error("JSON_PARSER_ERROR", "records is required"))
-    if len(body["records"]) > MAX_COLLECTION:
-        return None, False, Reply(400, EXCEEDED_ID_LIMIT)
-    return body["records"], bool(body.get("allOrNone")), None
 
 
 def _batch_size(header):

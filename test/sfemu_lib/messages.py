@@ -1,9 +1,11 @@
-"""What every part of the emulator answers with: a Reply, and the error body.
+"""Requests and replies as the emulator's parts hand them to each other.
 
 Rules:
+- A Ctx is one API request below /services/data/vNN.N/ (from HTTP or a
+  composite subrequest); header lookups are case-insensitive everywhere.
 - A Reply holds a status, a JSON-able body (or raw bytes) and headers; it is
   encoded once, by the HTTP front (http_server.py), or read back as JSON by
-  a composite request that ran it as a subrequest (rest.py).
+  the composite request that ran it as a subrequest (composite.py).
 - Request JSON is read with exact numbers (Decimal), never floats; a query
   string or form body gives each name its first value.
 - Salesforce's REST error body is a list of {"message", "errorCode"}.
@@ -14,6 +16,9 @@ import json
 import urllib.parse
 
 from .store import json_dumps
+
+VERSIONS = ["%d.0" % v for v in range(31, 68)]      # API versions served: 31.0 .. 67.0
+NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 
 
 def error(code, message, fields=None):
@@ -34,6 +39,14 @@ def parse_json(data):
 def parse_form(text):
     """A query string or form body as name -> first value (blank values kept)."""
     return {k: v[0] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()}
+
+
+def check_method(method, allowed):
+    """None when a resource takes method, else the 405 Salesforce answers."""
+    if method in allowed:
+        return None
+    return Reply(405, error("METHOD_NOT_ALLOWED", "HTTP Method '%s' not allowed. Allowed are %s"
+                            % (method, ",".join(allowed))))
 
 
 class Reply:
@@ -63,3 +76,32 @@ class Reply:
                 return self.raw.decode("utf-8", "replace")
         return self.body
 
+
+class Ctx:
+    """One API request as the router sees it (HTTP request or subrequest)."""
+
+    def __init__(self, method, segments, params, headers, body, version):
+        self.method = method
+        self.segments = segments        # path after /services/data/vNN.N/, split on '/'
+        self.params = params            # name -> first value
+        self.headers = headers          # case-insensitive .get()
+        self.body = body or b""
+        self.version = version
+        self._json = None
+
+    def json(self):
+        if self._json is None:
+            self._json = parse_json(self.body) if self.body.strip() else None
+        return self._json
+
+
+class Headers(dict):
+    """Case-insensitive header dict with .get()."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        for k, v in (items.items() if isinstance(items, dict) else items):
+            self[k.lower()] = v
+
+    def get(self, key, default=None):
+        return super().get(key.lower(), default)
