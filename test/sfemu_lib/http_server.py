@@ -34,7 +34,8 @@ LOGGED_HEADERS = ("Sforce-Query-Options", "Accept-Encoding", "Content-Type",
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """HTTP front: size checks, faults, latency, auth, limits, gzip, log."""
+    """One connection: size checks, body decoding, latency, faults, gzip, the
+    request log; what a request means is rest.serve's or control.serve's."""
 
     protocol_version = "HTTP/1.1"
     # Headers and body leave in separate writes: without TCP_NODELAY, Nagle
@@ -188,14 +189,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._hang_up()
             return
         if fault.get("status"):
-            fbody = fault.get("body")
-            if isinstance(fbody, str):
-                ctype = fault.get("content_type") or (
-                    "text/html;charset=UTF-8" if fbody.lstrip().startswith("<")
-                    else "text/plain;charset=UTF-8")
-                reply = Reply(fault["status"], raw=fbody.encode(), content_type=ctype)
-            else:
-                reply = Reply(fault["status"], fbody, content_type=fault.get("content_type"))
+            reply = _fault_reply(fault)
         else:
             try:
                 reply = rest.serve(emu, self.command, path, params, self.headers, body)
@@ -227,6 +221,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    truncate=truncate)
 
 
+def _fault_reply(fault):
+    """The answer a fault rule with a "status" gives instead of serving: a
+    string body goes raw, as HTML when it starts with '<', else as text."""
+    fbody = fault.get("body")
+    if isinstance(fbody, str):
+        ctype = fault.get("content_type") or (
+            "text/html;charset=UTF-8" if fbody.lstrip().startswith("<")
+            else "text/plain;charset=UTF-8")
+        return Reply(fault["status"], raw=fbody.encode(), content_type=ctype)
+    return Reply(fault["status"], fbody, content_type=fault.get("content_type"))
+
+
 def is_loopback(addr):
     """Whether a client address is this machine's (IPv4, IPv6 or mapped)."""
     return addr.startswith("127.") or addr in ("::1", "localhost") or addr.startswith("::ffff:127.")
@@ -256,5 +262,3 @@ def make_server(emu, host="127.0.0.1", port=0):
     host, port = server.server_address[:2]
     emu.base_url = "http://%s:%d" % (host if ":" not in host else "[%s]" % host, port)
     return server
-
-

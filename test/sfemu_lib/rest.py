@@ -27,11 +27,14 @@ LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQ
 INVALID_LOCATOR = [{"errorCode": "INVALID_QUERY_LOCATOR", "message": "invalid query locator"}]
 NOT_AN_OBJECT = [{"message": "The request body must be a JSON object",
                   "errorCode": "JSON_PARSER_ERROR"}]
+
+
 def version_label(version):
     """Release name of an API version: 31.0 is Summer '14, 66.0 Spring '26."""
     k, r = divmod(int(float(version)) - 31, 3)
     season, year = (("Summer", 14 + k), ("Winter", 15 + k), ("Spring", 15 + k))[r]
     return "%s '%02d" % (season, year)
+
 
 def serve(emu, method, path, params, headers, body):
     """The Salesforce surface for one request: the token endpoint, the version
@@ -90,8 +93,6 @@ def _dml_status(result):
         return 404
     return 400
 
-
-# ================================================================ router
 
 class Api:
     """The Salesforce REST surface below /services/data/vNN.N/ (after auth)."""
