@@ -11,10 +11,15 @@ OBJS = \
 	deparse.o \
 	describe.o \
 	import.o \
-	modify.o
+	modify.o \
+	local_group.o \
+	bulk.o \
+	failures.o \
+	ingest.o
 
 EXTENSION = salesforce_fdw
-DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql
+DATA = salesforce_fdw--1.0.sql salesforce_fdw--1.0--1.1.sql salesforce_fdw--1.1.sql \
+	salesforce_fdw--1.1--1.2.sql salesforce_fdw--1.2.sql
 PGFILEDESC = "salesforce_fdw - foreign data wrapper for Salesforce"
 
 PKG_CONFIG ?= pkg-config
@@ -23,7 +28,7 @@ SHLIB_LINK = $(shell $(PKG_CONFIG) --libs libcurl json-c)
 
 # pg_regress suites (sql/, expected/); they need the emulator, started by
 # test/run-tests, whose URL reaches the SQL through SFEMU_URL.
-REGRESS = options auth select types import dml pushdown encoding sync
+REGRESS = options auth select types import dml pushdown encoding sync bulk failures bulkwrite
 REGRESS_OPTS = --load-extension=salesforce_fdw --encoding=UTF8
 
 PG_CONFIG ?= pg_config

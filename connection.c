@@ -9,7 +9,7 @@
  * - One cached SfConnection per user mapping and backend, in a hash table
  *   keyed by the user mapping's OID (as postgres_fdw does).  Syscache
  *   invalidation of the server or the user mapping only marks an entry;
- *   the next GetSalesforceConnection() drops its token and re-reads the
+ *   the next SfGetConnection() drops its token and re-reads the
  *   options, so a request in flight never loses the strings it uses.
  * - The access token comes from the client credentials flow of an External
  *   Client App, is requested lazily by the first API call and reused by
@@ -225,7 +225,8 @@ static void query_error_callback(void *arg);
 static json_object *composite_query_page(SfQueryCursor *cursor,
 										 json_object *json);
 static const char *transient_failure(long status, json_object *json);
-static void charge_api_call(SfConnection *conn, const char *action);
+static void charge_api_call(SfConnection *conn, const char *action,
+							bool refusable);
 static bool parse_api_usage(const char *info, int64 *used, int64 *max);
 static void report_outcome_unknown(SfConnection *conn, const char *action)
 			pg_attribute_noreturn();
@@ -234,14 +235,14 @@ static json_object *fetch_limits(SfConnection *conn);
 static void limit_values(json_object *entry, Datum *values, bool *nulls);
 
 /*
- * GetSalesforceConnection
+ * SfGetConnection
  *		The cached connection for a user mapping, created on first use and
  *		refreshed (options re-read, token dropped) after the server or the
  *		user mapping changed.  No network traffic happens here: the token is
- *		requested by the first SalesforceRequest().
+ *		requested by the first SfPerformRequest().
  */
 SfConnection *
-GetSalesforceConnection(UserMapping *user)
+SfGetConnection(UserMapping *user)
 {
 	SfConnection *conn;
 	bool		found;
@@ -663,7 +664,7 @@ session_expired(json_object *json)
 }
 
 /*
- * SalesforceRequest
+ * SfPerformRequest
  *		Send one REST request with the cached token (getting one first if
  *		needed) and return the HTTP status.
  *
@@ -685,9 +686,13 @@ session_expired(json_object *json)
  * body) the outcome is unknown: with SF_REQ_RETURN_ERRORS the function
  * returns 0 and SfTransportError() tells what happened, so the caller can
  * name the rows in flight; otherwise it raises that error itself.
+ *
+ * SF_REQ_CLEANUP marks a request that undoes work (aborting a Bulk API
+ * job): it is counted but never refused by the statement's budget, and is
+ * sent once, without retries.
  */
 int
-SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
+SfPerformRequest(SfConnection *conn, const SfRequest *req, int flags,
 				  const char *action, json_object **json_out)
 {
 	SfHttpResponse resp;
@@ -716,7 +721,7 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		if (conn->access_token == NULL)
 			authenticate(conn);
 
-		charge_api_call(conn, action);
+		charge_api_call(conn, action, !(flags & SF_REQ_CLEANUP));
 
 		url = request_url(conn, req->path, action);
 		if (req->headers != NULL)
@@ -747,6 +752,8 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		rc = SfHttpPerform(conn->http, req->method, url,
 						   (const char *const *) headers, req->body,
 						   conn->opts.connect_timeout,
+						   req->timeout > 0 ?
+						   Min(req->timeout, conn->opts.request_timeout) :
 						   conn->opts.request_timeout,
 						   write ? SF_HTTP_FRESH_CONNECT : 0,
 						   &resp, conn->errbuf);
@@ -760,6 +767,7 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		{
 			/* a request that never left may go again, a write included */
 			if ((req->retryable || !resp.sent) &&
+				!(flags & SF_REQ_CLEANUP) &&
 				SfRetryWait(conn, attempt++, -1, conn->errbuf, action))
 				continue;
 			if (write && resp.sent)
@@ -772,6 +780,8 @@ SalesforceRequest(SfConnection *conn, const SfRequest *req, int flags,
 		}
 		if (resp.limit_info != NULL)
 			strlcpy(conn->limit_info, resp.limit_info, sizeof(conn->limit_info));
+		if (req->locator_out != NULL)
+			*req->locator_out = resp.locator;
 
 		json = NULL;
 		if (resp.body.len > 0 && (flags & SF_REQ_RAW_BODY))
@@ -981,29 +991,19 @@ SfLimitStatementApiCalls(int limit)
 }
 
 /*
- * SfStatementApiCalls
- *		API requests the current statement made so far.
- */
-uint64
-SfStatementApiCalls(void)
-{
-	statement_budget_sync();
-	return statement_budget.calls;
-}
-
-/*
  * charge_api_call
  *		Count one API request against the statement's budget, or raise
  *		configuration_limit_exceeded if it would exceed max_api_calls or
  *		the org's remaining daily allowance (as the last response said) fell
- *		below api_reserve_percent.
+ *		below api_reserve_percent.  A request that is not 'refusable' (a
+ *		cleanup) is only counted.
  */
 static void
-charge_api_call(SfConnection *conn, const char *action)
+charge_api_call(SfConnection *conn, const char *action, bool refusable)
 {
 	int			limit = conn->opts.max_api_calls;
-	int64		used;
-	int64		max;
+	int64		used = 0;
+	int64		max = 0;
 	bool		known;
 
 	statement_budget_sync();
@@ -1011,6 +1011,12 @@ charge_api_call(SfConnection *conn, const char *action)
 		(limit == 0 || statement_budget.table_limit < limit))
 		limit = statement_budget.table_limit;
 	known = parse_api_usage(conn->limit_info, &used, &max);
+
+	if (!refusable)
+	{
+		statement_budget.calls++;
+		return;
+	}
 
 	if (limit > 0 && statement_budget.calls >= (uint64) limit)
 		ereport(ERROR,
@@ -1061,12 +1067,12 @@ SfTransportError(SfConnection *conn)
 }
 
 /*
- * SalesforceApiPath
+ * SfApiPath
  *		"/services/data/vXX.X/<resource>" (palloc'd); the bare API path when
  *		'resource' is NULL or empty.
  */
 char *
-SalesforceApiPath(SfConnection *conn, const char *resource)
+SfApiPath(SfConnection *conn, const char *resource)
 {
 	if (resource == NULL || resource[0] == '\0')
 		return pstrdup(conn->api_path);
@@ -1183,17 +1189,6 @@ raw_text_json(const char *text, size_t len, bool truncate)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	return adopt_json(owner, doc);
-}
-
-/*
- * SfJsonLiveDocuments
- *		How many json-c documents this backend holds right now (for leak
- *		tests: 0 between statements).
- */
-int64
-SfJsonLiveDocuments(void)
-{
-	return live_json_documents;
 }
 
 /* The string member 'key' of a json object, or NULL. */
@@ -1568,7 +1563,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	{
 		/* the query does not fit in a URI: a GET subrequest of Composite */
 		req.method = "POST";
-		req.path = SalesforceApiPath(cursor->conn, "composite");
+		req.path = SfApiPath(cursor->conn, "composite");
 		req.body = cursor->composite_body;
 	}
 
@@ -1578,7 +1573,7 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 	error_context_stack = &errcallback;
 
 	oldcxt = MemoryContextSwitchTo(page_cxt);
-	SalesforceRequest(cursor->conn, &req, 0, cursor->action, &json);
+	SfPerformRequest(cursor->conn, &req, 0, cursor->action, &json);
 	MemoryContextSwitchTo(oldcxt);
 	cursor->requests += cursor->conn->request_count - before;
 	cursor->retries += cursor->conn->retry_count - retries_before;
@@ -1797,7 +1792,7 @@ SfConnectionForServer(const char *server_name)
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error(aclresult, OBJECT_FOREIGN_SERVER, server->servername);
 	user = GetUserMapping(GetUserId(), server->serverid);
-	return GetSalesforceConnection(user);
+	return SfGetConnection(user);
 }
 
 /* GET /limits: the org's limits as a json object (owned by the context). */
@@ -1810,11 +1805,11 @@ fetch_limits(SfConnection *conn)
 
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
-	req.path = SalesforceApiPath(conn, "limits");
+	req.path = SfApiPath(conn, "limits");
 	req.retryable = true;
 	action = psprintf("read the limits of Salesforce server \"%s\"",
 					  conn->server_name);
-	SalesforceRequest(conn, &req, 0, action, &json);
+	SfPerformRequest(conn, &req, 0, action, &json);
 	if (json == NULL || !json_object_is_type(json, json_type_object))
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),

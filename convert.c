@@ -60,6 +60,7 @@ static char *json_value_text(json_object *value);
 static Datum integer_from_number(SfColumnConv *conv, const char *text);
 static Datum array_from_text(SfColumnConv *conv, const char *text);
 static char *plain_number_text(const char *text);
+static Datum array_from_json(SfColumnConv *conv, json_object *value);
 
 /*
  * SfInitColumnConv
@@ -271,31 +272,19 @@ array_from_text(SfColumnConv *conv, const char *text)
 }
 
 /*
- * SfJsonToDatum
- *		Convert one JSON value of a record (NULL or JSON null gives SQL NULL)
- *		to a Datum of the column described by 'conv', allocated in the
- *		current memory context.
+ * array_from_json
+ *		An array column's Datum from a JSON array (not Salesforce's shape for
+ *		multi-select picklists, but a JSON array maps naturally).
  */
-Datum
-SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
+static Datum
+array_from_json(SfColumnConv *conv, json_object *value)
 {
 	ErrorContextCallback errcallback;
 	SfConvErrorInfo info;
-	json_type	jtype;
+	ArrayBuildState *astate;
+	size_t		n = json_object_array_length(value);
+	size_t		i;
 	Datum		result;
-	char	   *text;
-
-	if (value == NULL || json_object_is_type(value, json_type_null))
-	{
-		*isnull = true;
-		return (Datum) 0;
-	}
-	*isnull = false;
-	jtype = json_object_get_type(value);
-
-	/* fast paths that need no text */
-	if (conv->kind == SF_CONV_BOOL && jtype == json_type_boolean)
-		return BoolGetDatum(json_object_get_boolean(value));
 
 	info.conv = conv;
 	info.value = NULL;
@@ -304,7 +293,75 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	text = json_value_text(value);
+	info.value = json_value_text(value);
+	astate = initArrayResult(conv->elemtype, CurrentMemoryContext, false);
+	for (i = 0; i < n; i++)
+	{
+		json_object *elem = json_object_array_get_idx(value, i);
+		bool		null = (elem == NULL ||
+							json_object_is_type(elem, json_type_null));
+		Datum		d;
+
+		if (!null)
+			d = InputFunctionCall(&conv->infunc, json_value_text(elem),
+								  conv->ioparam, conv->typmod);
+		else
+			d = InputFunctionCall(&conv->infunc, NULL,
+								  conv->ioparam, conv->typmod);
+		astate = accumArrayResult(astate, d, null, conv->elemtype,
+								  CurrentMemoryContext);
+	}
+	result = makeArrayResult(astate, CurrentMemoryContext);
+
+	error_context_stack = errcallback.previous;
+	return result;
+}
+
+/*
+ * What a value looked like in the record: decides how its text is read
+ */
+typedef enum SfValueClass
+{
+	SF_VALUE_STRING,			/* a string's contents */
+	SF_VALUE_INT,				/* a number without fraction or exponent */
+	SF_VALUE_DOUBLE,			/* a number with a fraction or an exponent */
+	SF_VALUE_BOOL,				/* true or false */
+	SF_VALUE_COMPOSITE			/* the JSON text of an object or array */
+} SfValueClass;
+
+/*
+ * value_to_datum
+ *		The one conversion of a non-null value, given as its UTF-8 text 's'
+ *		of 'len' bytes (not necessarily terminated) and its class, to a Datum
+ *		of the column described by 'conv'.
+ */
+static Datum
+value_to_datum(SfColumnConv *conv, const char *s, size_t len,
+			   SfValueClass cls)
+{
+	ErrorContextCallback errcallback;
+	SfConvErrorInfo info;
+	Datum		result;
+	char	   *text;
+
+	/* fast paths that need no text */
+	if (conv->kind == SF_CONV_BOOL && cls == SF_VALUE_BOOL)
+		return BoolGetDatum(s[0] == 't');
+
+	info.conv = conv;
+	info.value = NULL;
+	errcallback.callback = conv_error_callback;
+	errcallback.arg = &info;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	if (memchr(s, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+				 errmsg("Salesforce value contains a null character")));
+
+	/* Salesforce sends UTF-8; this also rejects invalid byte sequences */
+	text = pg_any_to_server(pnstrdup(s, len), (int) len, PG_UTF8);
 	info.value = text;
 
 	/*
@@ -312,7 +369,7 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 	 * instead of failing; those limits can therefore not be trusted (and
 	 * Salesforce numbers never have more than 18 digits).
 	 */
-	if (jtype == json_type_int &&
+	if (cls == SF_VALUE_INT &&
 		(strcmp(text, "9223372036854775807") == 0 ||
 		 strcmp(text, "-9223372036854775808") == 0 ||
 		 strcmp(text, "18446744073709551615") == 0))
@@ -325,7 +382,7 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 	 * Salesforce writes large and small doubles in exponent form (1.5E7);
 	 * types other than numbers and JSON get the plain decimal digits.
 	 */
-	if (jtype == json_type_double && strpbrk(text, "eE") != NULL &&
+	if (cls == SF_VALUE_DOUBLE && strpbrk(text, "eE") != NULL &&
 		conv->kind != SF_CONV_JSON && conv->kind != SF_CONV_INT2 &&
 		conv->kind != SF_CONV_INT4 && conv->kind != SF_CONV_INT8 &&
 		conv->typid != NUMERICOID && conv->typid != FLOAT4OID &&
@@ -341,7 +398,7 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 		case SF_CONV_INT2:
 		case SF_CONV_INT4:
 		case SF_CONV_INT8:
-			if (jtype == json_type_double)
+			if (cls == SF_VALUE_DOUBLE)
 				result = integer_from_number(conv, text);
 			else
 				result = InputFunctionCall(&conv->infunc, text,
@@ -351,9 +408,10 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 		case SF_CONV_TIMESTAMP:
 
 			/*
-			 * A datetime with a zone ("...T10:30:00.000+0000"): the UTC wall
-			 * time, whatever the session's TimeZone.  A timestamptz and a
-			 * timestamp of the UTC wall time are the same number.
+			 * A datetime with a zone ("...T10:30:00.000+0000", or "...Z" as
+			 * the Bulk API writes it): the UTC wall time, whatever the
+			 * session's TimeZone.  A timestamptz and a timestamp of the UTC
+			 * wall time are the same number.
 			 */
 			if (strchr(text, 'T') != NULL &&
 				(text[strlen(text) - 1] == 'Z' ||
@@ -371,51 +429,28 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 
 		case SF_CONV_JSON:
 			/* the JSON text of the value, a string with its quotes */
-			if (jtype == json_type_string || jtype == json_type_boolean)
+			if (cls == SF_VALUE_STRING)
 			{
-				const char *s;
+				json_object *str = json_object_new_string_len(s, (int) len);
+				const char *quoted;
 
-				s = json_object_to_json_string_ext(value,
-												   JSON_C_TO_STRING_PLAIN |
-												   JSON_C_TO_STRING_NOSLASHESCAPE);
-				text = pg_any_to_server(pstrdup(s), strlen(s), PG_UTF8);
+				if (str == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_OUT_OF_MEMORY),
+							 errmsg("out of memory")));
+				quoted = json_object_to_json_string_ext(str,
+														JSON_C_TO_STRING_PLAIN |
+														JSON_C_TO_STRING_NOSLASHESCAPE);
+				text = pstrdup(quoted);
+				json_object_put(str);
+				text = pg_any_to_server(text, strlen(text), PG_UTF8);
 			}
 			result = InputFunctionCall(&conv->infunc, text,
 									   conv->ioparam, conv->typmod);
 			break;
 
 		case SF_CONV_ARRAY:
-			if (jtype == json_type_array)
-			{
-				/* not Salesforce's shape, but a JSON array maps naturally */
-				ArrayBuildState *astate = NULL;
-				size_t		n = json_object_array_length(value);
-				size_t		i;
-
-				astate = initArrayResult(conv->elemtype, CurrentMemoryContext,
-										 false);
-				for (i = 0; i < n; i++)
-				{
-					json_object *elem = json_object_array_get_idx(value, i);
-					bool		null = (elem == NULL ||
-										json_object_is_type(elem, json_type_null));
-					Datum		d = (Datum) 0;
-
-					if (!null)
-						d = InputFunctionCall(&conv->infunc,
-											  json_value_text(elem),
-											  conv->ioparam, conv->typmod);
-					else
-						d = InputFunctionCall(&conv->infunc, NULL,
-											  conv->ioparam, conv->typmod);
-					astate = accumArrayResult(astate, d, null,
-											  conv->elemtype,
-											  CurrentMemoryContext);
-				}
-				result = makeArrayResult(astate, CurrentMemoryContext);
-			}
-			else
-				result = array_from_text(conv, text);
+			result = array_from_text(conv, text);
 			break;
 
 		case SF_CONV_BOOL:
@@ -428,4 +463,97 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 
 	error_context_stack = errcallback.previous;
 	return result;
+}
+
+/*
+ * SfTextToDatum
+ *		Convert one value given as its text to a Datum of the column described
+ *		by 'conv', exactly as SfJsonToDatum converts the same JSON value.
+ *		With 'is_string', 'text' is a JSON string's contents (UTF-8, 'len'
+ *		bytes, need not be terminated); otherwise it is the literal text of a
+ *		JSON number, true, false or null ("23.0" and "1.5E7" are numbers with
+ *		a fraction, as the Bulk API's CSV writes integers too).  A NULL
+ *		'text' or a literal null gives SQL NULL.
+ */
+Datum
+SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
+			  bool is_string, bool *isnull)
+{
+	SfValueClass cls;
+
+	if (text == NULL ||
+		(!is_string && len == 4 && memcmp(text, "null", 4) == 0))
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	*isnull = false;
+
+	if (is_string)
+		cls = SF_VALUE_STRING;
+	else if ((len == 4 && memcmp(text, "true", 4) == 0) ||
+			 (len == 5 && memcmp(text, "false", 5) == 0))
+		cls = SF_VALUE_BOOL;
+	else if (len > 0 && (text[0] == '{' || text[0] == '['))
+		cls = SF_VALUE_COMPOSITE;
+	else if (memchr(text, '.', len) != NULL ||
+			 memchr(text, 'e', len) != NULL ||
+			 memchr(text, 'E', len) != NULL)
+		cls = SF_VALUE_DOUBLE;
+	else
+		cls = SF_VALUE_INT;
+
+	return value_to_datum(conv, text, len, cls);
+}
+
+/*
+ * SfJsonToDatum
+ *		Convert one JSON value of a record (NULL or JSON null gives SQL NULL)
+ *		to a Datum of the column described by 'conv', allocated in the
+ *		current memory context.
+ */
+Datum
+SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
+{
+	const char *s;
+	SfValueClass cls;
+
+	if (value == NULL || json_object_is_type(value, json_type_null))
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	*isnull = false;
+
+	switch (json_object_get_type(value))
+	{
+		case json_type_string:
+			return value_to_datum(conv, json_object_get_string(value),
+								  json_object_get_string_len(value),
+								  SF_VALUE_STRING);
+		case json_type_boolean:
+			if (json_object_get_boolean(value))
+				return value_to_datum(conv, "true", 4, SF_VALUE_BOOL);
+			return value_to_datum(conv, "false", 5, SF_VALUE_BOOL);
+		case json_type_int:
+			cls = SF_VALUE_INT;
+			break;
+		case json_type_double:
+			cls = SF_VALUE_DOUBLE;
+			break;
+		case json_type_array:
+			if (conv->kind == SF_CONV_ARRAY)
+				return array_from_json(conv, value);
+			cls = SF_VALUE_COMPOSITE;
+			break;
+		default:
+			cls = SF_VALUE_COMPOSITE;
+			break;
+	}
+
+	/* a number's original text, or the JSON text of an object or array */
+	s = json_object_to_json_string_ext(value,
+									   JSON_C_TO_STRING_PLAIN |
+									   JSON_C_TO_STRING_NOSLASHESCAPE);
+	return value_to_datum(conv, s, strlen(s), cls);
 }

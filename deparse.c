@@ -1,62 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * deparse.c
- *		  Build the SOQL statements salesforce_fdw sends to Salesforce.
+ *		  Decide what Salesforce may evaluate, and write every byte of SOQL.
  *
- * Two parts, as in postgres_fdw: a walker decides which restriction
- * clauses Salesforce can evaluate, and whether its answer is exactly
- * PostgreSQL's or only a superset of it (then the clause is sent AND kept
- * as a local recheck); emitters write SOQL into a StringInfo.  The same
- * code runs at plan time (constants known, other values written as $n
- * placeholders, to decide and to show in EXPLAIN) and at execution (every
- * value known), so what is decided and what is sent cannot drift apart.
- *
- * The walker first pushes NOT down to the leaves (De Morgan; NOT a < b is
- * a >= b, NOT a = b is a != b), so every leaf sits in a monotone position.
- * Each leaf is then written so that a null field makes it false under both
- * two-valued and three-valued readings of SOQL: in PostgreSQL a WHERE keeps
- * a row only when the condition is true, and "true" of a formula without NOT
- * is decided by its leaves being true.  A leaf that can only narrow the
- * rows (a superset) keeps the whole clause rechecked locally.
- *
- * SOQL traps this file guards against (reference sections 4, 12 and 14):
- *	- string literals are quoted with backslash escapes ('\'' is \', never
- *	  ''), and control characters are escaped, because any other backslash
- *	  or a raw control character is a syntax error or changes the meaning;
- *	- != and NOT IN may or may not keep null values: always written as
- *	  (f != x AND f != null);
- *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
- *	  (and "= null" means "= false" there), so IS NULL on it is false;
- *	- text =, IN and LIKE are case-insensitive: sent as a superset and
- *	  rechecked; text != and NOT LIKE would drop rows, text ranges compare
- *	  in another order: their SOQL is only "field != null" (the superset
- *	  every comparison implies), rechecked;
- *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
- *	  and made wider where case folding differs (non-ASCII letters, i and
- *	  k whose case partners include non-ASCII characters, and _ since an
- *	  upper-cased character may become two): always rechecked;
- *	- no empty strings exist (Salesforce stores null): = '' is false;
- *	- ids: a value that is not an 18-character id with its checksum can't
- *	  equal any id (and Salesforce would reject it): the leaf becomes false
- *	  locally, never sent; LIKE and ranges on ids become "field != null",
- *	  rechecked;
- *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
- *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
- *	  finer than Salesforce keeps is widened to a superset and rechecked;
- *	  infinities and years outside 1..9999 are decided locally;
- *	- numbers: the exact decimal text; a fraction against an integer field
- *	  is rounded the right way; float columns are never compared remotely
- *	  (Salesforce compares exact decimals, PostgreSQL rounded doubles);
- *	- now(), current_date and parameters are sent as concrete UTC values,
- *	  never as TODAY and friends (those follow the Salesforce user's zone);
- *	- every boolean expression is fully parenthesized;
- *	- the same field may not be selected twice ("duplicate field selected"),
- *	  and field names compare case-insensitively, so the select list is
- *	  deduplicated without regard to case;
- *	- a SELECT needs at least one field: Id is selected when the query needs
- *	  no column at all;
- *	- object and field names are written unquoted (SOQL has no quoted
- *	  identifiers); option.c admits only API names, so they cannot inject.
+ * As in postgres_fdw: a walker decides whether Salesforce can evaluate a
+ * clause, exactly or only as a superset (then it is sent AND rechecked
+ * here), and the same walker writes it, at plan time (other values as $n
+ * placeholders) and at execution (every value known), so what is decided
+ * and what is sent cannot drift apart.  One entry point per statement
+ * shape (records, COUNT(), aggregates) writes the rest; the planner
+ * decides which conditions, order, limit and aggregates, this file writes.
+ * Every string value reaches SOQL through one quoting function.
  *
  *-------------------------------------------------------------------------
  */
@@ -67,9 +21,13 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/transam.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/nodes.h"
@@ -78,11 +36,36 @@
 #include "utils/array.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+
+/*
+ * The field class of a column says how SOQL compares its field
+ * (SF_FIELD_*), or SF_FIELD_NONE when no condition on it is sent (field not
+ * filterable, a relationship path, a type whose semantics differ); flags
+ * say whether SOQL may ORDER BY, GROUP BY or aggregate it.
+ */
+#define SF_FIELD_NONE		0
+#define SF_FIELD_STRING		1	/* text compared case-insensitively */
+#define SF_FIELD_STRING_CS	2	/* text compared case-sensitively */
+#define SF_FIELD_PICKLIST	3	/* picklist: like STRING, no LIKE */
+#define SF_FIELD_ID			4	/* id or reference: 18-char ids */
+#define SF_FIELD_INT		5	/* int, long */
+#define SF_FIELD_NUMBER		6	/* double, currency, percent */
+#define SF_FIELD_BOOL		7	/* checkbox: never null */
+#define SF_FIELD_DATE		8
+#define SF_FIELD_DATETIME	9
+#define SF_FIELD_TIME		10
+#define SF_FIELD_CLASS_MASK	0xff
+#define SF_FIELD_SORTABLE	0x100
+#define SF_FIELD_GROUPABLE	0x200
+#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
+									 * a parameterized path */
+#define SF_FIELD_AGGREGATABLE 0x800
 
 /* Longest string literal SOQL accepts in a WHERE clause */
 #define SF_MAX_LITERAL		4000
@@ -128,6 +111,17 @@ typedef enum SfCmp
 
 static const char *const cmp_soql[] = {"=", "!=", "<", "<=", ">", ">="};
 
+/* What format_value says besides the literal it writes */
+typedef struct LiteralExtra
+{
+	bool		plus;			/* FMT_EXTREME: above every value, else below */
+	bool		fraction;		/* finer than Salesforce keeps: the literal is
+								 * the value rounded down ... */
+	char	   *rounded_up;		/* ... and this one the value rounded up */
+	int64		floor;			/* FMT_NOMATCH for a fraction against an
+								 * integer field: the fraction's floor */
+} LiteralExtra;
+
 /* State of one walk over a clause */
 typedef struct WalkCxt
 {
@@ -135,6 +129,7 @@ typedef struct WalkCxt
 	StringInfo	buf;
 	bool		exact;			/* no leaf so far is a superset */
 	bool		has_values;		/* a leaf needs a value known at execution */
+	bool		chunked;		/* a long IN list sent in chunks */
 	bool		top;			/* the node is the whole clause */
 } WalkCxt;
 
@@ -148,45 +143,46 @@ static bool is_value_expr(Expr *node, Index varno);
 static bool value_walker(Node *node, void *context);
 static bool get_value(WalkCxt *cxt, Expr *expr, Datum *value, bool *isnull);
 static void placeholder(WalkCxt *cxt);
-static bool kind_accepts_type(int kind, Oid typid);
+static bool class_accepts_type(int fclass, Oid typid);
 static bool same_type_class(Oid a, Oid b);
 static bool parse_cmp(const char *name, SfCmp *cmp);
 static SfCmp negate_cmp(SfCmp cmp);
 static SfCmp commute_cmp(SfCmp cmp);
-static void emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+static void emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 					  Datum value, Oid typid);
 static void emit_extreme(StringInfo buf, const char *field, SfCmp cmp,
 						 bool plus);
-static int	format_value(StringInfo out, int kind, Datum value, Oid typid,
-						 bool *plus, bool *fraction, Datum *floor_value);
+static int	format_value(StringInfo out, int fclass, Datum value, Oid typid,
+						 LiteralExtra *extra);
 static void emit_like(WalkCxt *cxt, const char *field, bool ilike,
 					  Datum value);
 static bool numeric_is_integral(Numeric num);
-static bool emit_not_null(WalkCxt *cxt, const char *field, int kind);
+static bool emit_not_null(WalkCxt *cxt, const char *field, int fclass);
 static int	count_integer_digits(const char *s);
 static int	count_significant_digits(const char *s);
 static bool emit_in_chunk(WalkCxt *cxt, const char *field, char **literals,
 						  int n);
 static void append_escaped(StringInfo buf, const char *val, bool like);
+static bool is_valid_id18(const char *s, size_t len);
 
 /* Results of format_value */
 #define FMT_OK			0		/* a literal was written */
-#define FMT_EXTREME		1		/* beyond every Salesforce value (see *plus) */
+#define FMT_EXTREME		1		/* beyond every Salesforce value (see plus) */
 #define FMT_NOMATCH		2		/* equals no Salesforce value (but ranges ok) */
 #define FMT_UNWRITABLE	3		/* no literal: a constant is not sent, a
 								 * parameter (rechecked) becomes no condition */
 
 /*
- * sfResolveFieldKinds
- *		Fill info->fields and info->kinds for every column of 'rel' from the
+ * SfResolveFields
+ *		Fill info->fields and info->classes for every column of 'rel' from the
  *		sObject describe 'desc'.
  *
- * A column gets a kind only when its field is filterable, is not a
+ * A column gets a fclass only when its field is filterable, is not a
  * relationship path, and its PostgreSQL type compares the way Salesforce
  * compares the field's type (see the file header).
  */
 void
-sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
+SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
 					const SfSObjectDesc *desc)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -194,14 +190,14 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 
 	info->natts = tupdesc->natts;
 	info->fields = (char **) palloc0(sizeof(char *) * (tupdesc->natts + 1));
-	info->kinds = (int *) palloc0(sizeof(int) * (tupdesc->natts + 1));
+	info->classes = (int *) palloc0(sizeof(int) * (tupdesc->natts + 1));
 
 	for (i = 1; i <= tupdesc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, i - 1);
 		char	   *field;
 		const SfFieldDesc *fd;
-		int			kind = SF_KIND_NONE;
+		int			fclass = SF_FIELD_NONE;
 		const char *t;
 
 		if (attr->attisdropped)
@@ -218,26 +214,26 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (strcmp(t, "string") == 0 || strcmp(t, "textarea") == 0 ||
 			strcmp(t, "email") == 0 || strcmp(t, "phone") == 0 ||
 			strcmp(t, "url") == 0 || strcmp(t, "combobox") == 0)
-			kind = fd->case_sensitive ? SF_KIND_STRING_CS : SF_KIND_STRING;
+			fclass = fd->case_sensitive ? SF_FIELD_STRING_CS : SF_FIELD_STRING;
 		else if (strcmp(t, "picklist") == 0)
-			kind = SF_KIND_PICKLIST;
+			fclass = SF_FIELD_PICKLIST;
 		else if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0)
-			kind = SF_KIND_ID;
+			fclass = SF_FIELD_ID;
 		else if (strcmp(t, "int") == 0 || strcmp(t, "long") == 0)
-			kind = SF_KIND_INT;
+			fclass = SF_FIELD_INT;
 		else if (strcmp(t, "double") == 0 || strcmp(t, "currency") == 0 ||
 				 strcmp(t, "percent") == 0)
-			kind = SF_KIND_NUMBER;
+			fclass = SF_FIELD_NUMBER;
 		else if (strcmp(t, "boolean") == 0)
-			kind = SF_KIND_BOOL;
+			fclass = SF_FIELD_BOOL;
 		else if (strcmp(t, "date") == 0)
-			kind = SF_KIND_DATE;
+			fclass = SF_FIELD_DATE;
 		else if (strcmp(t, "datetime") == 0)
-			kind = SF_KIND_DATETIME;
+			fclass = SF_FIELD_DATETIME;
 		else if (strcmp(t, "time") == 0)
-			kind = SF_KIND_TIME;
+			fclass = SF_FIELD_TIME;
 
-		if (kind == SF_KIND_NONE || !kind_accepts_type(kind, attr->atttypid))
+		if (fclass == SF_FIELD_NONE || !class_accepts_type(fclass, attr->atttypid))
 			continue;
 
 		/*
@@ -250,7 +246,7 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 			int32		tm = attr->atttypmod - VARHDRSZ;
 			int			scale = ((tm & 0x7ff) ^ 1024) - 1024;
 
-			if (scale < ((kind == SF_KIND_INT) ? 0 : fd->scale))
+			if (scale < ((fclass == SF_FIELD_INT) ? 0 : fd->scale))
 				continue;
 		}
 		if ((attr->atttypid == TIMESTAMPOID ||
@@ -270,44 +266,44 @@ sfResolveFieldKinds(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (fd->sortable &&
 			!(strcmp(t, "currency") == 0 &&
 			  SfDescribeField(desc, "CurrencyIsoCode") != NULL))
-			kind |= SF_KIND_SORTABLE;
+			fclass |= SF_FIELD_SORTABLE;
 		if (fd->groupable)
-			kind |= SF_KIND_GROUPABLE;
+			fclass |= SF_FIELD_GROUPABLE;
 		if (strcmp(t, "id") == 0 || strcmp(t, "reference") == 0 ||
 			fd->external_id || fd->id_lookup)
-			kind |= SF_KIND_LOOKUP;
+			fclass |= SF_FIELD_LOOKUP;
 		if (fd->aggregatable)
-			kind |= SF_KIND_AGGREGATABLE;
-		info->kinds[i] = kind;
+			fclass |= SF_FIELD_AGGREGATABLE;
+		info->classes[i] = fclass;
 	}
 }
 
 /*
- * kind_accepts_type
- *		Does a column of type 'typid' hold the values of a field of 'kind'
+ * class_accepts_type
+ *		Does a column of type 'typid' hold the values of a field of 'fclass'
  *		so that comparisons agree?
  */
 static bool
-kind_accepts_type(int kind, Oid typid)
+class_accepts_type(int fclass, Oid typid)
 {
-	switch (kind & SF_KIND_MASK)
+	switch (fclass & SF_FIELD_CLASS_MASK)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_STRING_CS:
-		case SF_KIND_PICKLIST:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_PICKLIST:
+		case SF_FIELD_ID:
 			return typid == TEXTOID || typid == VARCHAROID;
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
 			return typid == INT2OID || typid == INT4OID ||
 				typid == INT8OID || typid == NUMERICOID;
-		case SF_KIND_BOOL:
+		case SF_FIELD_BOOL:
 			return typid == BOOLOID;
-		case SF_KIND_DATE:
+		case SF_FIELD_DATE:
 			return typid == DATEOID;
-		case SF_KIND_DATETIME:
+		case SF_FIELD_DATETIME:
 			return typid == TIMESTAMPTZOID || typid == TIMESTAMPOID;
-		case SF_KIND_TIME:
+		case SF_FIELD_TIME:
 			return typid == TIMEOID;
 	}
 	return false;
@@ -328,14 +324,17 @@ same_type_class(Oid a, Oid b)
 }
 
 /*
- * sfClauseIsPushable
- *		Can 'clause' be written in SOQL?  *exact tells whether Salesforce's
- *		answer is exactly PostgreSQL's (else a superset: recheck locally),
- *		*has_values whether it needs values known only at execution.
+ * SfClassifyClause
+ *		Can 'clause' be written in SOQL?  If so, fill *pushdown: whether
+ *		Salesforce's answer is exactly PostgreSQL's (else a superset:
+ *		recheck locally), whether it needs values known only at execution,
+ *		and whether it is a long IN list to send in chunks (allowed only
+ *		when info->chunk_target is NULL or this clause: the caller records
+ *		its choice there).  'info' is left as it was.
  */
 bool
-sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
-				   bool *has_values)
+SfClassifyClause(SfDeparseInfo *info, Expr *clause,
+				 SfClausePushdown *pushdown)
 {
 	WalkCxt		cxt;
 	StringInfoData scratch;
@@ -348,6 +347,7 @@ sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
 	cxt.buf = &scratch;
 	cxt.exact = true;
 	cxt.has_values = false;
+	cxt.chunked = false;
 	cxt.top = true;
 	info->value_hook = NULL;
 	ok = walk_cond(clause, false, &cxt);
@@ -355,20 +355,21 @@ sfClauseIsPushable(SfDeparseInfo *info, Expr *clause, bool *exact,
 	info->nplaceholders = save_n;
 	pfree(scratch.data);
 
-	*exact = cxt.exact;
-	*has_values = cxt.has_values;
+	pushdown->exact = cxt.exact;
+	pushdown->has_values = cxt.has_values;
+	pushdown->chunked = cxt.chunked;
 	return ok;
 }
 
 /*
- * sfDeparseWhere
+ * SfDeparseWhere
  *		Append " WHERE c1 AND c2 ..." for 'clauses' (plain expressions, each
- *		accepted by sfClauseIsPushable), or nothing for an empty list.
+ *		accepted by SfClassifyClause), or nothing for an empty list.
  *		Returns true when one of them is never true (a comparison with a
  *		null, an impossible id, ...): then no query needs to be sent.
  */
 bool
-sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
+SfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 {
 	ListCell   *lc;
 	bool		first = true;
@@ -383,6 +384,7 @@ sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 		cxt.buf = buf;
 		cxt.exact = true;
 		cxt.has_values = false;
+		cxt.chunked = false;
 		cxt.top = true;
 		appendStringInfoString(buf, first ? " WHERE " : " AND ");
 		first = false;
@@ -394,6 +396,55 @@ sfDeparseWhere(StringInfo buf, SfDeparseInfo *info, List *clauses)
 	}
 	return never;
 }
+
+/*
+ * The walker first pushes NOT down to the leaves (De Morgan; NOT a < b is
+ * a >= b, NOT a = b is a != b), so every leaf sits in a monotone position.
+ * Each leaf is then written so that a null field makes it false under both
+ * two-valued and three-valued readings of SOQL: in PostgreSQL a WHERE keeps
+ * a row only when the condition is true, and "true" of a formula without NOT
+ * is decided by its leaves being true.  A leaf that can only narrow the
+ * rows (a superset) keeps the whole clause rechecked locally.
+ *
+ * SOQL traps the walker guards against:
+ *	- string literals are quoted with backslash escapes ('\'' is \', never
+ *	  ''), and control characters are escaped, because any other backslash
+ *	  or a raw control character is a syntax error or changes the meaning;
+ *	- != and NOT IN may or may not keep null values: always written as
+ *	  (f != x AND f != null);
+ *	- there is no IS NULL: "= null" / "!= null"; a checkbox is never null
+ *	  (and "= null" means "= false" there), so IS NULL on it is false;
+ *	- text =, IN and LIKE are case-insensitive: sent as a superset and
+ *	  rechecked; text != and NOT LIKE would drop rows, text ranges compare
+ *	  in another order: their SOQL is only "field != null" (the superset
+ *	  every comparison implies), rechecked;
+ *	- LIKE patterns are re-encoded (PostgreSQL's \ escape, SOQL's \% \_)
+ *	  and made wider where case folding differs (non-ASCII letters, i and
+ *	  k whose case partners include non-ASCII characters, and _ since an
+ *	  upper-cased character may become two): always rechecked;
+ *	- no empty strings exist (Salesforce stores null): = '' is false;
+ *	- ids: a value that is not an 18-character id with its checksum can't
+ *	  equal any id (and Salesforce would reject it): the leaf becomes false
+ *	  locally, never sent; LIKE and ranges on ids become "field != null",
+ *	  rechecked;
+ *	- dates unquoted, datetimes in UTC with Z and no fraction (fractional
+ *	  seconds are unconfirmed in SOQL), times with milliseconds: a value
+ *	  finer than Salesforce keeps is widened to a superset and rechecked;
+ *	  infinities and years outside 1..9999 are decided locally;
+ *	- numbers: the exact decimal text; a fraction against an integer field
+ *	  is rounded the right way; float columns are never compared remotely
+ *	  (Salesforce compares exact decimals, PostgreSQL rounded doubles);
+ *	- now(), current_date and parameters are sent as concrete UTC values,
+ *	  never as TODAY and friends (those follow the Salesforce user's zone);
+ *	- every boolean expression is fully parenthesized;
+ *	- the same field may not be selected twice ("duplicate field selected"),
+ *	  and field names compare case-insensitively, so the select list is
+ *	  deduplicated without regard to case;
+ *	- a SELECT needs at least one field: Id is selected when the query needs
+ *	  no column at all;
+ *	- object and field names are written unquoted (SOQL has no quoted
+ *	  identifiers); option.c admits only API names, so they cannot inject.
+ */
 
 /*
  * walk_cond
@@ -448,7 +499,7 @@ walk_cond(Expr *node, bool negate, WalkCxt *cxt)
 				int			attno = column_of(node, cxt);
 
 				if (attno == 0 ||
-					(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+					(cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) != SF_FIELD_BOOL)
 					return false;
 				appendStringInfo(cxt->buf, "(%s = %s)",
 								 cxt->info->fields[attno],
@@ -479,7 +530,7 @@ column_of(Expr *node, WalkCxt *cxt)
 	if (var->varno != cxt->info->varno || var->varlevelsup != 0 ||
 		var->varattno <= 0 || var->varattno > cxt->info->natts)
 		return 0;
-	if ((cxt->info->kinds[var->varattno] & SF_KIND_MASK) == SF_KIND_NONE)
+	if ((cxt->info->classes[var->varattno] & SF_FIELD_CLASS_MASK) == SF_FIELD_NONE)
 		return 0;
 	return var->varattno;
 }
@@ -635,7 +686,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	int			attno;
 	Expr	   *valexpr;
 	bool		var_left = true;
-	int			kind;
+	int			fclass;
 	const char *field;
 	Datum		value;
 	bool		isnull;
@@ -657,7 +708,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 	if (attno == 0 || !is_value_expr(valexpr, cxt->info->varno))
 		return false;
-	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	fclass = cxt->info->classes[attno] & SF_FIELD_CLASS_MASK;
 	field = cxt->info->fields[attno];
 
 	/* LIKE, ILIKE and their negations: the column on the left only */
@@ -671,8 +722,8 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 			return false;
 		cxt->exact = false;		/* case and wildcards: always rechecked */
 		if (!var_left || !positive ||
-			(kind != SF_KIND_STRING && kind != SF_KIND_STRING_CS))
-			return emit_not_null(cxt, field, kind);
+			(fclass != SF_FIELD_STRING && fclass != SF_FIELD_STRING_CS))
+			return emit_not_null(cxt, field, fclass);
 		if (!get_value(cxt, valexpr, &value, &isnull))
 		{
 			appendStringInfo(cxt->buf, "(%s LIKE ", field);
@@ -687,40 +738,40 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 
 	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
-		!kind_accepts_type(kind, left))
+		!class_accepts_type(fclass, left))
 		return false;
 	if (!var_left)
 		cmp = commute_cmp(cmp);
 	if (negate)
 		cmp = negate_cmp(cmp);
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_PICKLIST:
+		case SF_FIELD_STRING:
+		case SF_FIELD_PICKLIST:
 			/* case-insensitive: only = narrows to a superset */
 			cxt->exact = false;
 			if (cmp != CMP_EQ)
-				return emit_not_null(cxt, field, kind);
+				return emit_not_null(cxt, field, fclass);
 			break;
-		case SF_KIND_STRING_CS:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_ID:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
 			{
 				/* text ranges: SOQL's order is not PostgreSQL's */
 				cxt->exact = false;
-				return emit_not_null(cxt, field, kind);
+				return emit_not_null(cxt, field, fclass);
 			}
 			/* a parameter may be too long to send: rechecked */
-			if (kind == SF_KIND_STRING_CS && !IsA(valexpr, Const))
+			if (fclass == SF_FIELD_STRING_CS && !IsA(valexpr, Const))
 				cxt->exact = false;
 			break;
-		case SF_KIND_BOOL:
+		case SF_FIELD_BOOL:
 			if (cmp != CMP_EQ && cmp != CMP_NE)
 				return false;
 			break;
-		case SF_KIND_DATETIME:
-		case SF_KIND_TIME:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_TIME:
 			/* a finer value than Salesforce keeps is widened */
 			if (!IsA(valexpr, Const))
 				cxt->exact = false;
@@ -730,7 +781,7 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 	}
 
 	/* a numeric parameter may need a literal SOQL can't take: rechecked */
-	if (!IsA(valexpr, Const) && (kind == SF_KIND_INT || kind == SF_KIND_NUMBER) &&
+	if (!IsA(valexpr, Const) && (fclass == SF_FIELD_INT || fclass == SF_FIELD_NUMBER) &&
 		(var_left ? right : left) == NUMERICOID)
 		cxt->exact = false;
 
@@ -757,21 +808,19 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
 		return true;
 	}
 	if (IsA(valexpr, Const) &&
-		(kind == SF_KIND_INT || kind == SF_KIND_NUMBER ||
-		 kind == SF_KIND_STRING || kind == SF_KIND_STRING_CS ||
-		 kind == SF_KIND_PICKLIST))
+		(fclass == SF_FIELD_INT || fclass == SF_FIELD_NUMBER ||
+		 fclass == SF_FIELD_STRING || fclass == SF_FIELD_STRING_CS ||
+		 fclass == SF_FIELD_PICKLIST))
 	{
 		StringInfoData scratch;
-		bool		plus;
-		bool		fraction;
-		Datum		floor_value;
+		LiteralExtra extra;
 
 		initStringInfo(&scratch);
-		if (format_value(&scratch, kind, value, var_left ? right : left,
-						 &plus, &fraction, &floor_value) == FMT_UNWRITABLE)
+		if (format_value(&scratch, fclass, value, var_left ? right : left,
+						 &extra) == FMT_UNWRITABLE)
 			return false;		/* decided locally */
 	}
-	emit_leaf(cxt, field, kind, cmp, value, var_left ? right : left);
+	emit_leaf(cxt, field, fclass, cmp, value, var_left ? right : left);
 	return true;
 }
 
@@ -782,17 +831,15 @@ walk_op(OpExpr *op, bool negate, WalkCxt *cxt)
  *		leaf where the value can't be written as it is.
  */
 static void
-emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
+emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		  Datum value, Oid typid)
 {
 	StringInfoData lit;
-	bool		plus = false;
-	bool		fraction = false;
-	Datum		floor_value = (Datum) 0;
+	LiteralExtra extra;
 	int			res;
 	StringInfo	buf = cxt->buf;
 
-	if (kind == SF_KIND_BOOL)
+	if (fclass == SF_FIELD_BOOL)
 	{
 		bool		b = DatumGetBool(value);
 
@@ -803,11 +850,10 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 	}
 
 	initStringInfo(&lit);
-	res = format_value(&lit, kind, value, typid, &plus, &fraction,
-					   &floor_value);
+	res = format_value(&lit, fclass, value, typid, &extra);
 	if (res == FMT_EXTREME)
 	{
-		emit_extreme(buf, field, cmp, plus);
+		emit_extreme(buf, field, cmp, extra.plus);
 		return;
 	}
 	if (res == FMT_UNWRITABLE)
@@ -825,9 +871,9 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 		{
 			/*
 			 * A fraction against an integer field: x < 2.5 is x <= 2, x >
-			 * 2.5 is x >= 3 (floor_value holds the floor, as text).
+			 * 2.5 is x >= 3.
 			 */
-			int64		fl = DatumGetInt64(floor_value);
+			int64		fl = extra.floor;
 
 			if (cmp == CMP_LT || cmp == CMP_LE)
 				appendStringInfo(buf, "(%s <= " INT64_FORMAT ")", field, fl);
@@ -837,14 +883,14 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
 		return;
 	}
 
-	if (fraction)
+	if (extra.fraction)
 	{
 		/*
 		 * The value lies strictly between two values Salesforce can hold
-		 * and write: lit is the lower one, floor_value the upper one (text).
+		 * and write: lit is the lower one, extra.rounded_up the upper one.
 		 * Widen to a superset; the clause is rechecked.
 		 */
-		const char *upper = DatumGetCString(floor_value);
+		const char *upper = extra.rounded_up;
 
 		cxt->exact = false;
 		switch (cmp)
@@ -882,9 +928,9 @@ emit_leaf(WalkCxt *cxt, const char *field, int kind, SfCmp cmp,
  *		caller has cleared cxt->exact.  A checkbox is never null: true leaf.
  */
 static bool
-emit_not_null(WalkCxt *cxt, const char *field, int kind)
+emit_not_null(WalkCxt *cxt, const char *field, int fclass)
 {
-	if (kind == SF_KIND_BOOL)
+	if (fclass == SF_FIELD_BOOL)
 		appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
 	else
 		appendStringInfo(cxt->buf, "(%s != null)", field);
@@ -927,26 +973,26 @@ emit_extreme(StringInfo buf, const char *field, SfCmp cmp, bool plus)
 /*
  * format_value
  *		Write the SOQL literal of 'value' (of PostgreSQL type 'typid') for a
- *		field of 'kind' into 'out' and return FMT_OK; or return FMT_EXTREME
- *		(with *plus) or FMT_NOMATCH when no literal stands for it.
+ *		field of 'fclass' into 'out' and return FMT_OK; or return FMT_EXTREME
+ *		(with extra->plus) or FMT_NOMATCH when no literal stands for it.
  *
- * Datetimes and times finer than Salesforce keeps set *fraction: 'out'
- * then holds the value rounded down and *floor_value (a C string) rounded
+ * Datetimes and times finer than Salesforce keeps set extra->fraction: 'out'
+ * then holds the value rounded down and extra->rounded_up the value rounded
  * up.  For an integer field and a non-integral number FMT_NOMATCH comes
- * with *floor_value the floor (int64).
+ * with extra->floor.
  */
 static int
-format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
-			 bool *fraction, Datum *floor_value)
+format_value(StringInfo out, int fclass, Datum value, Oid typid,
+			 LiteralExtra *extra)
 {
-	*fraction = false;
+	memset(extra, 0, sizeof(LiteralExtra));
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_STRING_CS:
-		case SF_KIND_PICKLIST:
-		case SF_KIND_ID:
+		case SF_FIELD_STRING:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_PICKLIST:
+		case SF_FIELD_ID:
 			{
 				char	   *s = TextDatumGetCString(value);
 				size_t		len = strlen(s);
@@ -954,7 +1000,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* Salesforce stores no empty string (null instead) */
 				if (len == 0)
 					return FMT_NOMATCH;
-				if (kind == SF_KIND_ID && !sfIsValidId18(s, len))
+				if (fclass == SF_FIELD_ID && !is_valid_id18(s, len))
 					return FMT_NOMATCH;
 				/* longer than any filterable value, and than SOQL allows */
 				if (pg_mbstrlen(s) > SF_MAX_LITERAL)
@@ -962,11 +1008,11 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* too long for the request URI */
 				if (len > SF_MAX_LITERAL_BYTES)
 					return FMT_UNWRITABLE;
-				deparseStringLiteral(out, s);
+				SfDeparseStringLiteral(out, s);
 				return FMT_OK;
 			}
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
 			{
 				Numeric		num;
 				char	   *s;
@@ -989,7 +1035,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					if (v >= INT64CONST(1000000000000000000) ||
 						v <= -INT64CONST(1000000000000000000))
 					{
-						*plus = (v > 0);
+						extra->plus = (v > 0);
 						return FMT_EXTREME;
 					}
 					appendStringInfo(out, INT64_FORMAT, v);
@@ -1000,7 +1046,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 														NumericGetDatum(num)));
 				if (numeric_is_nan(num))
 				{
-					*plus = true;	/* NaN sorts above every number */
+					extra->plus = true;	/* NaN sorts above every number */
 					return FMT_EXTREME;
 				}
 				/*
@@ -1010,7 +1056,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				if (numeric_is_inf(num) ||
 					count_integer_digits(s) > SF_MAX_NUMBER_DIGITS)
 				{
-					*plus = (s[0] != '-');
+					extra->plus = (s[0] != '-');
 					return FMT_EXTREME;
 				}
 				/* trailing zeros of the fraction say nothing */
@@ -1024,10 +1070,10 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 						s[--n] = '\0';
 				}
 				/* more digits than a field holds: SOQL may reject the literal */
-				if (kind == SF_KIND_NUMBER &&
+				if (fclass == SF_FIELD_NUMBER &&
 					count_significant_digits(s) > SF_MAX_NUMBER_DIGITS)
 					return FMT_UNWRITABLE;
-				if (kind == SF_KIND_INT)
+				if (fclass == SF_FIELD_INT)
 				{
 					char	   *fl;
 					char	   *end;
@@ -1040,12 +1086,12 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					i64 = strtoi64(fl, &end, 10);
 					if (errno != 0 || *end != '\0')
 					{
-						*plus = (s[0] != '-');
+						extra->plus = (s[0] != '-');
 						return FMT_EXTREME;
 					}
 					if (!numeric_is_integral(num))
 					{
-						*floor_value = Int64GetDatum(i64);
+						extra->floor = i64;
 						return FMT_NOMATCH;
 					}
 					appendStringInfo(out, INT64_FORMAT, i64);
@@ -1054,7 +1100,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				appendStringInfoString(out, s);
 				return FMT_OK;
 			}
-		case SF_KIND_DATE:
+		case SF_FIELD_DATE:
 			{
 				DateADT		d = DatumGetDateADT(value);
 				int			y,
@@ -1063,19 +1109,19 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 
 				if (DATE_NOT_FINITE(d))
 				{
-					*plus = DATE_IS_NOEND(d);
+					extra->plus = DATE_IS_NOEND(d);
 					return FMT_EXTREME;
 				}
 				j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &dd);
 				if (y < 1 || y > 9999)
 				{
-					*plus = (y > 9999);
+					extra->plus = (y > 9999);
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%04d-%02d-%02d", y, m, dd);
 				return FMT_OK;
 			}
-		case SF_KIND_DATETIME:
+		case SF_FIELD_DATETIME:
 			{
 				/* timestamptz and timestamp (UTC wall time, see convert.c) */
 				Timestamp	ts = DatumGetTimestamp(value);
@@ -1084,13 +1130,13 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 
 				if (TIMESTAMP_NOT_FINITE(ts))
 				{
-					*plus = TIMESTAMP_IS_NOEND(ts);
+					extra->plus = TIMESTAMP_IS_NOEND(ts);
 					return FMT_EXTREME;
 				}
 				if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
 					tm.tm_year < 1 || tm.tm_year > 9999)
 				{
-					*plus = (ts > 0);
+					extra->plus = (ts > 0);
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%04d-%02d-%02dT%02d:%02d:%02dZ",
@@ -1101,24 +1147,24 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					StringInfoData up;
 					Timestamp	next = ts - fsec + USECS_PER_SEC;
 
-					*fraction = true;
+					extra->fraction = true;
 					initStringInfo(&up);
 					if (timestamp2tm(next, NULL, &tm, &fsec, NULL, NULL) != 0 ||
 						tm.tm_year > 9999)
 					{
 						/* no upper literal: compare with the lower one */
-						*plus = true;
+						extra->plus = true;
 						appendStringInfoString(&up, out->data);
 					}
 					else
 						appendStringInfo(&up, "%04d-%02d-%02dT%02d:%02d:%02dZ",
 										 tm.tm_year, tm.tm_mon, tm.tm_mday,
 										 tm.tm_hour, tm.tm_min, tm.tm_sec);
-					*floor_value = CStringGetDatum(up.data);
+					extra->rounded_up = up.data;
 				}
 				return FMT_OK;
 			}
-		case SF_KIND_TIME:
+		case SF_FIELD_TIME:
 			{
 				TimeADT		t = DatumGetTimeADT(value);
 				int64		ms = t / 1000;
@@ -1126,7 +1172,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 				/* 24:00:00 is later than any time Salesforce holds */
 				if (t >= USECS_PER_DAY)
 				{
-					*plus = true;
+					extra->plus = true;
 					return FMT_EXTREME;
 				}
 				appendStringInfo(out, "%02d:%02d:%02d.%03dZ",
@@ -1137,7 +1183,7 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 					StringInfoData up;
 
 					ms++;
-					*fraction = true;
+					extra->fraction = true;
 					initStringInfo(&up);
 					if (ms >= 86400000)
 						appendStringInfoString(&up, "23:59:59.999Z");
@@ -1147,35 +1193,33 @@ format_value(StringInfo out, int kind, Datum value, Oid typid, bool *plus,
 										 (int) (ms / 60000 % 60),
 										 (int) (ms / 1000 % 60),
 										 (int) (ms % 1000));
-					*floor_value = CStringGetDatum(up.data);
+					extra->rounded_up = up.data;
 				}
 				return FMT_OK;
 			}
 	}
-	elog(ERROR, "salesforce_fdw: no SOQL literal for field kind %d", kind);
+	elog(ERROR, "salesforce_fdw: no SOQL literal for field class %d", fclass);
 	return FMT_NOMATCH;			/* keep compiler quiet */
 }
 
 /*
- * sfFormatLiteral
+ * deparse_literal
  *		Append the SOQL literal that stands for exactly 'value' (of type
- *		'typid') compared with a value of 'kind' (SF_KIND_INT for counts);
+ *		'typid') compared with a value of 'fclass' (SF_FIELD_INT for counts);
  *		false, with 'out' unchanged, when there is none (infinities, dates
  *		beyond year 9999, datetimes with a fraction of a second, numbers
  *		beyond an integer's range).  Used for HAVING, where only exact
  *		comparisons are sent.
  */
-bool
-sfFormatLiteral(StringInfo out, int kind, Datum value, Oid typid)
+static bool
+deparse_literal(StringInfo out, int fclass, Datum value, Oid typid)
 {
 	StringInfoData lit;
-	bool		plus = false;
-	bool		fraction = false;
-	Datum		floor_value = (Datum) 0;
+	LiteralExtra extra;
 
 	initStringInfo(&lit);
-	if (format_value(&lit, kind, value, typid, &plus, &fraction,
-					 &floor_value) != FMT_OK || fraction)
+	if (format_value(&lit, fclass, value, typid, &extra) != FMT_OK ||
+		extra.fraction)
 		return false;
 	appendStringInfoString(out, lit.data);
 	return true;
@@ -1306,7 +1350,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 				right;
 	Expr	   *arrexpr;
 	int			attno;
-	int			kind;
+	int			fclass;
 	const char *field;
 	SfCmp		cmp;
 	bool		in;
@@ -1335,11 +1379,11 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	arrexpr = lsecond(saop->args);
 	if (attno == 0 || !is_value_expr(arrexpr, cxt->info->varno))
 		return false;
-	kind = cxt->info->kinds[attno] & SF_KIND_MASK;
+	fclass = cxt->info->classes[attno] & SF_FIELD_CLASS_MASK;
 	field = cxt->info->fields[attno];
 
 	if (!parse_cmp(name, &cmp) || !same_type_class(left, right) ||
-		!kind_accepts_type(kind, left))
+		!class_accepts_type(fclass, left))
 		return false;
 	/* = ANY is IN; <> ALL is NOT IN; NOT swaps them */
 	if (cmp == CMP_EQ && saop->useOr)
@@ -1349,19 +1393,19 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	else
 		return false;
 
-	switch (kind)
+	switch (fclass)
 	{
-		case SF_KIND_STRING:
-		case SF_KIND_PICKLIST:
+		case SF_FIELD_STRING:
+		case SF_FIELD_PICKLIST:
 			cxt->exact = false;
 			/* case-insensitive NOT IN would drop rows: see below */
 			not_null_only = !in;
 			break;
-		case SF_KIND_STRING_CS:
-		case SF_KIND_ID:
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
-		case SF_KIND_DATE:
+		case SF_FIELD_STRING_CS:
+		case SF_FIELD_ID:
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
+		case SF_FIELD_DATE:
 			break;
 		default:
 			return false;
@@ -1378,7 +1422,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		!get_value(cxt, arrexpr, &value, &isnull))
 	{
 		if (not_null_only)
-			return emit_not_null(cxt, field, kind);
+			return emit_not_null(cxt, field, fclass);
 		cxt->has_values = true;
 		appendStringInfo(cxt->buf, in ? "(%s IN " : "(%s NOT IN ", field);
 		placeholder(cxt);
@@ -1412,9 +1456,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	for (i = 0; i < nelems; i++)
 	{
 		StringInfoData lit;
-		bool		plus;
-		bool		fraction;
-		Datum		floor_value;
+		LiteralExtra extra;
 
 		if (nulls[i])
 		{
@@ -1427,8 +1469,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		if (not_null_only)
 			continue;			/* no list is sent */
 		initStringInfo(&lit);
-		res = format_value(&lit, kind, elems[i], right, &plus, &fraction,
-						   &floor_value);
+		res = format_value(&lit, fclass, elems[i], right, &extra);
 		if (res == FMT_UNWRITABLE)
 		{
 			if (IsA(arrexpr, Const))
@@ -1448,7 +1489,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 	 * null is a superset of it
 	 */
 	if (not_null_only)
-		return emit_not_null(cxt, field, kind);
+		return emit_not_null(cxt, field, fclass);
 
 	if (nwritten > SF_MAX_IN_VALUES || nbytes > SF_MAX_IN_BYTES)
 	{
@@ -1460,8 +1501,8 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		 * parameter (rechecked) is sent as no condition.
 		 */
 		bool		chunkable = in && cxt->top && IsA(arrexpr, Const) &&
-			(kind == SF_KIND_ID || kind == SF_KIND_INT ||
-			 kind == SF_KIND_DATE || kind == SF_KIND_STRING_CS) &&
+			(fclass == SF_FIELD_ID || fclass == SF_FIELD_INT ||
+			 fclass == SF_FIELD_DATE || fclass == SF_FIELD_STRING_CS) &&
 			(cxt->info->chunk_target == NULL ||
 			 cxt->info->chunk_target == (Expr *) saop);
 
@@ -1472,7 +1513,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 			appendStringInfoString(cxt->buf, SF_TRUE_LEAF);
 			return true;
 		}
-		cxt->info->chunk_target = (Expr *) saop;
+		cxt->chunked = true;
 		cxt->has_values = true;
 		if (cxt->info->value_hook == NULL)
 		{
@@ -1585,7 +1626,7 @@ walk_nulltest(NullTest *nt, bool negate, WalkCxt *cxt)
 	if (attno == 0)
 		return false;
 	isnull = (nt->nulltesttype == IS_NULL) != negate;
-	if ((cxt->info->kinds[attno] & SF_KIND_MASK) == SF_KIND_BOOL)
+	if ((cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) == SF_FIELD_BOOL)
 		appendStringInfoString(cxt->buf,
 							   isnull ? SF_FALSE_LEAF : SF_TRUE_LEAF);
 	else
@@ -1606,7 +1647,7 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
 	bool		want;
 
 	if (attno == 0 ||
-		(cxt->info->kinds[attno] & SF_KIND_MASK) != SF_KIND_BOOL)
+		(cxt->info->classes[attno] & SF_FIELD_CLASS_MASK) != SF_FIELD_BOOL)
 		return false;
 	switch (bt->booltesttype)
 	{
@@ -1629,47 +1670,43 @@ walk_booltest(BooleanTest *bt, bool negate, WalkCxt *cxt)
 }
 
 /*
- * sfPathkeyField
- *		If 'expr' is a column whose field SOQL sorts the way PostgreSQL's
- *		default btree order does (numbers, dates, datetimes, times), set
- *		*field and return true.  Text (case-insensitive, locale-driven),
+ * sortable_field
+ *		The field of 'expr' if it is a column whose field SOQL sorts the way
+ *		PostgreSQL's default btree order does (numbers, dates, datetimes,
+ *		times), else NULL.  Text (case-insensitive, locale-driven),
  *		picklists (definition order), ids and checkboxes are never sorted
  *		remotely.
  */
-bool
-sfPathkeyField(SfDeparseInfo *info, Expr *expr, const char **field)
+static const char *
+sortable_field(SfDeparseInfo *info, Expr *expr)
 {
-	WalkCxt		cxt;
-	int			attno;
-	int			kind;
+	int			attno = SfColumnOf(info, expr);
+	int			fclass;
 
-	cxt.info = info;
-	attno = column_of(expr, &cxt);
 	if (attno == 0)
-		return false;
-	kind = info->kinds[attno];
-	if (!(kind & SF_KIND_SORTABLE))
-		return false;
-	switch (kind & SF_KIND_MASK)
+		return NULL;
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_SORTABLE))
+		return NULL;
+	switch (fclass & SF_FIELD_CLASS_MASK)
 	{
-		case SF_KIND_INT:
-		case SF_KIND_NUMBER:
-		case SF_KIND_DATE:
-		case SF_KIND_DATETIME:
-		case SF_KIND_TIME:
-			*field = info->fields[attno];
-			return true;
+		case SF_FIELD_INT:
+		case SF_FIELD_NUMBER:
+		case SF_FIELD_DATE:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_TIME:
+			return info->fields[attno];
 	}
-	return false;
+	return NULL;
 }
 
 /*
- * sfColumnOf
+ * SfColumnOf
  *		The attnum of 'expr' if it is a column of the table whose field may
  *		appear in SOQL, else 0.
  */
 int
-sfColumnOf(SfDeparseInfo *info, Expr *expr)
+SfColumnOf(SfDeparseInfo *info, Expr *expr)
 {
 	WalkCxt		cxt;
 
@@ -1678,13 +1715,13 @@ sfColumnOf(SfDeparseInfo *info, Expr *expr)
 }
 
 /*
- * sfIsValidId18
+ * is_valid_id18
  *		Is s (len bytes) an 18-character record id whose last three
  *		characters are the checksum of the first fifteen, as Salesforce
  *		returns every id?  Only such a value can equal an id column.
  */
 bool
-sfIsValidId18(const char *s, size_t len)
+is_valid_id18(const char *s, size_t len)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 	int			chunk;
@@ -1714,16 +1751,16 @@ sfIsValidId18(const char *s, size_t len)
 }
 
 /*
- * deparseSelectSoql
+ * append_select
  *		Write "SELECT f1, f2 FROM SObject" into 'buf'.
  *
  * 'fields' is a List of String nodes (field names or relationship paths)
  * in the order the caller wants them; a field already selected (compared
  * case-insensitively, as SOQL does) is not repeated.  An empty list
- * selects Id.  Returns the list of distinct fields actually written.
+ * selects Id.
  */
-List *
-deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
+static void
+append_select(StringInfo buf, const char *sobject, List *fields)
 {
 	List	   *written = NIL;
 	ListCell   *lc;
@@ -1754,24 +1791,440 @@ deparseSelectSoql(StringInfo buf, const char *sobject, List *fields)
 	}
 
 	if (written == NIL)
-	{
 		appendStringInfoString(buf, "Id");
-		written = lappend(written, makeString(pstrdup("Id")));
-	}
-
 	appendStringInfo(buf, " FROM %s", sobject);
-
-	return written;
 }
 
 /*
- * deparseStringLiteral
+ * aggregate_soql
+ *		The SOQL of an aggregate Salesforce computes exactly as PostgreSQL
+ *		does, or NULL: count(*), count(column), and min/max of integer,
+ *		date and datetime columns (numbers arrive exact, no collation is
+ *		involved; SUM and AVG come back as doubles, MIN/MAX of text follow
+ *		another order).
+ */
+static char *
+aggregate_soql(SfDeparseInfo *info, Aggref *agg)
+{
+	TargetEntry *tle;
+	int			attno;
+	int			fclass;
+	const char *fn;
+
+	if (!IsA(agg, Aggref) || agg->aggfilter != NULL ||
+		agg->aggorder != NIL || agg->aggdistinct != NIL ||
+		agg->aggkind != AGGKIND_NORMAL || agg->aggvariadic)
+		return NULL;
+	if (agg->aggstar)
+		return agg->aggfnoid == F_COUNT_ ? pstrdup("COUNT(Id)") : NULL;
+	if (list_length(agg->args) != 1)
+		return NULL;
+	tle = linitial_node(TargetEntry, agg->args);
+	attno = SfColumnOf(info, tle->expr);
+	if (attno == 0)
+		return NULL;
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_AGGREGATABLE))
+		return NULL;
+
+	switch (agg->aggfnoid)
+	{
+		case F_COUNT_ANY:
+			fn = "COUNT";
+			break;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_DATE:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			fn = "MIN";
+			break;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_DATE:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			fn = "MAX";
+			break;
+		default:
+			return NULL;
+	}
+	if (strcmp(fn, "COUNT") != 0)
+	{
+		switch (fclass & SF_FIELD_CLASS_MASK)
+		{
+			case SF_FIELD_INT:
+			case SF_FIELD_DATE:
+			case SF_FIELD_DATETIME:
+				break;
+			default:
+				return NULL;
+		}
+	}
+	return psprintf("%s(%s)", fn, info->fields[attno]);
+}
+
+/*
+ * having_soql
+ *		The SOQL of a HAVING condition Salesforce evaluates as PostgreSQL
+ *		does, or NULL: a built-in comparison (= <> < <= > >=) between an
+ *		aggregate aggregate_soql sends and a non-null constant of its type
+ *		(any integer type for an integer), with a literal that stands for
+ *		exactly that value, written with the aggregate expression since
+ *		SOQL takes no alias in HAVING.  <> only on counts, never null: on a
+ *		null MIN/MAX SOQL's != is true where PostgreSQL's <> is null.  (The
+ *		scan rechecks the conditions anyway.)
+ */
+static char *
+having_soql(SfDeparseInfo *info, Expr *clause)
+{
+	OpExpr	   *op;
+	char		opname[NAMEDATALEN];
+	Oid			ltype;
+	Oid			rtype;
+	Expr	   *left;
+	Expr	   *right;
+	Aggref	   *agg;
+	Const	   *value;
+	bool		is_count;
+	char	   *agg_text;
+	SfCmp		cmp;
+	int			fclass;
+	StringInfoData buf;
+
+	if (!IsA(clause, OpExpr))
+		return NULL;
+	op = (OpExpr *) clause;
+	if (!builtin_operator(op->opno, op->inputcollid, op->args, opname,
+						  &ltype, &rtype) ||
+		!parse_cmp(opname, &cmp))
+		return NULL;
+	left = (Expr *) linitial(op->args);
+	right = (Expr *) lsecond(op->args);
+	if (IsA(left, Aggref) && IsA(right, Const))
+	{
+		agg = (Aggref *) left;
+		value = (Const *) right;
+	}
+	else if (IsA(right, Aggref) && IsA(left, Const))
+	{
+		agg = (Aggref *) right;
+		value = (Const *) left;
+		cmp = commute_cmp(cmp);
+	}
+	else
+		return NULL;
+	if (value->constisnull)
+		return NULL;
+	agg_text = aggregate_soql(info, agg);
+	if (agg_text == NULL)
+		return NULL;
+	is_count = (agg->aggfnoid == F_COUNT_ || agg->aggfnoid == F_COUNT_ANY);
+	if (cmp == CMP_NE && !is_count)
+		return NULL;
+
+	/* same type: no cross-type date/timestamp comparison (time zones) */
+	switch (agg->aggtype)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			if (value->consttype != INT2OID && value->consttype != INT4OID &&
+				value->consttype != INT8OID)
+				return NULL;
+			fclass = SF_FIELD_INT;
+			break;
+		case DATEOID:
+			fclass = SF_FIELD_DATE;
+			break;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			fclass = SF_FIELD_DATETIME;
+			break;
+		default:
+			return NULL;
+	}
+	if (fclass != SF_FIELD_INT && value->consttype != agg->aggtype)
+		return NULL;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s %s ", agg_text, cmp_soql[cmp]);
+	if (!deparse_literal(&buf, fclass, value->constvalue, value->consttype))
+		return NULL;
+	return buf.data;
+}
+
+/*
+ * pathkey_field
+ *		The field Salesforce sorts by for 'pk' exactly as PostgreSQL does,
+ *		or NULL: a column of 'rel' in the pathkey's equivalence class, of a
+ *		sortable field class, under its type's default btree order.
+ */
+static const char *
+pathkey_field(RelOptInfo *rel, SfDeparseInfo *info, PathKey *pk)
+{
+	EquivalenceClass *ec = pk->pk_eclass;
+	const char *field = NULL;
+	ListCell   *lc;
+
+	if (ec->ec_has_volatile ||
+		(!sf_pathkey_is_asc(pk) && !sf_pathkey_is_desc(pk)))
+		return NULL;
+	foreach(lc, ec->ec_members)
+	{
+		EquivalenceMember *em = (EquivalenceMember *) lfirst(lc);
+		Oid			typid;
+		Oid			opclass;
+
+		if (em->em_is_child || !bms_equal(em->em_relids, rel->relids))
+			continue;
+		field = sortable_field(info, em->em_expr);
+		if (field == NULL)
+			continue;
+		/* the type's default order, not some other operator family */
+		typid = exprType((Node *) em->em_expr);
+		opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+		if (!OidIsValid(opclass) ||
+			get_opclass_family(opclass) != pk->pk_opfamily)
+		{
+			field = NULL;
+			continue;
+		}
+		break;
+	}
+	return field;
+}
+
+/*
+ * SfAggregateShippable
+ *		May Salesforce compute 'expr', an aggregate of the table?
+ */
+bool
+SfAggregateShippable(SfDeparseInfo *info, Expr *expr)
+{
+	return aggregate_soql(info, (Aggref *) expr) != NULL;
+}
+
+/*
+ * SfHavingShippable
+ *		May Salesforce evaluate 'clause', one condition of a HAVING?
+ */
+bool
+SfHavingShippable(SfDeparseInfo *info, Expr *clause)
+{
+	return having_soql(info, clause) != NULL;
+}
+
+/*
+ * SfGroupKeyShippable
+ *		May Salesforce GROUP BY 'expr'?  A groupable column of a field class
+ *		whose grouping is PostgreSQL's (text groups case-insensitively).
+ */
+bool
+SfGroupKeyShippable(SfDeparseInfo *info, Expr *expr)
+{
+	int			attno = SfColumnOf(info, expr);
+	int			fclass;
+
+	if (attno == 0)
+		return false;
+	fclass = info->classes[attno];
+	if (!(fclass & SF_FIELD_GROUPABLE))
+		return false;
+	switch (fclass & SF_FIELD_CLASS_MASK)
+	{
+		case SF_FIELD_INT:
+		case SF_FIELD_DATE:
+		case SF_FIELD_DATETIME:
+		case SF_FIELD_ID:
+		case SF_FIELD_BOOL:
+			return true;
+	}
+	return false;
+}
+
+/*
+ * SfPathkeysShippable
+ *		May Salesforce sort the records of 'rel' by 'pathkeys' (not NIL)?
+ */
+bool
+SfPathkeysShippable(RelOptInfo *rel, SfDeparseInfo *info, List *pathkeys)
+{
+	ListCell   *lc;
+
+	if (pathkeys == NIL)
+		return false;
+	foreach(lc, pathkeys)
+	{
+		if (pathkey_field(rel, info, (PathKey *) lfirst(lc)) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * SfColumnIsLookup
+ *		Is column 'attno' an Id, reference or external id field, worth a
+ *		parameterized path?
+ */
+bool
+SfColumnIsLookup(SfDeparseInfo *info, int attno)
+{
+	return (info->classes[attno] & SF_FIELD_LOOKUP) != 0;
+}
+
+/*
+ * finish_stmt
+ *		Fill 'stmt' from its head and tail: the text as planned has the
+ *		WHERE of 'remote_exprs' between them, values known only at
+ *		execution written as $1, $2, ...
+ */
+static void
+finish_stmt(SfSoqlStmt *stmt, SfDeparseInfo *info, StringInfo head,
+			StringInfo tail, List *remote_exprs)
+{
+	StringInfoData text;
+
+	initStringInfo(&text);
+	appendStringInfoString(&text, head->data);
+	info->nplaceholders = 0;
+	stmt->never_true = SfDeparseWhere(&text, info, remote_exprs);
+	appendStringInfoString(&text, tail->data);
+	stmt->head = head->data;
+	stmt->tail = tail->data;
+	stmt->text = text.data;
+}
+
+/*
+ * SfDeparseRecordsStmt
+ *		SELECT 'fields' FROM 'sobject' WHERE 'remote_exprs', sorted by
+ *		'pathkeys' of 'rel' (when shippable, NIL for no ORDER BY), with a
+ *		LIMIT and OFFSET when 'limit' and 'offset' are positive.
+ */
+void
+SfDeparseRecordsStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+					 const char *sobject, List *fields, List *remote_exprs,
+					 RelOptInfo *rel, List *pathkeys, int64 limit,
+					 int64 offset)
+{
+	StringInfoData head;
+	StringInfoData tail;
+
+	initStringInfo(&head);
+	append_select(&head, sobject, fields);
+	initStringInfo(&tail);
+	if (SfPathkeysShippable(rel, info, pathkeys))
+	{
+		ListCell   *lc;
+
+		appendStringInfoString(&tail, " ORDER BY ");
+		foreach(lc, pathkeys)
+		{
+			PathKey    *pk = (PathKey *) lfirst(lc);
+
+			appendStringInfo(&tail, "%s%s %s NULLS %s",
+							 foreach_current_index(lc) > 0 ? ", " : "",
+							 pathkey_field(rel, info, pk),
+							 sf_pathkey_is_asc(pk) ? "ASC" : "DESC",
+							 pk->pk_nulls_first ? "FIRST" : "LAST");
+		}
+	}
+	if (limit > 0)
+		appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
+	if (offset > 0)
+		appendStringInfo(&tail, " OFFSET " INT64_FORMAT, offset);
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+}
+
+/*
+ * SfDeparseCountStmt
+ *		SELECT COUNT() FROM 'sobject' WHERE 'remote_exprs': no record
+ *		travels, the count is the reply's totalSize.
+ */
+void
+SfDeparseCountStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+				   const char *sobject, List *remote_exprs)
+{
+	StringInfoData head;
+	StringInfoData tail;
+
+	initStringInfo(&head);
+	appendStringInfo(&head, "SELECT COUNT() FROM %s", sobject);
+	initStringInfo(&tail);
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+}
+
+/*
+ * SfDeparseAggregateStmt
+ *		An aggregate query: per item of 'agg_exprs' an aggregate (each
+ *		accepted by SfAggregateShippable) aliased a0, a1, ... by position,
+ *		or a grouping column; WHERE 'remote_exprs'; with 'group_exprs' (each
+ *		accepted by SfGroupKeyShippable) GROUP BY them, HAVING 'having' (each
+ *		accepted by SfHavingShippable) and LIMIT 2,000, the most groups
+ *		Salesforce returns.  Returns the record key of each item (String
+ *		nodes), in the order of 'agg_exprs'.
+ */
+List *
+SfDeparseAggregateStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+					   const char *sobject, List *agg_exprs,
+					   List *group_exprs, List *having, List *remote_exprs)
+{
+	StringInfoData head;
+	StringInfoData tail;
+	List	   *keys = NIL;
+	ListCell   *lc;
+
+	initStringInfo(&head);
+	appendStringInfoString(&head, "SELECT ");
+	foreach(lc, agg_exprs)
+	{
+		Expr	   *expr = (Expr *) lfirst(lc);
+		int			i = foreach_current_index(lc);
+		char	   *key;
+
+		if (IsA(expr, Aggref))
+		{
+			key = psprintf("a%d", i);
+			appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
+							 aggregate_soql(info, (Aggref *) expr), key);
+		}
+		else
+		{
+			/* a grouping column: its field, not aliased */
+			key = info->fields[SfColumnOf(info, expr)];
+			appendStringInfo(&head, "%s%s", i > 0 ? ", " : "", key);
+		}
+		keys = lappend(keys, makeString(key));
+	}
+	appendStringInfo(&head, " FROM %s", sobject);
+
+	initStringInfo(&tail);
+	if (group_exprs != NIL)
+	{
+		foreach(lc, group_exprs)
+			appendStringInfo(&tail, "%s%s",
+							 foreach_current_index(lc) == 0 ? " GROUP BY " : ", ",
+							 info->fields[SfColumnOf(info, (Expr *) lfirst(lc))]);
+		foreach(lc, having)
+			appendStringInfo(&tail, "%s%s",
+							 foreach_current_index(lc) == 0 ? " HAVING " : " AND ",
+							 having_soql(info, (Expr *) lfirst(lc)));
+		appendStringInfo(&tail, " LIMIT %d", SF_MAX_AGGREGATE_ROWS);
+	}
+	finish_stmt(stmt, info, &head, &tail, remote_exprs);
+	return keys;
+}
+
+/*
+ * SfDeparseStringLiteral
  *		Append 'val' to 'buf' as a SOQL string literal, quotes included.
  *		The one quoting function: every string value reaches SOQL through it
  *		(LIKE patterns through its core, append_escaped).
  */
 void
-deparseStringLiteral(StringInfo buf, const char *val)
+SfDeparseStringLiteral(StringInfo buf, const char *val)
 {
 	appendStringInfoChar(buf, '\'');
 	append_escaped(buf, val, false);
@@ -1784,8 +2237,8 @@ deparseStringLiteral(StringInfo buf, const char *val)
  *		string literal; with 'like', % and _ are escaped as well (\% and \_,
  *		escapes SOQL knows only in LIKE patterns).
  *
- * SOQL knows the escapes \n \r \t \b \f \" \' \\ and \uXXXX (reference
- * section 4.3).  Every other control character is written as \uXXXX so that
+ * SOQL knows the escapes \n \r \t \b \f \" \' \\ and \uXXXX.  Every
+ * other control character is written as \uXXXX so that
  * no raw control character reaches the query text.  The input is in the
  * server encoding; bytes of multibyte characters are copied unchanged
  * (the query is sent as UTF-8 by the transport).

@@ -500,10 +500,10 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
 	MemSet(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.retryable = true;
-	req.path = SalesforceApiPath(conn, resource.data);
+	req.path = SfApiPath(conn, resource.data);
 	action = psprintf("describe Salesforce object \"%s\"", name);
 
-	status = SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &body);
+	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &body);
 	if (status == 404)
 		report_missing_sobject(conn, name);
 	if (status < 200 || status > 299)
@@ -571,12 +571,12 @@ fetch_composite(SfConnection *conn, const char *const *names, int n,
 	MemSet(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.retryable = true;
-	req.path = SalesforceApiPath(conn, "/composite");
+	req.path = SfApiPath(conn, "/composite");
 	req.body = payload;
 	req.content_type = "application/json";
 	action = psprintf("describe %d Salesforce objects", n);
 
-	status = SalesforceRequest(conn, &req, 0, action, &body);
+	status = SfPerformRequest(conn, &req, 0, action, &body);
 	if (status < 200 || status > 299)
 		SfReportError(conn, status, body, action);
 
@@ -764,8 +764,8 @@ SfDescribeGlobal(SfConnection *conn)
 	MemSet(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.retryable = true;
-	req.path = SalesforceApiPath(conn, "/sobjects");
-	status = SalesforceRequest(conn, &req, 0, "list the Salesforce objects",
+	req.path = SfApiPath(conn, "/sobjects");
+	status = SfPerformRequest(conn, &req, 0, "list the Salesforce objects",
 							   &body);
 	if (status < 200 || status > 299)
 		SfReportError(conn, status, body, "list the Salesforce objects");

@@ -62,6 +62,7 @@ struct SfHttp
 	size_t		body_cap;
 	bool		body_too_large;
 	char	   *limit_info;		/* malloc'd Sforce-Limit-Info value */
+	char	   *locator;		/* malloc'd Sforce-Locator value */
 	int			retry_after;	/* Retry-After seconds, -1 if none */
 };
 
@@ -70,6 +71,7 @@ StaticAssertDecl(SF_CURL_ERROR_SIZE >= CURL_ERROR_SIZE,
 
 static bool curl_initialized = false;
 
+static void http_destroy(SfHttp *http);
 static void reset_buffers(SfHttp *http);
 static size_t write_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 static size_t write_header(char *ptr, size_t size, size_t nmemb,
@@ -115,7 +117,7 @@ SfHttpCreate(void)
 	http->multi = curl_multi_init();
 	if (http->easy == NULL || http->multi == NULL)
 	{
-		SfHttpDestroy(http);
+		http_destroy(http);
 		return NULL;
 	}
 
@@ -146,11 +148,11 @@ SfHttpCreate(void)
 }
 
 /*
- * SfHttpDestroy
+ * http_destroy
  *		Close the pooled connections and free everything.  NULL is allowed.
  */
-void
-SfHttpDestroy(SfHttp *http)
+static void
+http_destroy(SfHttp *http)
 {
 	if (http == NULL)
 		return;
@@ -195,6 +197,7 @@ SfHttpPerform(SfHttp *http, const char *method, const char *url,
 	resp->status = 0;
 	initStringInfo(&resp->body);
 	resp->limit_info = NULL;
+	resp->locator = NULL;
 	resp->retry_after = -1;
 	resp->sent = false;
 	errbuf[0] = '\0';
@@ -364,6 +367,8 @@ done:
 								   (int) http->body_len);
 		if (http->limit_info != NULL)
 			resp->limit_info = pstrdup(http->limit_info);
+		if (http->locator != NULL)
+			resp->locator = pstrdup(http->locator);
 		resp->retry_after = http->retry_after;
 	}
 	else
@@ -390,6 +395,8 @@ reset_buffers(SfHttp *http)
 	http->body_too_large = false;
 	free(http->limit_info);
 	http->limit_info = NULL;
+	free(http->locator);
+	http->locator = NULL;
 	http->retry_after = -1;
 }
 
@@ -430,9 +437,10 @@ write_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 
 /*
  * write_header
- *		curl header callback: keep the Sforce-Limit-Info and Retry-After
- *		(seconds; an HTTP date is ignored) values of the final response (a
- *		status line starts a new response, e.g. after a 100).
+ *		curl header callback: keep the Sforce-Limit-Info, Sforce-Locator
+ *		(Bulk API query results) and Retry-After (seconds; an HTTP date is
+ *		ignored) values of the final response (a status line starts a new
+ *		response, e.g. after a 100).
  */
 static size_t
 write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -443,11 +451,15 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t		namelen = sizeof(name) - 1;
 	static const char retry_name[] = "retry-after:";
 	size_t		retry_len = sizeof(retry_name) - 1;
+	static const char locator_name[] = "sforce-locator:";
+	size_t		locator_len = sizeof(locator_name) - 1;
 
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
 	{
 		free(http->limit_info);
 		http->limit_info = NULL;
+		free(http->locator);
+		http->locator = NULL;
 		http->retry_after = -1;
 	}
 	else if (n > retry_len && pg_strncasecmp(ptr, retry_name, retry_len) == 0)
@@ -470,9 +482,13 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 		if (digits && v == end)
 			http->retry_after = seconds;
 	}
-	else if (n > namelen && pg_strncasecmp(ptr, name, namelen) == 0)
+	else if ((n > namelen && pg_strncasecmp(ptr, name, namelen) == 0) ||
+			 (n > locator_len &&
+			  pg_strncasecmp(ptr, locator_name, locator_len) == 0))
 	{
-		const char *v = ptr + namelen;
+		bool		is_locator = (pg_strncasecmp(ptr, locator_name,
+												 locator_len) == 0);
+		const char *v = ptr + (is_locator ? locator_len : namelen);
 		const char *end = ptr + n;
 		char	   *copy;
 
@@ -486,8 +502,16 @@ write_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 		{
 			memcpy(copy, v, end - v);
 			copy[end - v] = '\0';
-			free(http->limit_info);
-			http->limit_info = copy;
+			if (is_locator)
+			{
+				free(http->locator);
+				http->locator = copy;
+			}
+			else
+			{
+				free(http->limit_info);
+				http->limit_info = copy;
+			}
 		}
 	}
 	return n;

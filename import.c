@@ -394,12 +394,12 @@ table_ddl(const SfSObjectDesc *desc, const char *table_name,
 }
 
 /*
- * sfImportForeignSchema
+ * SfImportForeignSchema
  *		The ImportForeignSchema callback: the CREATE FOREIGN TABLE statements
  *		for the sObjects selected by the statement.
  */
 List *
-sfImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
+SfImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 {
 	ForeignServer *server = GetForeignServer(serverOid);
 	UserMapping *user;
@@ -426,7 +426,7 @@ sfImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	parse_import_options(stmt->options, &opts);
 
 	user = GetUserMapping(GetUserId(), serverOid);
-	conn = GetSalesforceConnection(user);
+	conn = SfGetConnection(user);
 
 	/* an import wants the org as it is now, not as this backend saw it */
 	SfDescribeForget(conn);

@@ -11,6 +11,11 @@
  * API requests; an INSERT whose rows must come back at once (RETURNING, row
  * triggers, WITH CHECK OPTION) sends each row as it comes.
  *
+ * A statement of bulk_write_threshold rows or more (any, with bulk 'on')
+ * goes through Bulk API 2.0 ingest jobs instead (ingest.c): its rows are
+ * held until the threshold is reached, then written as CSV with the same
+ * value text as the JSON, so no row is ever sent both ways.
+ *
  * Rules kept here:
  *	- rows are found by the column mapped to the field Id, which travels as
  *	  a junk column of the scan; a table without one cannot be updated or
@@ -104,6 +109,14 @@ typedef enum SfWriteKind
 	SF_WRITE_ARRAY				/* multi-select picklist: "a;b" */
 } SfWriteKind;
 
+/* How append_value_text's text goes into JSON */
+typedef enum SfValueForm
+{
+	SF_VALUE_STRING,			/* a JSON string */
+	SF_VALUE_LITERAL,			/* as is: a number, boolean or JSON value */
+	SF_VALUE_CLEAR				/* nothing: the value clears the field */
+} SfValueForm;
+
 /* One column the statement writes */
 typedef struct SfWriteColumn
 {
@@ -158,11 +171,29 @@ typedef struct SfModifyState
 	char		last_id[SF_MAX_ID_LEN + 1]; /* Id of the last record sent */
 	HTAB	   *seen_ids;		/* UPDATE/DELETE: records already queued */
 
+	/* Bulk API ingest jobs (see bulk_take_row) */
+	int			bulk;			/* option bulk: SF_BULK_* */
+	int			bulk_threshold; /* option bulk_write_threshold */
+	int			route;			/* SF_ROUTE_* */
+	SfIngest   *ingest;			/* the statement's jobs, once on Bulk */
+	MemoryContext held_cxt;		/* rows held while below the threshold */
+	MinimalTuple *held;
+	char	  **held_ids;
+	int64		nheld;
+	int64		maxheld;
+
 	/* progress of the statement */
 	int64		rows_seen;		/* rows handed to us so far */
 	int64		written;		/* records Salesforce committed */
-	int64		requests;		/* sObject Collections requests sent */
+	int64		requests;		/* API requests sent (Collections, Bulk) */
 } SfModifyState;
+
+/* Where the rows of a statement go (SfModifyState.route) */
+#define SF_ROUTE_UNDECIDED		0	/* before the first row */
+#define SF_ROUTE_COLLECTIONS	1	/* sObject Collections */
+#define SF_ROUTE_HOLD			2	/* held until the threshold decides */
+#define SF_ROUTE_BULK			3	/* Bulk API ingest jobs */
+#define SF_ROUTE_DONE			4	/* ingest jobs finished */
 
 /* What an error context callback reports about the statement's progress */
 typedef struct SfProgressInfo
@@ -188,6 +219,25 @@ static bool insert_needs_result(ResultRelInfo *rinfo);
 static bool queue_row(SfModifyState *fm, TupleTableSlot *slot,
 					  const char *id);
 static void flush_batch(SfModifyState *fm);
+static bool column_left_out(SfModifyState *fm, SfWriteColumn *col, int i,
+							bool isnull);
+static bool bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo,
+						  TupleTableSlot *slot, const char *id,
+						  bool *duplicate);
+static void decide_route(SfModifyState *fm, ResultRelInfo *rinfo);
+static void hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id);
+static void check_row(SfModifyState *fm, TupleTableSlot *slot,
+					  int64 position);
+static void start_bulk(SfModifyState *fm);
+static void bulk_write_row(SfModifyState *fm, TupleTableSlot *slot,
+						   const char *id);
+static void append_csv_value(StringInfo buf, SfModifyState *fm,
+							 SfWriteColumn *col, Datum value);
+static void replay_held(SfModifyState *fm, bool to_bulk);
+static void finish_writes(SfModifyState *fm);
+static void explain_ingest(SfModifyState *fm, struct ExplainState *es);
+static void report_ingest_failure(SfModifyState *fm, SfIngestOutcome *out)
+			pg_attribute_noreturn();
 static bool only_lock_failures(json_object *results, int nrecords);
 static void report_outcome_unknown(SfModifyState *fm) pg_attribute_noreturn();
 static void check_results(SfModifyState *fm, json_object *results);
@@ -197,6 +247,10 @@ static void report_record_failure(SfModifyState *fm, int index,
 static void report_request_failure(SfModifyState *fm, int status,
 								   json_object *body)
 			pg_attribute_noreturn();
+static void record_batch_failures(SfModifyState *fm, json_object *results);
+static void record_request_failure(SfModifyState *fm, json_object *body);
+static void record_failure(SfModifyState *fm, int index, json_object *error,
+						   const char *code_key, const char *id);
 static int	sqlstate_for_status(const char *code);
 static char *written_phrase(int64 written);
 static const char *operation_verb(SfModifyState *fm);
@@ -206,24 +260,26 @@ static void store_new_id(SfModifyState *fm, TupleTableSlot *slot,
 						 const char *id);
 static void append_json_value(StringInfo buf, SfWriteColumn *col,
 							  Datum value);
-static void append_json_timestamp(StringInfo buf, SfWriteColumn *col,
+static SfValueForm append_value_text(StringInfo buf, SfWriteColumn *col,
+									 Datum value);
+static void append_timestamp_text(StringInfo buf, SfWriteColumn *col,
 								  Timestamp ts);
-static void append_json_time(StringInfo buf, TimeADT t);
-static void append_json_array(StringInfo buf, SfWriteColumn *col,
+static void append_time_text(StringInfo buf, TimeADT t);
+static bool append_array_text(StringInfo buf, SfWriteColumn *col,
 							  Datum value);
-static void append_json_number(StringInfo buf, SfWriteColumn *col,
+static void append_number_text(StringInfo buf, SfWriteColumn *col,
 							   const char *text);
 static void value_error(SfWriteColumn *col, const char *why)
 			pg_attribute_noreturn();
 
 /*
- * sfAddForeignUpdateTargets
+ * SfAddForeignUpdateTargets
  *		Add the column mapped to Id as the row identity of UPDATE and DELETE
  *		(and, for DELETE ... RETURNING, the whole old row).
  */
 #if PG_VERSION_NUM >= 140000
 void
-sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+SfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 						  RangeTblEntry *target_rte, Relation target_relation)
 {
 	AttrNumber	attnum;
@@ -251,7 +307,7 @@ sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 }
 #else
 void
-sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
+SfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 						  Relation target_relation)
 {
 	AttrNumber	attnum;
@@ -283,7 +339,7 @@ sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
 #endif
 
 /*
- * sfPlanForeignModify
+ * SfPlanForeignModify
  *		Decide which columns the statement writes.
  *
  * INSERT writes every column (nulls are left out per row); it also records
@@ -293,7 +349,7 @@ sfAddForeignUpdateTargets(Query *parsetree, RangeTblEntry *target_rte,
  * when a BEFORE ROW UPDATE trigger may change others.
  */
 List *
-sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+SfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 					Index resultRelation, int subplan_index)
 {
 	CmdType		operation = plan->operation;
@@ -384,12 +440,12 @@ sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 }
 
 /*
- * sfBeginForeignModify
+ * SfBeginForeignModify
  *		Set up the write state of one result relation; refuse writes of
  *		read-only fields before anything is sent.
  */
 void
-sfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+SfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					 List *fdw_private, int subplan_index, int eflags)
 {
 	Plan	   *subplan = sf_modify_subplan(mtstate, subplan_index);
@@ -406,13 +462,13 @@ sfBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfBeginForeignInsert
+ * SfBeginForeignInsert
  *		Set up a COPY FROM or a row routed into a partition that is this
  *		foreign table.  Every column is a target; values of read-only
  *		fields are refused row by row (there is no plan to inspect).
  */
 void
-sfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+SfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	Relation	rel = rinfo->ri_RelationDesc;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
@@ -437,13 +493,13 @@ sfBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 }
 
 /*
- * sfGetForeignModifyBatchSize
- *		Rows PostgreSQL may hand to sfExecForeignBatchInsert at once: the
+ * SfGetForeignModifyBatchSize
+ *		Rows PostgreSQL may hand to SfExecForeignBatchInsert at once: the
  *		batch_size option, or 1 when each row must come back with its Id
  *		at once.
  */
 int
-sfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+SfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 	SfTableOptions opts;
@@ -457,22 +513,25 @@ sfGetForeignModifyBatchSize(ResultRelInfo *rinfo)
 }
 
 /*
- * sfExecForeignInsert
+ * SfExecForeignInsert
  *		Insert (or upsert) one row.  When nothing needs the row back it
  *		joins the pending batch (COPY FROM goes this way); otherwise it is
  *		sent at once and its new Id stored into the returned slot.
  */
 TupleTableSlot *
-sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	bool		duplicate;
 
 	if (!fm->need_result_known)
 	{
 		fm->need_result = insert_needs_result(rinfo);
 		fm->need_result_known = true;
 	}
+	if (!fm->need_result && bulk_take_row(fm, rinfo, slot, NULL, &duplicate))
+		return slot;
 	queue_row(fm, slot, NULL);
 	if (fm->need_result)
 	{
@@ -483,12 +542,12 @@ sfExecForeignInsert(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfExecForeignBatchInsert
+ * SfExecForeignBatchInsert
  *		Insert the rows PostgreSQL collected (at most batch_size): one
  *		sObject Collections request.
  */
 TupleTableSlot **
-sfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 						 TupleTableSlot **slots, TupleTableSlot **planSlots,
 						 int *numSlots)
 {
@@ -496,41 +555,54 @@ sfExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo,
 	int			i;
 
 	for (i = 0; i < *numSlots; i++)
-		queue_row(fm, slots[i], NULL);
+	{
+		bool		duplicate;
+
+		if (!bulk_take_row(fm, rinfo, slots[i], NULL, &duplicate))
+			queue_row(fm, slots[i], NULL);
+	}
 	flush_batch(fm);
 	return slots;
 }
 
 /*
- * sfExecForeignUpdate
+ * SfExecForeignUpdate
  *		Queue the changed columns of one row, found by its Id.
  *
  * The row counts as updated at once; a failure when its batch is sent
  * fails the statement.
  */
 TupleTableSlot *
-sfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignUpdate(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	const char *id = slot_id(fm, planSlot);
+	bool		duplicate;
 
-	if (!queue_row(fm, slot, slot_id(fm, planSlot)))
+	if (bulk_take_row(fm, rinfo, slot, id, &duplicate))
+		return duplicate ? NULL : slot;
+	if (!queue_row(fm, slot, id))
 		return NULL;			/* updated already by this statement */
 	return slot;
 }
 
 /*
- * sfExecForeignDelete
+ * SfExecForeignDelete
  *		Queue the Id of one row; for RETURNING, the deleted row is the one
  *		the scan delivered.
  */
 TupleTableSlot *
-sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
+SfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 					TupleTableSlot *slot, TupleTableSlot *planSlot)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
+	const char *id = slot_id(fm, planSlot);
+	bool		duplicate;
 
-	if (!queue_row(fm, NULL, slot_id(fm, planSlot)))
+	if (bulk_take_row(fm, rinfo, NULL, id, &duplicate))
+		return duplicate ? NULL : slot;
+	if (!queue_row(fm, NULL, id))
 		return NULL;			/* deleted already by this statement */
 
 	if (fm->wholerow_junk != InvalidAttrNumber &&
@@ -556,50 +628,50 @@ sfExecForeignDelete(EState *estate, ResultRelInfo *rinfo,
 }
 
 /*
- * sfEndForeignModify
+ * SfEndForeignModify
  *		Send what is left of the last batch.
  */
 void
-sfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+SfEndForeignModify(EState *estate, ResultRelInfo *rinfo)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
 
 	if (fm == NULL || fm->conn == NULL)
 		return;					/* EXPLAIN without ANALYZE */
-	flush_batch(fm);
+	finish_writes(fm);
 	MemoryContextDelete(fm->batch_cxt);
 	MemoryContextDelete(fm->row_cxt);
 	rinfo->ri_FdwState = NULL;
 }
 
 /*
- * sfEndForeignInsert
+ * SfEndForeignInsert
  *		End of a COPY FROM or of rows routed into this table.
  */
 void
-sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
 {
-	sfEndForeignModify(estate, rinfo);
+	SfEndForeignModify(estate, rinfo);
 }
 
 /*
- * sfIsForeignRelUpdatable
+ * SfIsForeignRelUpdatable
  *		Every Salesforce table takes INSERT, UPDATE and DELETE; a table
- *		without an Id column is told so in sfAddForeignUpdateTargets, with a
+ *		without an Id column is told so in SfAddForeignUpdateTargets, with a
  *		clearer message than PostgreSQL's.
  */
 int
-sfIsForeignRelUpdatable(Relation rel)
+SfIsForeignRelUpdatable(Relation rel)
 {
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
 }
 
 /*
- * sfExplainForeignModify
+ * SfExplainForeignModify
  *		Show the sObject, the batch size and, with ANALYZE, the requests.
  */
 void
-sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
+SfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 					   List *fdw_private, int subplan_index, ExplainState *es)
 {
 	SfModifyState *fm = (SfModifyState *) rinfo->ri_FdwState;
@@ -617,11 +689,13 @@ sfExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo,
 	{
 		/*
 		 * EXPLAIN prints before the executor ends: send the last batch now,
-		 * so the count is the statement's (sfEndForeignModify then has
+		 * so the count is the statement's (SfEndForeignModify then has
 		 * nothing left to send).
 		 */
-		flush_batch(fm);
+		finish_writes(fm);
 		ExplainPropertyInteger("Salesforce API requests", NULL, fm->requests, es);
+		if (fm->ingest != NULL)
+			explain_ingest(fm, es);
 	}
 }
 
@@ -703,6 +777,9 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	fm->batch_size = opts.batch_size;
 	fm->all_or_none = opts.all_or_none;
 	fm->upsert_field = operation == CMD_INSERT ? opts.upsert_field : NULL;
+	fm->bulk = opts.bulk;
+	fm->bulk_threshold = opts.bulk_write_threshold;
+	fm->route = SF_ROUTE_UNDECIDED;
 
 	/* the columns written */
 	fm->ncolumns = list_length(target_attrs);
@@ -797,8 +874,9 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	if (explain_only)
 		return fm;
 
+	SfFailuresBeginStatement(estate);
 	SfLimitStatementApiCalls(opts.max_api_calls);
-	fm->conn = GetSalesforceConnection(
+	fm->conn = SfGetConnection(
 									   GetUserMapping(modify_user_id(estate, rinfo),
 													  GetForeignTable(RelationGetRelid(rel))->serverid));
 
@@ -1035,6 +1113,24 @@ insert_needs_result(ResultRelInfo *rinfo)
 }
 
 /*
+ * Records 'id' as changed by this statement; true when it already was (a
+ * join can name one record twice; PostgreSQL changes a row once).
+ */
+static bool
+id_seen_before(SfModifyState *fm, const char *id)
+{
+	SfSeenId	key;
+	bool		found;
+
+	if (id == NULL || fm->seen_ids == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	strncpy(key.key, id, SF_ID_KEY_LEN);
+	(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
+	return found;
+}
+
+/*
  * queue_row
  *		Add one row to the pending batch, sending the batch first if it is
  *		full.  'slot' holds the row (NULL for DELETE); 'id' is its Id
@@ -1055,17 +1151,8 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	StringInfo	buf;
 	int			i;
 
-	if (id != NULL && fm->seen_ids != NULL)
-	{
-		SfSeenId	key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		strncpy(key.key, id, SF_ID_KEY_LEN);
-		(void) hash_search(fm->seen_ids, &key, HASH_ENTER, &found);
-		if (found)
-			return false;
-	}
+	if (id_seen_before(fm, id))
+		return false;
 
 	if (fm->nrecords >= fm->batch_size)
 		flush_batch(fm);
@@ -1114,41 +1201,8 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 			SfWriteColumn *col = &fm->columns[i];
 			bool		isnull = slot->tts_isnull[col->attnum - 1];
 
-			if (isnull && fm->upsert_field != NULL && i == fm->upsert_column)
-				ereport(ERROR,
-						(errcode(ERRCODE_NOT_NULL_VIOLATION),
-						 errmsg("cannot upsert a row whose column \"%s\" is null",
-								col->column),
-						 errdetail("Foreign table \"%s\" upserts by the external id field \"%s\".",
-								   RelationGetRelationName(fm->rel),
-								   fm->upsert_field),
-						 errhint("Give every row a value for \"%s\".",
-								 col->column)));
-			/* an INSERT leaves nulls out, so Salesforce applies defaults */
-			if (fm->operation == CMD_INSERT && isnull)
+			if (column_left_out(fm, col, i, isnull))
 				continue;
-			if (!col->writable && fm->operation == CMD_UPDATE)
-				continue;		/* not in the SET list (see above) */
-			if (!col->writable)
-			{
-				/* only an INSERT without a plan (COPY) gets here */
-				if (fm->operation == CMD_INSERT &&
-					pg_strcasecmp(col->field, "Id") == 0)
-					ereport(ERROR,
-							(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-							 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
-									col->column,
-									RelationGetRelationName(fm->rel)),
-							 errdetail("Salesforce assigns the Id of a new record."),
-							 errhint("Leave the column empty.")));
-				ereport(ERROR,
-						(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
-						 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
-								col->column, RelationGetRelationName(fm->rel)),
-						 errdetail("Field \"%s\" of Salesforce object \"%s\" is not createable.",
-								   col->field, fm->sobject),
-						 errhint("Leave the column empty.")));
-			}
 			appendStringInfoChar(buf, ',');
 			escape_json(buf, col->field);
 			appendStringInfoChar(buf, ':');
@@ -1171,6 +1225,522 @@ queue_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 	if (fm->nrecords >= fm->batch_size && !fm->need_result)
 		flush_batch(fm);
 	return true;
+}
+
+/*
+ * column_left_out
+ *		Is column 'col' (the i-th) left out of the record for this row?  So
+ *		are nulls of an INSERT (Salesforce applies its defaults) and, in an
+ *		UPDATE, columns Salesforce won't update that are not in the SET
+ *		list.  A value for a field that cannot take one is an error.
+ */
+static bool
+column_left_out(SfModifyState *fm, SfWriteColumn *col, int i, bool isnull)
+{
+	if (isnull && fm->upsert_field != NULL && i == fm->upsert_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("cannot upsert a row whose column \"%s\" is null",
+						col->column),
+				 errdetail("Foreign table \"%s\" upserts by the external id field \"%s\".",
+						   RelationGetRelationName(fm->rel),
+						   fm->upsert_field),
+				 errhint("Give every row a value for \"%s\".",
+						 col->column)));
+	/* an INSERT leaves nulls out, so Salesforce applies defaults */
+	if (fm->operation == CMD_INSERT && isnull)
+		return true;
+	if (!col->writable && fm->operation == CMD_UPDATE)
+		return true;		/* not in the SET list (see above) */
+	if (!col->writable)
+	{
+		/* only an INSERT without a plan (COPY) gets here */
+		if (fm->operation == CMD_INSERT &&
+			pg_strcasecmp(col->field, "Id") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+					 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+							col->column,
+							RelationGetRelationName(fm->rel)),
+					 errdetail("Salesforce assigns the Id of a new record."),
+					 errhint("Leave the column empty.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("cannot insert a value into column \"%s\" of foreign table \"%s\"",
+						col->column, RelationGetRelationName(fm->rel)),
+				 errdetail("Field \"%s\" of Salesforce object \"%s\" is not createable.",
+						   col->field, fm->sobject),
+				 errhint("Leave the column empty.")));
+	}
+	return false;
+}
+
+/*
+ * bulk_take_row
+ *		Offer one row to Bulk API ingest: true when the Bulk path took it
+ *		(held below the threshold, or written as CSV), false when it goes
+ *		through sObject Collections (queue_row).  'id' is the row's Id
+ *		(UPDATE/DELETE); *duplicate says the row's record was already taken
+ *		by this statement (see queue_row).
+ *
+ * Under bulk 'auto' a statement's rows are held until there are
+ * bulk_write_threshold of them: then all go to Bulk, otherwise all to
+ * Collections when the statement ends.  So no row is ever sent twice, and
+ * the choice is made on the real row count, not an estimate.
+ */
+static bool
+bulk_take_row(SfModifyState *fm, ResultRelInfo *rinfo, TupleTableSlot *slot,
+			  const char *id, bool *duplicate)
+{
+	*duplicate = false;
+	if (fm->route == SF_ROUTE_UNDECIDED)
+		decide_route(fm, rinfo);
+	if (fm->route == SF_ROUTE_COLLECTIONS)
+		return false;
+
+	if (id_seen_before(fm, id))
+	{
+		*duplicate = true;
+		return true;
+	}
+
+	if (fm->route == SF_ROUTE_HOLD)
+	{
+		hold_row(fm, slot, id);
+		if (fm->nheld >= fm->bulk_threshold)
+			start_bulk(fm);
+		return true;
+	}
+	bulk_write_row(fm, slot, id);
+	return true;
+}
+
+/*
+ * decide_route
+ *		At the first row: Collections when the option bulk is off or the
+ *		rows must come back one by one (RETURNING, row triggers, WITH CHECK
+ *		OPTION), else Bulk (bulk 'on') or held until the threshold decides.
+ */
+static void
+decide_route(SfModifyState *fm, ResultRelInfo *rinfo)
+{
+	TriggerDesc *trigdesc = rinfo->ri_TrigDesc;
+	bool		per_row = false;
+
+	if (rinfo->ri_projectReturning != NULL ||
+		rinfo->ri_WithCheckOptions != NIL)
+		per_row = true;
+	if (trigdesc != NULL)
+	{
+		if (fm->operation == CMD_INSERT)
+			per_row = per_row || trigdesc->trig_insert_before_row ||
+				trigdesc->trig_insert_after_row ||
+				trigdesc->trig_insert_instead_row;
+		else if (fm->operation == CMD_UPDATE)
+			per_row = per_row || trigdesc->trig_update_before_row ||
+				trigdesc->trig_update_after_row ||
+				trigdesc->trig_update_instead_row;
+		else
+			per_row = per_row || trigdesc->trig_delete_before_row ||
+				trigdesc->trig_delete_after_row ||
+				trigdesc->trig_delete_instead_row;
+	}
+
+	if (per_row || fm->bulk == SF_BULK_OFF)
+		fm->route = SF_ROUTE_COLLECTIONS;
+	else if (fm->bulk == SF_BULK_ON)
+		start_bulk(fm);
+	else
+	{
+		fm->route = SF_ROUTE_HOLD;
+		fm->held_cxt = AllocSetContextCreate(fm->batch_cxt->parent,
+											 "salesforce_fdw held rows",
+											 ALLOCSET_DEFAULT_SIZES);
+	}
+}
+
+/*
+ * hold_row
+ *		Keep a copy of the row (and its Id) until the route is decided.
+ */
+static void
+hold_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	MemoryContext oldcxt;
+
+	if (slot != NULL)
+		check_row(fm, slot, fm->rows_seen + fm->nheld + 1);
+
+	oldcxt = MemoryContextSwitchTo(fm->held_cxt);
+
+	if (fm->nheld >= fm->maxheld)
+	{
+		fm->maxheld = fm->maxheld == 0 ? 256 : fm->maxheld * 2;
+		if (fm->held == NULL)
+		{
+			fm->held = palloc_extended(sizeof(MinimalTuple) * fm->maxheld,
+									   MCXT_ALLOC_HUGE);
+			fm->held_ids = palloc_extended(sizeof(char *) * fm->maxheld,
+										   MCXT_ALLOC_HUGE);
+		}
+		else
+		{
+			fm->held = repalloc_huge(fm->held,
+									 sizeof(MinimalTuple) * fm->maxheld);
+			fm->held_ids = repalloc_huge(fm->held_ids,
+										 sizeof(char *) * fm->maxheld);
+		}
+	}
+	fm->held[fm->nheld] = slot ? ExecCopySlotMinimalTuple(slot) : NULL;
+	fm->held_ids[fm->nheld] = id ? pstrdup(id) : NULL;
+	fm->nheld++;
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * check_row
+ *		Raise now, while the row is the current one (COPY names its input
+ *		line), any error its values would raise when it is sent: a value
+ *		for a field that cannot take one, a value with no Salesforce form.
+ *		'position' is the row's number in the statement.
+ */
+static void
+check_row(SfModifyState *fm, TupleTableSlot *slot, int64 position)
+{
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	MemoryContext oldcxt;
+	StringInfoData text;
+
+	progress.fm = fm;
+	progress.first = progress.last = position;
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
+	initStringInfo(&text);
+	slot_getallattrs(slot);
+	for (int i = 0; i < fm->ncolumns; i++)
+	{
+		SfWriteColumn *col = &fm->columns[i];
+		bool		isnull = slot->tts_isnull[col->attnum - 1];
+
+		if (column_left_out(fm, col, i, isnull) || isnull)
+			continue;
+		resetStringInfo(&text);
+		(void) append_value_text(&text, col, slot->tts_values[col->attnum - 1]);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	error_context_stack = errcallback.previous;
+}
+
+/*
+ * replay_held
+ *		Hand the held rows, in order, to Bulk (to_bulk) or to Collections,
+ *		and free them.
+ */
+static void
+replay_held(SfModifyState *fm, bool to_bulk)
+{
+	TupleTableSlot *slot = NULL;
+	HTAB	   *seen = fm->seen_ids;
+
+	if (fm->nheld > 0 && fm->operation != CMD_DELETE)
+		slot = MakeSingleTupleTableSlot(RelationGetDescr(fm->rel),
+										&TTSOpsMinimalTuple);
+	/* bulk_take_row has weeded out the duplicates */
+	fm->seen_ids = NULL;
+	for (int64 i = 0; i < fm->nheld; i++)
+	{
+		if (slot != NULL)
+			ExecStoreMinimalTuple(fm->held[i], slot, false);
+		if (to_bulk)
+			bulk_write_row(fm, slot, fm->held_ids[i]);
+		else
+			(void) queue_row(fm, slot, fm->held_ids[i]);
+	}
+	fm->seen_ids = seen;
+	if (slot != NULL)
+		ExecDropSingleTupleTableSlot(slot);
+	if (fm->held_cxt != NULL)
+		MemoryContextDelete(fm->held_cxt);
+	fm->held_cxt = NULL;
+	fm->held = NULL;
+	fm->held_ids = NULL;
+	fm->nheld = fm->maxheld = 0;
+}
+
+/*
+ * start_bulk
+ *		Move the statement to Bulk API ingest: the CSV header names Id (to
+ *		find the records of an UPDATE or DELETE) and the fields written;
+ *		the rows held so far go first.
+ */
+static void
+start_bulk(SfModifyState *fm)
+{
+	StringInfoData header;
+	const char *operation;
+	MemoryContext oldcxt;
+
+	initStringInfo(&header);
+	if (fm->operation != CMD_INSERT)
+		appendStringInfoString(&header, "Id");
+	if (fm->operation != CMD_DELETE)
+	{
+		for (int i = 0; i < fm->ncolumns; i++)
+		{
+			if (!fm->columns[i].writable)
+				continue;
+			if (header.len > 0)
+				appendStringInfoChar(&header, ',');
+			SfCsvAppendValue(&header, fm->columns[i].field);
+		}
+	}
+	switch (fm->operation)
+	{
+		case CMD_UPDATE:
+			operation = "update";
+			break;
+		case CMD_DELETE:
+			operation = "delete";
+			break;
+		default:
+			operation = fm->upsert_field ? "upsert" : "insert";
+			break;
+	}
+	oldcxt = MemoryContextSwitchTo(fm->batch_cxt->parent);
+	fm->ingest = SfIngestBegin(fm->conn, RelationGetRelid(fm->rel),
+							   fm->sobject, operation, fm->upsert_field,
+							   header.data);
+	MemoryContextSwitchTo(oldcxt);
+	fm->route = SF_ROUTE_BULK;
+	replay_held(fm, true);
+}
+
+/*
+ * bulk_write_row
+ *		Write one row as a CSV line of the statement's ingest jobs, with the
+ *		values Collections would send: a null clears the field of an UPDATE
+ *		("#N/A") and is left empty by an INSERT (Salesforce's default).
+ */
+static void
+bulk_write_row(SfModifyState *fm, TupleTableSlot *slot, const char *id)
+{
+	ErrorContextCallback errcallback;
+	SfProgressInfo progress;
+	MemoryContext oldcxt;
+	StringInfoData line;
+	bool		first = true;
+
+	fm->rows_seen++;
+	progress.fm = fm;
+	progress.first = progress.last = fm->rows_seen;
+	errcallback.callback = progress_error_callback;
+	errcallback.arg = &progress;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	MemoryContextReset(fm->row_cxt);
+	oldcxt = MemoryContextSwitchTo(fm->row_cxt);
+	initStringInfo(&line);
+	if (id != NULL)
+	{
+		SfCsvAppendValue(&line, id);
+		first = false;
+	}
+	if (slot != NULL)
+	{
+		slot_getallattrs(slot);
+		for (int i = 0; i < fm->ncolumns; i++)
+		{
+			SfWriteColumn *col = &fm->columns[i];
+			bool		isnull = slot->tts_isnull[col->attnum - 1];
+			bool		left_out = column_left_out(fm, col, i, isnull);
+
+			if (!col->writable)
+				continue;		/* not in the header */
+			if (!first)
+				appendStringInfoChar(&line, ',');
+			first = false;
+			if (left_out)
+				continue;		/* empty: Salesforce's default */
+			if (isnull)
+				appendStringInfoString(&line, "#N/A");
+			else
+				append_csv_value(&line, fm, col,
+								 slot->tts_values[col->attnum - 1]);
+		}
+	}
+	SfIngestAddRow(fm->ingest, fm->rows_seen, line.data, line.len);
+	MemoryContextSwitchTo(oldcxt);
+	error_context_stack = errcallback.previous;
+}
+
+/*
+ * append_csv_value
+ *		One non-null value as a CSV field: the text Collections sends
+ *		(append_value_text), quoted as CSV needs.  What clears a field in
+ *		JSON (an empty multi-select, an empty string, a JSON null) is
+ *		"#N/A", since an empty CSV value leaves the field alone.
+ */
+static void
+append_csv_value(StringInfo buf, SfModifyState *fm, SfWriteColumn *col,
+				 Datum value)
+{
+	StringInfoData text;
+	SfValueForm form;
+	const char *out;
+
+	initStringInfo(&text);
+	form = append_value_text(&text, col, value);
+	out = text.data;
+	if (form == SF_VALUE_CLEAR)
+		out = NULL;
+	else if (col->kind == SF_WRITE_JSON)
+	{
+		/*
+		 * Salesforce reads a JSON string as its text, null as null (the tree
+		 * belongs to the row's memory context)
+		 */
+		json_object *doc = SfJsonParse(text.data, text.len);
+
+		if (doc == NULL)
+			out = NULL;
+		else if (json_object_is_type(doc, json_type_string))
+			out = pstrdup(json_object_get_string(doc));
+	}
+	if (out == NULL || out[0] == '\0')
+		appendStringInfoString(buf, "#N/A");
+	else
+		SfCsvAppendValue(buf, out);
+}
+
+/*
+ * finish_writes
+ *		Send what the statement has not sent yet: held rows through
+ *		Collections (the threshold was never reached), the last batch, and
+ *		the ingest jobs, which are then waited for.  Records Bulk refused
+ *		fail the statement as Collections' would.
+ */
+static void
+finish_writes(SfModifyState *fm)
+{
+	if (fm->route == SF_ROUTE_HOLD)
+	{
+		fm->route = SF_ROUTE_COLLECTIONS;
+		replay_held(fm, false);
+	}
+	flush_batch(fm);
+	if (fm->route == SF_ROUTE_BULK)
+	{
+		SfIngestOutcome out;
+		uint64		requests;
+
+		fm->route = SF_ROUTE_DONE;
+		SfIngestFinish(fm->ingest, &out);
+		fm->written += out.written;
+		(void) SfIngestJobs(fm->ingest, &requests);
+		fm->requests += requests;
+		if (out.failed > 0)
+			report_ingest_failure(fm, &out);
+	}
+}
+
+/*
+ * explain_ingest
+ *		EXPLAIN ANALYZE of a statement written through Bulk API: its jobs
+ *		(their requests are among the statement's).
+ */
+static void
+explain_ingest(SfModifyState *fm, ExplainState *es)
+{
+	uint64		requests;
+	char	   *ids = SfIngestJobs(fm->ingest, &requests);
+
+	ExplainPropertyText("Salesforce Bulk API ingest jobs", ids, es);
+}
+
+/*
+ * report_ingest_failure
+ *		ERROR for the records the statement's ingest jobs refused: the first
+ *		by row number is named, salesforce_last_failures() has them all.
+ */
+static void
+report_ingest_failure(SfModifyState *fm, SfIngestOutcome *out)
+{
+	StringInfoData detail;
+	int			sqlstate = sqlstate_for_status(out->first_code);
+	int64		row = out->first_position;
+	const char *id = out->first_id ? out->first_id : "";
+	const char *hint;
+
+	initStringInfo(&detail);
+	if (out->first_code != NULL)
+	{
+		SfAppendRemoteText(&detail, out->first_code);
+		appendStringInfoString(&detail, ": ");
+		SfAppendRemoteText(&detail, out->first_message);
+		if (out->first_fields != NULL && out->first_fields[0] != '\0')
+		{
+			appendStringInfoString(&detail, " (fields: ");
+			SfAppendRemoteText(&detail, out->first_fields);
+			appendStringInfoChar(&detail, ')');
+		}
+		appendStringInfoString(&detail, "\n");
+	}
+	appendStringInfo(&detail,
+					 "Bulk API refused " INT64_FORMAT " records of the statement and wrote " INT64_FORMAT ".",
+					 out->failed, fm->written);
+	hint = fm->written > 0
+		? "Bulk API commits the records it accepts: they stay written although the statement failed.  salesforce_last_failures() lists every refused record."
+		: "salesforce_last_failures() lists every refused record.";
+
+	if (row < 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("could not write every row to Salesforce object \"%s\"",
+						fm->sobject),
+				 errdetail_internal("%s", detail.data),
+				 errhint("%s", hint)));
+	switch (fm->operation)
+	{
+		case CMD_UPDATE:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not update row " INT64_FORMAT " of Salesforce object \"%s\" with Id \"%s\"",
+							row, fm->sobject, id),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+		case CMD_DELETE:
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not delete row " INT64_FORMAT " of Salesforce object \"%s\" with Id \"%s\"",
+							row, fm->sobject, id),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+		default:
+			if (fm->upsert_field != NULL)
+				ereport(ERROR,
+						(errcode(sqlstate),
+						 errmsg("could not upsert row " INT64_FORMAT " into Salesforce object \"%s\"",
+								row, fm->sobject),
+						 errdetail_internal("%s", detail.data),
+						 errhint("%s", hint)));
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("could not insert row " INT64_FORMAT " into Salesforce object \"%s\"",
+							row, fm->sobject),
+					 errdetail_internal("%s", detail.data),
+					 errhint("%s", hint)));
+			break;
+	}
+	pg_unreachable();
 }
 
 /*
@@ -1200,7 +1770,7 @@ flush_batch(SfModifyState *fm)
 	initStringInfo(&body);
 	memset(&req, 0, sizeof(req));
 	appendStringInfoString(&path,
-						   SalesforceApiPath(fm->conn, "composite/sobjects"));
+						   SfApiPath(fm->conn, "composite/sobjects"));
 
 	switch (fm->operation)
 	{
@@ -1256,7 +1826,7 @@ flush_batch(SfModifyState *fm)
 	req.retryable = fm->upsert_field != NULL;
 	for (int attempt = 0;; attempt++)
 	{
-		status = SalesforceRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
+		status = SfPerformRequest(fm->conn, &req, SF_REQ_RETURN_ERRORS,
 								   action, &results);
 		fm->requests++;
 
@@ -1276,7 +1846,10 @@ flush_batch(SfModifyState *fm)
 	if (status == 0)
 		report_outcome_unknown(fm);
 	if (status < 200 || status >= 300)
+	{
+		record_request_failure(fm, results);
 		report_request_failure(fm, status, results);
+	}
 	check_results(fm, results);
 
 	MemoryContextSwitchTo(oldcxt);
@@ -1447,7 +2020,10 @@ check_results(SfModifyState *fm, json_object *results)
 
 	fm->written += committed;
 	if (failed >= 0)
+	{
+		record_batch_failures(fm, results);
 		report_record_failure(fm, failed, failed_error, committed);
+	}
 }
 
 /*
@@ -1575,6 +2151,95 @@ report_request_failure(SfModifyState *fm, int status, json_object *body)
 			 fm->written > 0
 			 ? errhint("Salesforce commits each request on its own: the records already written stay written although the statement failed.")
 			 : 0));
+}
+
+/*
+ * record_batch_failures
+ *		Remember every record of the batch that Salesforce refused (for
+ *		salesforce_last_failures()); 'results' has one result per record,
+ *		as check_results made sure.
+ */
+static void
+record_batch_failures(SfModifyState *fm, json_object *results)
+{
+	for (int i = 0; i < fm->nrecords; i++)
+	{
+		json_object *item = json_object_array_get_idx(results, i);
+		json_object *v;
+		json_object *error = NULL;
+		const char *id = fm->ids[i];
+
+		if (item != NULL && json_object_object_get_ex(item, "success", &v) &&
+			json_object_get_boolean(v))
+			continue;
+		if (item != NULL && json_object_object_get_ex(item, "errors", &v) &&
+			json_object_is_type(v, json_type_array) &&
+			json_object_array_length(v) > 0)
+			error = json_object_array_get_idx(v, 0);
+		if (id == NULL && item != NULL &&
+			json_object_object_get_ex(item, "id", &v) &&
+			json_object_is_type(v, json_type_string))
+			id = json_object_get_string(v);
+		record_failure(fm, i, error, "statusCode", id);
+	}
+}
+
+/*
+ * record_request_failure
+ *		Remember every record of a request Salesforce refused as a whole,
+ *		with the request's error.
+ */
+static void
+record_request_failure(SfModifyState *fm, json_object *body)
+{
+	json_object *error = NULL;
+
+	if (body != NULL && json_object_is_type(body, json_type_array) &&
+		json_object_array_length(body) > 0)
+		error = json_object_array_get_idx(body, 0);
+	for (int i = 0; i < fm->nrecords; i++)
+		record_failure(fm, i, error, "errorCode", fm->ids[i]);
+}
+
+/*
+ * record_failure
+ *		Remember record 'index' of the batch as refused with 'error'
+ *		({statusCode or errorCode, message, fields}, or NULL).
+ */
+static void
+record_failure(SfModifyState *fm, int index, json_object *error,
+			   const char *code_key, const char *id)
+{
+	const char *code = NULL;
+	const char *message = NULL;
+	StringInfoData fields;
+	json_object *v;
+
+	initStringInfo(&fields);
+	if (error != NULL && json_object_is_type(error, json_type_object))
+	{
+		if (json_object_object_get_ex(error, code_key, &v) && v != NULL)
+			code = json_object_get_string(v);
+		if (json_object_object_get_ex(error, "message", &v) && v != NULL)
+			message = json_object_get_string(v);
+		if (json_object_object_get_ex(error, "fields", &v) &&
+			json_object_is_type(v, json_type_array))
+		{
+			for (size_t j = 0; j < json_object_array_length(v); j++)
+			{
+				const char *f = json_object_get_string(json_object_array_get_idx(v, j));
+
+				if (f == NULL)
+					continue;
+				if (fields.len > 0)
+					appendStringInfoChar(&fields, ',');
+				appendStringInfoString(&fields, f);
+			}
+		}
+	}
+	SfFailuresAdd(RelationGetRelid(fm->rel), fm->positions[index], id, code,
+				  message, fields.data);
+	pfree(fields.data);
 }
 
 /*
@@ -1720,30 +2385,57 @@ store_new_id(SfModifyState *fm, TupleTableSlot *slot, const char *id)
 static void
 append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 {
+	StringInfoData text;
+
+	initStringInfo(&text);
+	switch (append_value_text(&text, col, value))
+	{
+		case SF_VALUE_STRING:
+			escape_json(buf, text.data);
+			break;
+		case SF_VALUE_LITERAL:
+			appendBinaryStringInfo(buf, text.data, text.len);
+			break;
+		case SF_VALUE_CLEAR:
+			appendStringInfoString(buf, "null");
+			break;
+	}
+	pfree(text.data);
+}
+
+/*
+ * append_value_text
+ *		Append the text of one non-null column value as Salesforce reads it
+ *		for its field, the same for sObject Collections (JSON) and Bulk API
+ *		ingest (CSV); say how JSON writes it.
+ */
+static SfValueForm
+append_value_text(StringInfo buf, SfWriteColumn *col, Datum value)
+{
 	switch (col->kind)
 	{
 		case SF_WRITE_BOOL:
 			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_NUMBER:
-			append_json_number(buf, col, OutputFunctionCall(&col->outfunc, value));
-			break;
+			append_number_text(buf, col, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_FLOAT4:
 			{
 				char		text[FLOAT_SHORTEST_DECIMAL_LEN];
 
 				float_to_shortest_decimal_buf(DatumGetFloat4(value), text);
-				append_json_number(buf, col, text);
+				append_number_text(buf, col, text);
 			}
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_FLOAT8:
 			{
 				char		text[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 				double_to_shortest_decimal_buf(DatumGetFloat8(value), text);
-				append_json_number(buf, col, text);
+				append_number_text(buf, col, text);
 			}
-			break;
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_DATE:
 			{
 				DateADT		d = DatumGetDateADT(value);
@@ -1756,12 +2448,12 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 				j2date(d + POSTGRES_EPOCH_JDATE, &year, &month, &day);
 				if (year < 1 || year > 9999)
 					value_error(col, "Salesforce dates lie in the years 1 to 9999");
-				appendStringInfo(buf, "\"%04d-%02d-%02d\"", year, month, day);
+				appendStringInfo(buf, "%04d-%02d-%02d", year, month, day);
 			}
-			break;
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIME:
-			append_json_time(buf, DatumGetTimeADT(value));
-			break;
+			append_time_text(buf, DatumGetTimeADT(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMETZ:
 			{
 				TimeTzADT  *t = DatumGetTimeTzADTP(value);
@@ -1771,41 +2463,37 @@ append_json_value(StringInfo buf, SfWriteColumn *col, Datum value)
 				utc %= USECS_PER_DAY;
 				if (utc < 0)
 					utc += USECS_PER_DAY;
-				append_json_time(buf, utc);
+				append_time_text(buf, utc);
 			}
-			break;
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMESTAMP:
 			/* the UTC wall time, as convert.c reads it back */
-			append_json_timestamp(buf, col, DatumGetTimestamp(value));
-			break;
+			append_timestamp_text(buf, col, DatumGetTimestamp(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_TIMESTAMPTZ:
-			append_json_timestamp(buf, col, DatumGetTimestampTz(value));
-			break;
+			append_timestamp_text(buf, col, DatumGetTimestampTz(value));
+			return SF_VALUE_STRING;
 		case SF_WRITE_JSON:
-			{
-				char	   *text = OutputFunctionCall(&col->outfunc, value);
-
-				/* json is kept as given (validated on input), jsonb as printed */
-				appendStringInfoString(buf, text);
-			}
-			break;
+			/* json is kept as given (validated on input), jsonb as printed */
+			appendStringInfoString(buf, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_LITERAL;
 		case SF_WRITE_ARRAY:
-			append_json_array(buf, col, value);
-			break;
+			return append_array_text(buf, col, value) ? SF_VALUE_STRING
+				: SF_VALUE_CLEAR;
 		case SF_WRITE_STRING:
 		default:
-			escape_json(buf, OutputFunctionCall(&col->outfunc, value));
-			break;
+			appendStringInfoString(buf, OutputFunctionCall(&col->outfunc, value));
+			return SF_VALUE_STRING;
 	}
 }
 
 /*
- * append_json_timestamp
+ * append_timestamp_text
  *		"YYYY-MM-DDTHH:MM:SS.sssZ" in UTC, rounded to the millisecond that
  *		Salesforce keeps.
  */
 static void
-append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
+append_timestamp_text(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 {
 	struct pg_tm tm;
 	fsec_t		fsec;
@@ -1820,51 +2508,47 @@ append_json_timestamp(StringInfo buf, SfWriteColumn *col, Timestamp ts)
 		value_error(col, "timestamp out of range");
 	if (tm.tm_year < 1 || tm.tm_year > 9999)
 		value_error(col, "Salesforce datetimes lie in the years 1 to 9999");
-	appendStringInfo(buf, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"",
+	appendStringInfo(buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
 					 tm.tm_year, tm.tm_mon, tm.tm_mday,
 					 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) (fsec / 1000));
 }
 
 /*
- * append_json_time
+ * append_time_text
  *		"HH:MM:SS.sssZ", rounded to the millisecond (but never to 24:00).
  */
 static void
-append_json_time(StringInfo buf, TimeADT t)
+append_time_text(StringInfo buf, TimeADT t)
 {
 	int64		ms = (t + 500) / 1000;
 
 	if (ms >= (int64) 24 * 3600 * 1000)
 		ms = (int64) 24 * 3600 * 1000 - 1;
-	appendStringInfo(buf, "\"%02d:%02d:%02d.%03dZ\"",
+	appendStringInfo(buf, "%02d:%02d:%02d.%03dZ",
 					 (int) (ms / 3600000), (int) (ms / 60000 % 60),
 					 (int) (ms / 1000 % 60), (int) (ms % 1000));
 }
 
 /*
- * append_json_array
+ * append_array_text
  *		An array column is a multi-select picklist: its elements joined by
- *		';' (an empty array clears the field).
+ *		';'.  Returns false, appending nothing, for an empty array (which
+ *		clears the field).
  */
-static void
-append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
+static bool
+append_array_text(StringInfo buf, SfWriteColumn *col, Datum value)
 {
 	ArrayType  *array = DatumGetArrayTypeP(value);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
 	int			i;
-	StringInfoData joined;
 
 	deconstruct_array(array, ARR_ELEMTYPE(array), col->elmlen, col->elmbyval,
 					  col->elmalign, &elems, &nulls, &nelems);
 	if (nelems == 0)
-	{
-		appendStringInfoString(buf, "null");
-		return;
-	}
+		return false;
 
-	initStringInfo(&joined);
 	for (i = 0; i < nelems; i++)
 	{
 		char	   *text;
@@ -1875,19 +2559,19 @@ append_json_array(StringInfo buf, SfWriteColumn *col, Datum value)
 		if (strchr(text, ';') != NULL)
 			value_error(col, "a multi-select picklist value cannot contain \";\"");
 		if (i > 0)
-			appendStringInfoChar(&joined, ';');
-		appendStringInfoString(&joined, text);
+			appendStringInfoChar(buf, ';');
+		appendStringInfoString(buf, text);
 	}
-	escape_json(buf, joined.data);
+	return true;
 }
 
 /*
- * append_json_number
- *		A number as JSON, from its exact text; NaN and infinity have no JSON
- *		(and no Salesforce) form.
+ * append_number_text
+ *		A number from its exact text; NaN and infinity have no JSON (and no
+ *		Salesforce) form.
  */
 static void
-append_json_number(StringInfo buf, SfWriteColumn *col, const char *text)
+append_number_text(StringInfo buf, SfWriteColumn *col, const char *text)
 {
 	const char *p = text;
 

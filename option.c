@@ -64,6 +64,9 @@ static const SfOption sf_options[] = {
 	{"max_retries", ForeignServerRelationId},
 	{"max_api_calls", ForeignServerRelationId},
 	{"api_reserve_percent", ForeignServerRelationId},
+	{"bulk", ForeignServerRelationId},
+	{"bulk_read_threshold", ForeignServerRelationId},
+	{"bulk_write_threshold", ForeignServerRelationId},
 	/*
 	 * user mapping: client_id overrides the server's; client_secret only
 	 * here, since every role can read a server's options
@@ -78,6 +81,9 @@ static const SfOption sf_options[] = {
 	{"all_or_none", ForeignTableRelationId},
 	{"upsert_field", ForeignTableRelationId},
 	{"max_api_calls", ForeignTableRelationId},
+	{"bulk", ForeignTableRelationId},
+	{"bulk_read_threshold", ForeignTableRelationId},
+	{"bulk_write_threshold", ForeignTableRelationId},
 	/* column */
 	{"field", AttributeRelationId},
 	{NULL, InvalidOid}
@@ -247,6 +253,11 @@ check_option_value(DefElem *def)
 	else if (strcmp(name, "query_all") == 0 ||
 			 strcmp(name, "all_or_none") == 0)
 		(void) SfParseBoolOption(def);
+	else if (strcmp(name, "bulk") == 0)
+		(void) SfParseBulkOption(def);
+	else if (strcmp(name, "bulk_read_threshold") == 0 ||
+			 strcmp(name, "bulk_write_threshold") == 0)
+		(void) SfParseIntOption(def, 1, SF_MAX_BULK_THRESHOLD);
 	else if (strcmp(name, "client_id") == 0 ||
 			 strcmp(name, "client_secret") == 0)
 	{
@@ -380,6 +391,29 @@ SfParseBoolOption(DefElem *def)
 						def->defname, value),
 				 errhint("Valid values are true and false.")));
 	return result;
+}
+
+/*
+ * SfParseBulkOption
+ *		The SF_BULK_* value of option "bulk": auto, on or off (any case).
+ */
+int
+SfParseBulkOption(DefElem *def)
+{
+	const char *value = defGetString(def);
+
+	if (pg_strcasecmp(value, "auto") == 0)
+		return SF_BULK_AUTO;
+	if (pg_strcasecmp(value, "on") == 0)
+		return SF_BULK_ON;
+	if (pg_strcasecmp(value, "off") == 0)
+		return SF_BULK_OFF;
+	ereport(ERROR,
+			(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"",
+					def->defname, value),
+			 errhint("Valid values are \"auto\", \"on\" and \"off\".")));
+	return SF_BULK_AUTO;		/* keep the compiler quiet */
 }
 
 /*
@@ -695,8 +729,8 @@ SfGetConnOptions(ForeignServer *server, UserMapping *user,
 /*
  * apply_shared_table_option
  *		Apply 'def' if it is one of the table options a server may set as
- *		the default of its tables (fetch_size, batch_size, all_or_none);
- *		false for any other option.
+ *		the default of its tables (fetch_size, batch_size, all_or_none,
+ *		bulk and its thresholds); false for any other option.
  */
 static bool
 apply_shared_table_option(DefElem *def, SfTableOptions *opts)
@@ -709,6 +743,14 @@ apply_shared_table_option(DefElem *def, SfTableOptions *opts)
 											SF_MAX_BATCH_SIZE);
 	else if (strcmp(def->defname, "all_or_none") == 0)
 		opts->all_or_none = SfParseBoolOption(def);
+	else if (strcmp(def->defname, "bulk") == 0)
+		opts->bulk = SfParseBulkOption(def);
+	else if (strcmp(def->defname, "bulk_read_threshold") == 0)
+		opts->bulk_read_threshold = SfParseIntOption(def, 1,
+													 SF_MAX_BULK_THRESHOLD);
+	else if (strcmp(def->defname, "bulk_write_threshold") == 0)
+		opts->bulk_write_threshold = SfParseIntOption(def, 1,
+													  SF_MAX_BULK_THRESHOLD);
 	else
 		return false;
 	return true;
@@ -717,8 +759,8 @@ apply_shared_table_option(DefElem *def, SfTableOptions *opts)
 /*
  * SfGetTableOptions
  *		Resolve the options of foreign table 'relid' into 'opts': sobject
- *		defaults to the table's name; fetch_size, batch_size and all_or_none
- *		to the server's.
+ *		defaults to the table's name; fetch_size, batch_size, all_or_none,
+ *		bulk, bulk_read_threshold and bulk_write_threshold to the server's.
  */
 void
 SfGetTableOptions(Oid relid, SfTableOptions *opts)
@@ -734,6 +776,9 @@ SfGetTableOptions(Oid relid, SfTableOptions *opts)
 	opts->all_or_none = true;
 	opts->upsert_field = NULL;
 	opts->max_api_calls = 0;
+	opts->bulk = SF_BULK_AUTO;
+	opts->bulk_read_threshold = SF_DEFAULT_BULK_READ_THRESHOLD;
+	opts->bulk_write_threshold = SF_DEFAULT_BULK_WRITE_THRESHOLD;
 
 	foreach(lc, server->options)
 		(void) apply_shared_table_option((DefElem *) lfirst(lc), opts);

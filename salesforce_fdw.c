@@ -1,37 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * salesforce_fdw.c
- *		  Foreign-data wrapper for Salesforce: handler, planning, scan and
- *		  EXPLAIN.
+ *		  Foreign-data wrapper for Salesforce: handler, planning, scan,
+ *		  EXPLAIN and ANALYZE.
  *
- * Planning resolves everything once: the table's options, the API field
- * of every column the query needs (target list and local quals, as
- * postgres_fdw's attrs_used) and the SOQL text all go into fdw_private.
- *
- * Pushdown (README.md has the table): deparse.c classifies each qual
- * as exact (sent), superset (sent and kept as a local Filter) or local;
- * the quals, the field kinds and the values known only at execution
- * (parameters, now(), outer columns of a parameterized join) let the scan
- * write the SOQL again with those values.  Paths: a plain scan, one sorted
- * by Salesforce when the ORDER BY is on numbers or dates, parameterized
- * ones on Id, reference and external-id fields; LIMIT goes into the SOQL
- * when nothing above the scan filters or sorts.  Upper paths: count(*) as
- * COUNT() (totalSize, no record), count/min/max with GROUP BY on columns
- * grouped as PostgreSQL groups them and a HAVING of exact comparisons of
- * those aggregates with constants, guarded against Salesforce's 2,000
- * aggregate rows by aggregating the records here when that many come (the
- * HAVING is then the scan's qual).
- * Costs: one round trip per page of records, a little per record, the
- * record count from ANALYZE or /limits/recordCount.
- * The scan opens its query cursor lazily on the first row and keeps one
- * page of records in memory at a time: a batch context is reset for every
- * page, a temporary context for every row.  Columns are matched to the
- * record's JSON keys case-insensitively once (SOQL names are
- * case-insensitive, the JSON uses the canonical case), after which the exact
- * key is used.
- *
- * EXPLAIN VERBOSE shows the SOQL; EXPLAIN ANALYZE also the number of API
- * requests the scan made.  Neither ever shows a secret.
+ * Planning decides, once, what Salesforce does (which conditions, order,
+ * limit, aggregates: deparse.c says what it can do and writes the SOQL) and
+ * keeps everything the scan needs in fdw_private.  The scan sends its query
+ * on the first row and returns rows by scan mode, one iterate function per
+ * mode; it keeps one page of records in memory, in a context reset per
+ * page, and converts each row in a context reset per row.  A scan of
+ * records may instead run as a Bulk API 2.0 query job (bulk.c), decided at
+ * plan time by choose_transport.  EXPLAIN VERBOSE shows the SOQL and the
+ * transport, EXPLAIN ANALYZE the API requests; neither ever a secret.
  *
  *-------------------------------------------------------------------------
  */
@@ -105,22 +86,91 @@ typedef struct SfScanColumn
 } SfScanColumn;
 
 /*
- * GROUP BY columns pushed down at most, and the room their values take as
- * the text of a group's hash key: a separator and at most 41 characters
- * each (an int8, an 18-character id, or a timestamptz in any DateStyle,
- * such as "Sun Nov 29 21:56:06.123456 2026 PST BC").
+ * Planner information about one foreign table (baserel->fdw_private),
+ * filled by sfGetForeignRelSize.
  */
-#define SF_MAX_GROUP_KEYS		8
-#define SF_GROUP_KEY_SIZE		(SF_MAX_GROUP_KEYS * 48)
-
-/* One group aggregated by the scan itself (more than 2,000 groups) */
-typedef struct SfLocalGroup
+typedef struct SfFdwRelationInfo
 {
-	char		key[SF_GROUP_KEY_SIZE]; /* hash key: the group's values as
-										 * text */
-	Datum	   *values;
-	bool	   *nulls;
-} SfLocalGroup;
+	SfTableOptions table;		/* resolved table options */
+	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
+	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates
+								 * (including rechecks of remote ones) */
+	bool		remote_values;	/* a remote cond needs execution-time values */
+	Bitmapset  *attrs_used;		/* columns the query needs, offset by
+								 * FirstLowInvalidHeapAttributeNumber */
+	SfDeparseInfo deparse;		/* fields and their classes */
+	double		record_count;	/* records of the sObject (estimate) */
+	bool		count_known;	/* record_count is ANALYZE's or Salesforce's */
+	UserMapping *user;			/* for the record count, or NULL */
+} SfFdwRelationInfo;
+
+/*
+ * Items of a ForeignScan's fdw_private list, resolved once at plan time.
+ */
+enum SfScanPrivateIndex
+{
+	SfScanPrivateSoql,			/* SOQL text as planned (String) */
+	SfScanPrivateSObject,		/* sObject API name (String) */
+	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
+	SfScanPrivateFetchSize,		/* records per page (Integer) */
+	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
+	SfScanPrivateFields,		/* field path per retrieved attr (Strings) */
+	SfScanPrivateMode,			/* SF_SCAN_* (Integer) */
+	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
+	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
+	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
+	SfScanPrivateColumnClasses, /* SF_FIELD_* per attnum (IntList) */
+	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
+								 * (Integer) */
+	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
+								 * aggregating here (String, "" if none) */
+	SfScanPrivateGroupOps,		/* GROUP BY: SfLocalGroupPlan's ops */
+	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
+	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
+	SfScanPrivateNeverTrue,		/* the planned WHERE is never true: send
+								 * nothing (Integer 0/1) */
+	SfScanPrivateTransport,		/* EXPLAIN's transport line, "" for none
+								 * (String) */
+	SfScanPrivateCsvClasses		/* SF_SCAN_BULK: SF_CSV_* per retrieved
+								 * attr (IntList) */
+};
+
+/*
+ * What a ForeignScan returns: its scan mode.  Each mode has its iterate
+ * function (see sfIterateForeignScan).
+ */
+#define SF_SCAN_RECORDS		0	/* records of the sObject */
+#define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
+#define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
+#define SF_SCAN_BULK		3	/* records of the sObject, from a Bulk API
+								 * 2.0 query job */
+
+/*
+ * Records per result page of a query job: a page is held in memory whole,
+ * so wide records get smaller pages.
+ */
+#define SF_BULK_PAGE_RECORDS	50000
+#define SF_BULK_PAGE_VALUES		2000000
+
+/* What sfGetForeignPlan decided, to pack into the ForeignScan */
+typedef struct SfScanPlan
+{
+	int			mode;			/* SF_SCAN_* */
+	SfSoqlStmt	soql;
+	List	   *retrieved_attrs;	/* attnums filled from records */
+	List	   *fields;			/* record key per retrieved attr */
+	List	   *remote_exprs;	/* conditions Salesforce evaluates */
+	List	   *local_exprs;	/* conditions checked here */
+	List	   *fdw_scan_tlist; /* aggregates: the scan's columns */
+	char	   *group_soql;		/* GROUP BY: records to aggregate here */
+	List	   *group_ops;		/* GROUP BY: SfLocalGroupPlan's lists */
+	List	   *group_infields;
+	List	   *group_types;
+	int64		limit;			/* the LIMIT sent, 0 for none */
+	int64		offset;			/* the OFFSET sent, 0 for none */
+	char	   *transport;		/* EXPLAIN's transport line, "" for none */
+	List	   *csv_classes;	/* SF_SCAN_BULK: SF_CSV_* per field */
+} SfScanPlan;
 
 /* Execution state of a foreign scan */
 typedef struct SfScanState
@@ -139,7 +189,7 @@ typedef struct SfScanState
 	char	   *soql_tail;		/* " ORDER BY ... LIMIT n" */
 	List	   *remote_exprs;	/* quals written with execution-time values,
 								 * NIL when soql is complete */
-	SfDeparseInfo deparse;		/* fields and kinds for remote_exprs */
+	SfDeparseInfo deparse;		/* fields and classes for remote_exprs */
 	List	   *value_exprs;	/* Exprs evaluated for the SOQL ... */
 	List	   *value_states;	/* ... and their ExprStates */
 	ForeignScanState *node;
@@ -155,15 +205,16 @@ typedef struct SfScanState
 	bool		row_returned;	/* the current query gave a row */
 	bool	   *is_count;		/* aggregate mode: [column] is a count */
 	char	   *group_soql;		/* GROUP BY: records to aggregate here */
-	List	   *group_ops;		/* GROUP BY: SF_GROUP_* per column */
-	List	   *group_infields;	/* GROUP BY: input field per column */
-	List	   *group_types;	/* GROUP BY: input type per column */
-	SfLocalGroup **local_groups;	/* aggregated here: every group ... */
-	long		nlocal_groups;	/* ... their number ... */
-	long		next_local_group;	/* ... and the next one to return */
-	bool		aggregated_here;	/* local_groups replaces the records */
+	List	   *group_ops;		/* GROUP BY: SfLocalGroupPlan's lists */
+	List	   *group_infields;
+	List	   *group_types;
+	SfLocalGroups *local_groups;	/* the groups aggregated here, which
+									 * replace the reply, or NULL */
 	bool		planned_never;	/* the planned WHERE is never true */
 	bool		never_true;		/* the current WHERE is never true */
+	SfBulkQuery *bulk;			/* SF_SCAN_BULK: the query job, once sent */
+	int		   *csv_classes;	/* SF_SCAN_BULK: SF_CSV_* per column */
+	uint64		closed_bulk_requests;	/* requests of jobs closed by rescans */
 
 	MemoryContext scan_cxt;		/* the scan's lifetime (query context) */
 	MemoryContext batch_cxt;	/* the current page, reset per page */
@@ -190,7 +241,6 @@ static void sfGetForeignUpperPaths(PlannerInfo *root,
 								   RelOptInfo *output_rel, void *extra);
 static bool eval_value(Expr *expr, void *arg, Datum *value, bool *isnull);
 static void keep_long_conds_local(SfFdwRelationInfo *fpinfo);
-static bool group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr);
 static void add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
 						   RelOptInfo *final_rel, FinalPathExtraData *extra);
 static void init_columns(SfScanState *fsstate, TupleDesc tupdesc,
@@ -207,6 +257,7 @@ static void open_cursor(SfScanState *fsstate);
 static void aggregate_locally(SfScanState *fsstate);
 static bool fetch_next_page(SfScanState *fsstate);
 static json_object *record_field(SfScanColumn *col, json_object *record);
+static void close_query(SfScanState *fsstate);
 static void close_cursor(SfScanState *fsstate);
 
 PG_FUNCTION_INFO_V1(salesforce_fdw_handler);
@@ -232,22 +283,22 @@ salesforce_fdw_handler(PG_FUNCTION_ARGS)
 	routine->ExplainForeignScan = sfExplainForeignScan;
 	routine->GetForeignUpperPaths = sfGetForeignUpperPaths;
 	routine->AnalyzeForeignTable = sfAnalyzeForeignTable;
-	routine->AddForeignUpdateTargets = sfAddForeignUpdateTargets;
-	routine->PlanForeignModify = sfPlanForeignModify;
-	routine->BeginForeignModify = sfBeginForeignModify;
-	routine->ExecForeignInsert = sfExecForeignInsert;
+	routine->AddForeignUpdateTargets = SfAddForeignUpdateTargets;
+	routine->PlanForeignModify = SfPlanForeignModify;
+	routine->BeginForeignModify = SfBeginForeignModify;
+	routine->ExecForeignInsert = SfExecForeignInsert;
 #if PG_VERSION_NUM >= 140000
-	routine->ExecForeignBatchInsert = sfExecForeignBatchInsert;
-	routine->GetForeignModifyBatchSize = sfGetForeignModifyBatchSize;
+	routine->ExecForeignBatchInsert = SfExecForeignBatchInsert;
+	routine->GetForeignModifyBatchSize = SfGetForeignModifyBatchSize;
 #endif
-	routine->ExecForeignUpdate = sfExecForeignUpdate;
-	routine->ExecForeignDelete = sfExecForeignDelete;
-	routine->EndForeignModify = sfEndForeignModify;
-	routine->BeginForeignInsert = sfBeginForeignInsert;
-	routine->EndForeignInsert = sfEndForeignInsert;
-	routine->IsForeignRelUpdatable = sfIsForeignRelUpdatable;
-	routine->ExplainForeignModify = sfExplainForeignModify;
-	routine->ImportForeignSchema = sfImportForeignSchema;
+	routine->ExecForeignUpdate = SfExecForeignUpdate;
+	routine->ExecForeignDelete = SfExecForeignDelete;
+	routine->EndForeignModify = SfEndForeignModify;
+	routine->BeginForeignInsert = SfBeginForeignInsert;
+	routine->EndForeignInsert = SfEndForeignInsert;
+	routine->IsForeignRelUpdatable = SfIsForeignRelUpdatable;
+	routine->ExplainForeignModify = SfExplainForeignModify;
+	routine->ImportForeignSchema = SfImportForeignSchema;
 
 	PG_RETURN_POINTER(routine);
 }
@@ -302,15 +353,15 @@ sobject_record_count(UserMapping *user, const char *sobject)
 			return entry->count;
 	}
 
-	conn = GetSalesforceConnection(user);
+	conn = SfGetConnection(user);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.retryable = true;
 	req.path = psprintf("%s?sObjects=%s",
-						SalesforceApiPath(conn, "limits/recordCount"), sobject);
+						SfApiPath(conn, "limits/recordCount"), sobject);
 	action = psprintf("read the record count of Salesforce object \"%s\"",
 					  sobject);
-	if (SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
+	if (SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action,
 						  &json) / 100 == 2 &&
 		json != NULL && json_object_is_type(json, json_type_object) &&
 		json_object_object_get_ex(json, "sObjects", &list) &&
@@ -368,183 +419,8 @@ query_has_field_aggregates(PlannerInfo *root)
 }
 
 /*
- * aggregate_soql
- *		The SOQL of an aggregate Salesforce computes exactly as PostgreSQL
- *		does, or NULL: count(*), count(column), and min/max of integer,
- *		date and datetime columns (numbers arrive exact, no collation is
- *		involved; SUM and AVG come back as doubles, MIN/MAX of text follow
- *		another order).
- */
-static char *
-aggregate_soql(SfFdwRelationInfo *fpinfo, Aggref *agg)
-{
-	TargetEntry *tle;
-	int			attno;
-	int			kind;
-	const char *fn;
-
-	if (!IsA(agg, Aggref) || agg->aggfilter != NULL ||
-		agg->aggorder != NIL || agg->aggdistinct != NIL ||
-		agg->aggkind != AGGKIND_NORMAL || agg->aggvariadic)
-		return NULL;
-	if (agg->aggstar)
-		return agg->aggfnoid == F_COUNT_ ? pstrdup("COUNT(Id)") : NULL;
-	if (list_length(agg->args) != 1)
-		return NULL;
-	tle = linitial_node(TargetEntry, agg->args);
-	attno = sfColumnOf(&fpinfo->deparse, tle->expr);
-	if (attno == 0)
-		return NULL;
-	kind = fpinfo->deparse.kinds[attno];
-	if (!(kind & SF_KIND_AGGREGATABLE))
-		return NULL;
-
-	switch (agg->aggfnoid)
-	{
-		case F_COUNT_ANY:
-			fn = "COUNT";
-			break;
-		case F_MIN_INT2:
-		case F_MIN_INT4:
-		case F_MIN_INT8:
-		case F_MIN_DATE:
-		case F_MIN_TIMESTAMP:
-		case F_MIN_TIMESTAMPTZ:
-			fn = "MIN";
-			break;
-		case F_MAX_INT2:
-		case F_MAX_INT4:
-		case F_MAX_INT8:
-		case F_MAX_DATE:
-		case F_MAX_TIMESTAMP:
-		case F_MAX_TIMESTAMPTZ:
-			fn = "MAX";
-			break;
-		default:
-			return NULL;
-	}
-	if (strcmp(fn, "COUNT") != 0)
-	{
-		switch (kind & SF_KIND_MASK)
-		{
-			case SF_KIND_INT:
-			case SF_KIND_DATE:
-			case SF_KIND_DATETIME:
-				break;
-			default:
-				return NULL;
-		}
-	}
-	return psprintf("%s(%s)", fn, fpinfo->deparse.fields[attno]);
-}
-
-/*
- * having_soql
- *		The SOQL of a HAVING condition Salesforce evaluates as PostgreSQL
- *		does, or NULL: a built-in comparison (= <> < <= > >=) between an
- *		aggregate aggregate_soql sends and a non-null constant of its type
- *		(any integer type for an integer), with a literal that stands for
- *		exactly that value, written with the aggregate expression since
- *		SOQL takes no alias in HAVING.  <> only on counts, never null: on a
- *		null MIN/MAX SOQL's != is true where PostgreSQL's <> is null.  (The
- *		scan rechecks the conditions anyway: see sfGetForeignPlan.)
- */
-static char *
-having_soql(SfFdwRelationInfo *fpinfo, Expr *clause)
-{
-	OpExpr	   *op;
-	Expr	   *left;
-	Expr	   *right;
-	Aggref	   *agg;
-	Const	   *value;
-	bool		commuted;
-	bool		is_count;
-	char	   *agg_text;
-	char	   *opname;
-	const char *cmp;
-	int			kind;
-	StringInfoData buf;
-
-	if (!IsA(clause, OpExpr))
-		return NULL;
-	op = (OpExpr *) clause;
-	if (list_length(op->args) != 2 || op->opno >= FirstGenbkiObjectId)
-		return NULL;
-	left = (Expr *) linitial(op->args);
-	right = (Expr *) lsecond(op->args);
-	if (IsA(left, Aggref) && IsA(right, Const))
-	{
-		agg = (Aggref *) left;
-		value = (Const *) right;
-		commuted = false;
-	}
-	else if (IsA(right, Aggref) && IsA(left, Const))
-	{
-		agg = (Aggref *) right;
-		value = (Const *) left;
-		commuted = true;
-	}
-	else
-		return NULL;
-	if (value->constisnull)
-		return NULL;
-	agg_text = aggregate_soql(fpinfo, agg);
-	if (agg_text == NULL)
-		return NULL;
-	is_count = (agg->aggfnoid == F_COUNT_ || agg->aggfnoid == F_COUNT_ANY);
-
-	opname = get_opname(op->opno);
-	if (opname == NULL)
-		return NULL;
-	if (strcmp(opname, "=") == 0)
-		cmp = "=";
-	else if (strcmp(opname, "<>") == 0 && is_count)
-		cmp = "!=";
-	else if (strcmp(opname, "<") == 0)
-		cmp = commuted ? ">" : "<";
-	else if (strcmp(opname, "<=") == 0)
-		cmp = commuted ? ">=" : "<=";
-	else if (strcmp(opname, ">") == 0)
-		cmp = commuted ? "<" : ">";
-	else if (strcmp(opname, ">=") == 0)
-		cmp = commuted ? "<=" : ">=";
-	else
-		return NULL;
-
-	/* same type: no cross-type date/timestamp comparison (time zones) */
-	switch (agg->aggtype)
-	{
-		case INT2OID:
-		case INT4OID:
-		case INT8OID:
-			if (value->consttype != INT2OID && value->consttype != INT4OID &&
-				value->consttype != INT8OID)
-				return NULL;
-			kind = SF_KIND_INT;
-			break;
-		case DATEOID:
-			kind = SF_KIND_DATE;
-			break;
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			kind = SF_KIND_DATETIME;
-			break;
-		default:
-			return NULL;
-	}
-	if (kind != SF_KIND_INT && value->consttype != agg->aggtype)
-		return NULL;
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s %s ", agg_text, cmp);
-	if (!sfFormatLiteral(&buf, kind, value->constvalue, value->consttype))
-		return NULL;
-	return buf.data;
-}
-
-/*
  * sfGetForeignRelSize
- *		Resolve the table's options and its fields' kinds, split the quals
+ *		Resolve the table's options and its fields' classes, split the quals
  *		into those Salesforce evaluates and those checked here, note the
  *		columns the query needs and estimate the row count.
  *
@@ -575,29 +451,30 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 			baserel->userid : GetUserId();
 
 		fpinfo->user = GetUserMapping(userid, table->serverid);
-		desc = SfDescribeSObject(GetSalesforceConnection(fpinfo->user),
+		desc = SfDescribeSObject(SfGetConnection(fpinfo->user),
 								 fpinfo->table.sobject);
 	}
 
 	rel = table_open(foreigntableid, NoLock);
 	fpinfo->deparse.varno = baserel->relid;
-	sfResolveFieldKinds(&fpinfo->deparse, foreigntableid, rel, desc);
+	SfResolveFields(&fpinfo->deparse, foreigntableid, rel, desc);
 	table_close(rel, NoLock);
 
 	foreach(lc, baserel->baserestrictinfo)
 	{
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-		bool		exact;
-		bool		has_values;
+		SfClausePushdown pushdown;
 
-		if (sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
-							   &has_values))
+		if (SfClassifyClause(&fpinfo->deparse, ri->clause, &pushdown))
 		{
 			fpinfo->remote_conds = lappend(fpinfo->remote_conds, ri);
-			if (has_values)
+			if (pushdown.has_values)
 				fpinfo->remote_values = true;
-			if (!exact)
+			if (!pushdown.exact)
 				fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
+			/* one long IN list at most is sent in chunks: the first */
+			if (pushdown.chunked)
+				fpinfo->deparse.chunk_target = ri->clause;
 		}
 		else
 			fpinfo->local_conds = lappend(fpinfo->local_conds, ri);
@@ -630,7 +507,10 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	 */
 	fpinfo->record_count = SF_DEFAULT_ROWS;
 	if (baserel->tuples > 0)
+	{
 		fpinfo->record_count = baserel->tuples;
+		fpinfo->count_known = true;
+	}
 	else if (fpinfo->user != NULL &&
 			 (baserel->joininfo != NIL || baserel->has_eclass_joins))
 	{
@@ -638,7 +518,10 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 											 fpinfo->table.sobject);
 
 		if (n >= 0)
+		{
 			fpinfo->record_count = Max(n, 1.0);
+			fpinfo->count_known = true;
+		}
 	}
 	baserel->tuples = fpinfo->record_count;
 	baserel->rows = clamp_row_est(fpinfo->record_count *
@@ -664,62 +547,6 @@ scan_cost(SfFdwRelationInfo *fpinfo, double rows, Cost *startup,
 	*total = SF_STARTUP_COST * pages + rows * (SF_PER_ROW_COST + cpu_tuple_cost);
 }
 
-/*
- * order_by_soql
- *		The SOQL ORDER BY list for 'pathkeys', or NULL when one of them can't
- *		be sorted by Salesforce the way PostgreSQL sorts it.
- */
-static char *
-order_by_soql(PlannerInfo *root, RelOptInfo *baserel, List *pathkeys)
-{
-	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) baserel->fdw_private;
-	StringInfoData buf;
-	ListCell   *lc;
-
-	if (pathkeys == NIL)
-		return NULL;
-	initStringInfo(&buf);
-	foreach(lc, pathkeys)
-	{
-		PathKey    *pk = (PathKey *) lfirst(lc);
-		EquivalenceClass *ec = pk->pk_eclass;
-		const char *field = NULL;
-		ListCell   *lc2;
-
-		if (ec->ec_has_volatile ||
-			(!sf_pathkey_is_asc(pk) && !sf_pathkey_is_desc(pk)))
-			return NULL;
-		foreach(lc2, ec->ec_members)
-		{
-			EquivalenceMember *em = (EquivalenceMember *) lfirst(lc2);
-			Oid			typid;
-			Oid			opclass;
-
-			if (em->em_is_child || !bms_equal(em->em_relids, baserel->relids))
-				continue;
-			if (!sfPathkeyField(&fpinfo->deparse, em->em_expr, &field))
-				continue;
-			/* the type's default order, not some other operator family */
-			typid = exprType((Node *) em->em_expr);
-			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
-			if (!OidIsValid(opclass) ||
-				get_opclass_family(opclass) != pk->pk_opfamily)
-			{
-				field = NULL;
-				continue;
-			}
-			break;
-		}
-		if (field == NULL)
-			return NULL;
-		appendStringInfo(&buf, "%s%s %s NULLS %s",
-						 buf.len > 0 ? ", " : "", field,
-						 sf_pathkey_is_asc(pk) ? "ASC" : "DESC",
-						 pk->pk_nulls_first ? "FIRST" : "LAST");
-	}
-	return buf.data;
-}
-
 /* generate_implied_equalities_for_column callback: this column? */
 static bool
 ec_member_is_column(PlannerInfo *root, RelOptInfo *rel,
@@ -727,7 +554,7 @@ ec_member_is_column(PlannerInfo *root, RelOptInfo *rel,
 {
 	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) rel->fdw_private;
 
-	return sfColumnOf(&fpinfo->deparse, em->em_expr) == *(int *) arg;
+	return SfColumnOf(&fpinfo->deparse, em->em_expr) == *(int *) arg;
 }
 
 /*
@@ -751,7 +578,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 	/* equijoins live in equivalence classes */
 	for (attno = 1; attno <= fpinfo->deparse.natts; attno++)
 	{
-		if (!(fpinfo->deparse.kinds[attno] & SF_KIND_LOOKUP))
+		if (!SfColumnIsLookup(&fpinfo->deparse, attno))
 			continue;
 		clauses = list_concat(clauses,
 							  generate_implied_equalities_for_column(root,
@@ -767,8 +594,8 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 		OpExpr	   *op = (OpExpr *) ri->clause;
 
 		if (IsA(op, OpExpr) && list_length(op->args) == 2 &&
-			(fpinfo->deparse.kinds[sfColumnOf(&fpinfo->deparse,
-											   linitial(op->args))] & SF_KIND_LOOKUP))
+			SfColumnIsLookup(&fpinfo->deparse,
+							 SfColumnOf(&fpinfo->deparse, linitial(op->args))))
 			clauses = lappend(clauses, ri);
 	}
 
@@ -777,13 +604,11 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel)
 		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 		Relids		required_outer;
 		ParamPathInfo *ppi;
-		bool		exact;
-		bool		has_values;
+		SfClausePushdown pushdown;
 
 		if (!join_clause_is_movable_to(ri, baserel))
 			continue;
-		if (!sfClauseIsPushable(&fpinfo->deparse, ri->clause, &exact,
-								&has_values))
+		if (!SfClassifyClause(&fpinfo->deparse, ri->clause, &pushdown))
 			continue;
 		required_outer = bms_union(ri->clause_relids, baserel->lateral_relids);
 		required_outer = bms_del_member(required_outer, baserel->relid);
@@ -837,7 +662,7 @@ sfGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	/* chunks of a long IN list come one after the other: not sorted */
 	if (root->query_pathkeys != NIL &&
 		fpinfo->deparse.chunk_target == NULL &&
-		order_by_soql(root, baserel, root->query_pathkeys) != NULL)
+		SfPathkeysShippable(baserel, &fpinfo->deparse, root->query_pathkeys))
 	{
 		/* sorting costs Salesforce a little, and saves a local Sort */
 		add_path(baserel, (Path *)
@@ -851,15 +676,15 @@ sfGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 }
 
 /*
- * limit_soql
+ * remote_limit_count
  *		The LIMIT Salesforce may apply to this scan, or 0: the query reads
  *		this one table, needs no local filter, and the plan neither sorts,
  *		groups nor filters above the scan before the LIMIT (OFFSET is done
  *		here: the LIMIT covers the skipped rows too).
  */
 static int64
-limit_soql(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *best_path,
-		   List *local_exprs)
+remote_limit_count(PlannerInfo *root, RelOptInfo *baserel,
+				   ForeignPath *best_path, List *local_exprs)
 {
 	Query	   *parse = root->parse;
 
@@ -884,12 +709,380 @@ limit_soql(PlannerInfo *root, RelOptInfo *baserel, ForeignPath *best_path,
 }
 
 /*
+ * plan_records_scan
+ *		A scan of records: split the conditions into those Salesforce
+ *		evaluates and those checked here, choose the fields, the order and
+ *		the LIMIT, and have deparse.c write the SOQL.
+ */
+static void
+plan_records_scan(PlannerInfo *root, RelOptInfo *baserel,
+				  SfFdwRelationInfo *fpinfo, ForeignPath *best_path,
+				  List *scan_clauses, SfScanPlan *plan)
+{
+	Index		relid = baserel->relid;
+	bool		whole_row;
+	List	   *pathkeys;
+	int64		limit;
+	int64		offset = 0;
+	ListCell   *lc;
+	int			i;
+
+	/*
+	 * Quals of the relation were classified by sfGetForeignRelSize; join
+	 * clauses of a parameterized path are classified here.
+	 */
+	foreach(lc, scan_clauses)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+		SfClausePushdown pushdown;
+
+		if (ri->pseudoconstant)
+			continue;			/* a gating Result above checks it */
+		if (list_member_ptr(fpinfo->remote_conds, ri))
+		{
+			plan->remote_exprs = lappend(plan->remote_exprs, ri->clause);
+			if (list_member_ptr(fpinfo->local_conds, ri))
+				plan->local_exprs = lappend(plan->local_exprs, ri->clause);
+		}
+		else if (list_member_ptr(fpinfo->local_conds, ri))
+			plan->local_exprs = lappend(plan->local_exprs, ri->clause);
+		else if (SfClassifyClause(&fpinfo->deparse, ri->clause, &pushdown))
+		{
+			plan->remote_exprs = lappend(plan->remote_exprs, ri->clause);
+			if (!pushdown.exact)
+			{
+				plan->local_exprs = lappend(plan->local_exprs, ri->clause);
+				pull_varattnos((Node *) ri->clause, relid,
+							   &fpinfo->attrs_used);
+			}
+		}
+		else
+		{
+			plan->local_exprs = lappend(plan->local_exprs, ri->clause);
+			pull_varattnos((Node *) ri->clause, relid, &fpinfo->attrs_used);
+		}
+	}
+
+	whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
+							  fpinfo->attrs_used);
+
+	/* the fields sfGetForeignRelSize resolved (NULL: dropped column) */
+	for (i = 1; i <= fpinfo->deparse.natts; i++)
+	{
+		if (fpinfo->deparse.fields[i] == NULL)
+			continue;
+		if (whole_row ||
+			bms_is_member(i - FirstLowInvalidHeapAttributeNumber,
+						  fpinfo->attrs_used))
+		{
+			plan->retrieved_attrs = lappend_int(plan->retrieved_attrs, i);
+			plan->fields = lappend(plan->fields,
+								   makeString(pstrdup(fpinfo->deparse.fields[i])));
+		}
+	}
+
+	if (best_path->fdw_private != NIL)
+	{
+		/*
+		 * The final path (add_final_path): ORDER BY, LIMIT and OFFSET all
+		 * done by Salesforce, no Limit node above.
+		 */
+		pathkeys = root->sort_pathkeys;
+		limit = intVal(linitial(best_path->fdw_private));
+		offset = intVal(lsecond(best_path->fdw_private));
+	}
+	else
+	{
+		pathkeys = best_path->path.pathkeys;
+		limit = remote_limit_count(root, baserel, best_path,
+								   plan->local_exprs);
+	}
+
+	plan->mode = SF_SCAN_RECORDS;
+	plan->limit = limit;
+	plan->offset = offset;
+	SfDeparseRecordsStmt(&plan->soql, &fpinfo->deparse,
+						 fpinfo->table.sobject, plan->fields,
+						 plan->remote_exprs, baserel, pathkeys, limit,
+						 offset);
+}
+
+/*
+ * plan_aggregate_scan
+ *		Aggregates (sfGetForeignUpperPaths): count(*) alone is COUNT() (no
+ *		record travels, the count is totalSize); other aggregates make an
+ *		aggregate query, whose GROUP BY comes with the SOQL of its records
+ *		for aggregating here when Salesforce has too many groups.
+ */
+static void
+plan_aggregate_scan(PlannerInfo *root, RelOptInfo *upperrel,
+					SfFdwRelationInfo *fpinfo, SfScanPlan *plan)
+{
+	bool		count_only = (root->parse->groupClause == NIL);
+	List	   *having = (List *) root->parse->havingQual;
+	List	   *agg_exprs;
+	List	   *group_exprs = NIL;
+	List	   *group_fields = NIL;
+	SfSoqlStmt	group_stmt;
+	ListCell   *lc;
+
+	/*
+	 * The aggregates of HAVING (sent by sfGetForeignUpperPaths only when it
+	 * all is) are columns of the scan too, and HAVING is also checked here
+	 * as the scan's qual: when more than 2,000 groups make the scan
+	 * aggregate the records itself, that check is the HAVING; otherwise it
+	 * keeps every group Salesforce returned.
+	 */
+	agg_exprs = list_copy(upperrel->reltarget->exprs);
+	foreach(lc, pull_var_clause((Node *) having, PVC_INCLUDE_AGGREGATES))
+	{
+		if (IsA(lfirst(lc), Aggref) && !list_member(agg_exprs, lfirst(lc)))
+			agg_exprs = lappend(agg_exprs, lfirst(lc));
+	}
+	plan->local_exprs = list_copy(having);
+	foreach(lc, fpinfo->remote_conds)
+		plan->remote_exprs = lappend(plan->remote_exprs,
+									 lfirst_node(RestrictInfo, lc)->clause);
+	foreach(lc, agg_exprs)
+	{
+		Expr	   *expr = (Expr *) lfirst(lc);
+
+		plan->fdw_scan_tlist = lappend(plan->fdw_scan_tlist,
+									   makeTargetEntry(expr,
+													   foreach_current_index(lc) + 1,
+													   NULL, false));
+		if (!IsA(expr, Aggref) || !((Aggref *) expr)->aggstar)
+			count_only = false;
+	}
+
+	if (count_only)
+	{
+		plan->mode = SF_SCAN_COUNT;
+		SfDeparseCountStmt(&plan->soql, &fpinfo->deparse,
+						   fpinfo->table.sobject, plan->remote_exprs);
+		return;
+	}
+
+	plan->mode = SF_SCAN_AGGREGATE;
+	foreach(lc, root->parse->groupClause)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
+															 root->parse->targetList);
+
+		group_exprs = lappend(group_exprs, expr);
+		group_fields = lappend(group_fields,
+							   makeString(fpinfo->deparse.fields[SfColumnOf(&fpinfo->deparse,
+																			 expr)]));
+	}
+	plan->fields = SfDeparseAggregateStmt(&plan->soql, &fpinfo->deparse,
+										  fpinfo->table.sobject, agg_exprs,
+										  group_exprs, having,
+										  plan->remote_exprs);
+	foreach(lc, agg_exprs)
+		plan->retrieved_attrs = lappend_int(plan->retrieved_attrs,
+											foreach_current_index(lc) + 1);
+	if (group_exprs == NIL)
+		return;
+
+	/*
+	 * Salesforce returns at most 2,000 groups and won't page them: when
+	 * they all come there may be more, and the scan reads these records
+	 * and aggregates them itself instead.
+	 */
+	SfLocalGroupPlan(&fpinfo->deparse, agg_exprs, &plan->group_ops,
+					 &plan->group_infields, &plan->group_types);
+	SfDeparseRecordsStmt(&group_stmt, &fpinfo->deparse,
+						 fpinfo->table.sobject,
+						 list_concat(group_fields, plan->group_infields),
+						 plan->remote_exprs, upperrel, NIL, 0, 0);
+	plan->group_soql = group_stmt.text;
+}
+
+/*
+ * choose_transport
+ *		Decide whether a scan of records runs as a Bulk API 2.0 query job
+ *		(plan->mode becomes SF_SCAN_BULK) and say why in plan->transport.
+ *		Bulk serves a scan whose SOQL is complete at plan time and asks for
+ *		no OFFSET, compound or base64 field; with bulk 'auto' it must also
+ *		be expected to return at least bulk_read_threshold records: the
+ *		record count (ANALYZE's, else Salesforce's /limits/recordCount)
+ *		times the selectivity of the conditions, capped by a LIMIT.  The
+ *		line is left out of EXPLAIN ("") when Bulk was never in play: bulk
+ *		'auto' or 'off' on an sObject smaller than the threshold.
+ */
+static void
+choose_transport(PlannerInfo *root, RelOptInfo *baserel,
+				 SfFdwRelationInfo *fpinfo, bool remote_values,
+				 SfScanPlan *plan)
+{
+	SfTableOptions *opts = &fpinfo->table;
+	double		count = fpinfo->record_count;
+	double		estimate;
+	double		selectivity;
+	const char *problem = NULL;
+	bool		analyzed = fpinfo->count_known;
+
+	plan->transport = "";
+	if (opts->bulk == SF_BULK_OFF && !analyzed)
+	{
+		/* no record count is asked for a table that never uses Bulk */
+		return;
+	}
+
+	selectivity = fpinfo->record_count > 0 ?
+		baserel->rows / fpinfo->record_count : 1.0;
+	if (!analyzed &&
+		!(root->limit_tuples > 0 &&
+		  root->limit_tuples < opts->bulk_read_threshold))
+	{
+		UserMapping *user = fpinfo->user;
+		double		n;
+
+		if (user == NULL)
+		{
+			ForeignTable *table = GetForeignTable(
+												  planner_rt_fetch(baserel->relid, root)->relid);
+
+			user = GetUserMapping(OidIsValid(baserel->userid) ?
+								  baserel->userid : GetUserId(),
+								  table->serverid);
+		}
+		n = sobject_record_count(user, opts->sobject);
+		if (n >= 0)
+			count = Max(n, 1.0);
+	}
+	estimate = clamp_row_est(count * selectivity);
+	if (plan->limit > 0 && plan->limit < estimate)
+		estimate = (double) plan->limit;
+	if (root->limit_tuples > 0 && root->limit_tuples < estimate)
+		estimate = root->limit_tuples;
+
+	if (opts->bulk != SF_BULK_ON && count < opts->bulk_read_threshold)
+		return;					/* Bulk not in play: no line */
+
+	if (opts->bulk == SF_BULK_OFF)
+	{
+		plan->transport = psprintf("REST API (bulk 'off', estimated %.0f records)",
+								   estimate);
+		return;
+	}
+	if (plan->offset > 0)
+		problem = "Bulk API 2.0 cannot skip records (OFFSET)";
+	else if (remote_values)
+		problem = "the SOQL needs values known only at execution";
+	else if (plan->soql.never_true)
+		problem = "the WHERE is never true";
+	else if (fpinfo->deparse.chunk_target != NULL)
+		problem = "a long IN list is sent in chunks, one query each";
+	else
+	{
+		const char *field_problem;
+		UserMapping *user = fpinfo->user;
+
+		if (user == NULL)
+		{
+			ForeignTable *table = GetForeignTable(
+												  planner_rt_fetch(baserel->relid, root)->relid);
+
+			user = GetUserMapping(OidIsValid(baserel->userid) ?
+								  baserel->userid : GetUserId(),
+								  table->serverid);
+		}
+		field_problem = SfBulkFieldsProblem(SfGetConnection(user),
+											opts->sobject, plan->fields,
+											&plan->csv_classes);
+		if (field_problem != NULL)
+			problem = psprintf("Bulk API 2.0 cannot return %s",
+							   field_problem);
+	}
+	if (problem != NULL)
+	{
+		plan->transport = psprintf("REST API (%s)", problem);
+		return;
+	}
+	if (opts->bulk == SF_BULK_AUTO && estimate < opts->bulk_read_threshold)
+	{
+		plan->transport = psprintf("REST API (estimated %.0f records, below bulk_read_threshold %d)",
+								   estimate, opts->bulk_read_threshold);
+		return;
+	}
+	plan->mode = SF_SCAN_BULK;
+	if (opts->bulk == SF_BULK_ON)
+		plan->transport = psprintf("Bulk API 2.0 (bulk 'on', estimated %.0f records)",
+								   estimate);
+	else
+		plan->transport = psprintf("Bulk API 2.0 (estimated %.0f records)",
+								   estimate);
+}
+
+/*
+ * pack_fdw_private
+ *		The ForeignScan's fdw_private list (enum SfScanPrivateIndex) for
+ *		'plan'; with 'remote_values', what the scan needs to write the WHERE
+ *		again with the values known at execution.
+ */
+static List *
+pack_fdw_private(SfFdwRelationInfo *fpinfo, SfScanPlan *plan,
+				 bool remote_values)
+{
+	List	   *fdw_private;
+	List	   *column_fields = NIL;
+	List	   *column_classes = NIL;
+	int			chunk_clause = -1;
+	ListCell   *lc;
+	int			i;
+
+	if (remote_values)
+	{
+		for (i = 1; i <= fpinfo->deparse.natts; i++)
+		{
+			column_fields = lappend(column_fields,
+									makeString(fpinfo->deparse.fields[i] ?
+											   pstrdup(fpinfo->deparse.fields[i]) :
+											   pstrdup("")));
+			column_classes = lappend_int(column_classes,
+										 fpinfo->deparse.classes[i]);
+		}
+		foreach(lc, plan->remote_exprs)
+		{
+			if (fpinfo->deparse.chunk_target != NULL &&
+				lfirst(lc) == (void *) fpinfo->deparse.chunk_target)
+				chunk_clause = foreach_current_index(lc);
+		}
+	}
+
+	fdw_private = list_make4(makeString(plan->soql.text),
+							 makeString(fpinfo->table.sobject),
+							 makeInteger(fpinfo->table.query_all ? 1 : 0),
+							 makeInteger(fpinfo->table.fetch_size));
+	fdw_private = lappend(fdw_private, plan->retrieved_attrs);
+	fdw_private = lappend(fdw_private, plan->fields);
+	fdw_private = lappend(fdw_private, makeInteger(plan->mode));
+	fdw_private = lappend(fdw_private, makeString(plan->soql.head));
+	fdw_private = lappend(fdw_private, makeString(plan->soql.tail));
+	fdw_private = lappend(fdw_private, column_fields);
+	fdw_private = lappend(fdw_private, column_classes);
+	fdw_private = lappend(fdw_private, makeInteger(chunk_clause));
+	fdw_private = lappend(fdw_private, makeString(plan->group_soql));
+	fdw_private = lappend(fdw_private, plan->group_ops);
+	fdw_private = lappend(fdw_private, plan->group_infields);
+	fdw_private = lappend(fdw_private, plan->group_types);
+	fdw_private = lappend(fdw_private,
+						  makeInteger(plan->soql.never_true ? 1 : 0));
+	fdw_private = lappend(fdw_private, makeString(plan->transport));
+	fdw_private = lappend(fdw_private, plan->csv_classes);
+	return fdw_private;
+}
+
+/*
  * sfGetForeignPlan
- *		Build the SOQL of the columns needed, the quals Salesforce evaluates,
- *		the ORDER BY and LIMIT it applies, and keep it, with everything the
- *		scan needs to know, in fdw_private.  Quals whose values are known
- *		only at execution also go to fdw_exprs: the scan writes their SOQL
- *		again with the values (EXPLAIN shows $n placeholders).
+ *		Decide what Salesforce does (records or aggregates, conditions,
+ *		order, limit), have deparse.c write the SOQL, and keep it, with
+ *		everything the scan needs to know, in fdw_private.  Quals whose
+ *		values are known only at execution also go to fdw_exprs: the scan
+ *		writes their SOQL again with the values (EXPLAIN shows $n
+ *		placeholders).
  */
 static ForeignScan *
 sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
@@ -897,345 +1090,46 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 				 List *scan_clauses, Plan *outer_plan)
 {
 	SfFdwRelationInfo *fpinfo = (SfFdwRelationInfo *) foreignrel->fdw_private;
-	List	   *retrieved_attrs = NIL;
-	List	   *fields = NIL;
-	List	   *remote_exprs = NIL;
-	List	   *local_exprs = NIL;
-	List	   *fdw_exprs = NIL;
-	List	   *fdw_private;
-	List	   *column_fields = NIL;
-	List	   *column_kinds = NIL;
-	List	   *fdw_scan_tlist = NIL;
-	List	   *group_ops = NIL;
-	List	   *group_infields = NIL;
-	List	   *group_types = NIL;
-	char	   *group_soql = "";
-	bool		never_true;
-	StringInfoData head;
-	StringInfoData tail;
-	StringInfoData soql;
+	SfScanPlan	plan;
+	Index		scan_relid = 0;
 	bool		remote_values = false;
-	int			mode = SF_SCAN_RECORDS;
-	Index		scan_relid;
 	ListCell   *lc;
-	int			i;
 
-	initStringInfo(&head);
-	initStringInfo(&tail);
-
+	memset(&plan, 0, sizeof(plan));
+	plan.group_soql = "";
+	plan.transport = "";
 	if (IS_UPPER_REL(foreignrel))
-	{
-		/*
-		 * Aggregates (sfGetForeignUpperPaths): fdw_private is the input
-		 * relation's.  count(*) alone is COUNT() (no record travels, the
-		 * count is totalSize); other aggregates are aliased a0, a1, ...
-		 */
-		bool		count_only = (root->parse->groupClause == NIL);
-		List	   *group_fields = NIL;
-		List	   *having = (List *) root->parse->havingQual;
-		List	   *agg_exprs;
-		StringInfoData group_by;
-
-		scan_relid = 0;
-
-		/*
-		 * The aggregates of HAVING (sent by sfGetForeignUpperPaths only when
-		 * it all is) are columns of the scan too, and HAVING is also
-		 * checked here as the scan's qual: when more than 2,000 groups make
-		 * the scan aggregate the records itself, that check is the HAVING;
-		 * otherwise it keeps every group Salesforce returned.
-		 */
-		agg_exprs = list_copy(foreignrel->reltarget->exprs);
-		foreach(lc, pull_var_clause((Node *) having, PVC_INCLUDE_AGGREGATES))
-		{
-			if (IsA(lfirst(lc), Aggref) && !list_member(agg_exprs, lfirst(lc)))
-				agg_exprs = lappend(agg_exprs, lfirst(lc));
-		}
-		local_exprs = list_copy(having);
-		foreach(lc, fpinfo->remote_conds)
-			remote_exprs = lappend(remote_exprs,
-								   lfirst_node(RestrictInfo, lc)->clause);
-		i = 0;
-		foreach(lc, agg_exprs)
-		{
-			Expr	   *expr = (Expr *) lfirst(lc);
-
-			fdw_scan_tlist = lappend(fdw_scan_tlist,
-									 makeTargetEntry(expr, ++i, NULL, false));
-			if (!IsA(expr, Aggref) || !((Aggref *) expr)->aggstar)
-				count_only = false;
-		}
-		if (count_only)
-		{
-			mode = SF_SCAN_COUNT;
-			appendStringInfo(&head, "SELECT COUNT() FROM %s",
-							 fpinfo->table.sobject);
-		}
-		else
-		{
-			mode = SF_SCAN_AGGREGATE;
-			appendStringInfoString(&head, "SELECT ");
-			i = 0;
-			foreach(lc, agg_exprs)
-			{
-				Expr	   *expr = (Expr *) lfirst(lc);
-				int			op;
-				Oid			intype = InvalidOid;
-				char	   *infield;
-
-				if (IsA(expr, Aggref))
-				{
-					Aggref	   *agg = (Aggref *) expr;
-					char	   *alias = psprintf("a%d", i);
-
-					appendStringInfo(&head, "%s%s %s", i > 0 ? ", " : "",
-									 aggregate_soql(fpinfo, agg), alias);
-					fields = lappend(fields, makeString(alias));
-					if (agg->aggstar)
-					{
-						op = SF_GROUP_COUNT_STAR;
-						infield = "Id";
-					}
-					else
-					{
-						Expr	   *arg = linitial_node(TargetEntry, agg->args)->expr;
-
-						infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, arg)];
-						intype = exprType((Node *) arg);
-						if (agg->aggfnoid == F_COUNT_ANY)
-							op = SF_GROUP_COUNT;
-						else
-						{
-							/* the name tells min from max */
-							char	   *fname = get_func_name(agg->aggfnoid);
-
-							op = (strcmp(fname, "min") == 0) ?
-								SF_GROUP_MIN : SF_GROUP_MAX;
-						}
-					}
-				}
-				else
-				{
-					/* a grouping column: its field, not aliased */
-					infield = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
-					intype = exprType((Node *) expr);
-					op = SF_GROUP_KEY;
-					appendStringInfo(&head, "%s%s", i > 0 ? ", " : "", infield);
-					fields = lappend(fields, makeString(infield));
-				}
-				group_ops = lappend_int(group_ops, op);
-				group_infields = lappend(group_infields, makeString(infield));
-				group_types = lappend_oid(group_types, intype);
-				retrieved_attrs = lappend_int(retrieved_attrs, ++i);
-			}
-			appendStringInfo(&head, " FROM %s", fpinfo->table.sobject);
-
-			if (root->parse->groupClause != NIL)
-			{
-				List	   *raw;
-				StringInfoData gs;
-
-				initStringInfo(&group_by);
-				foreach(lc, root->parse->groupClause)
-				{
-					SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
-					Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
-																		 root->parse->targetList);
-					char	   *f = fpinfo->deparse.fields[sfColumnOf(&fpinfo->deparse, expr)];
-
-					appendStringInfo(&group_by, "%s%s",
-									 group_by.len > 0 ? ", " : "", f);
-					group_fields = lappend(group_fields, makeString(f));
-				}
-
-				/*
-				 * Salesforce returns at most 2,000 groups and won't page
-				 * them: ask for that many; when they all come, there may be
-				 * more, and the scan aggregates the records itself (with
-				 * group_soql) instead.
-				 */
-				appendStringInfo(&tail, " GROUP BY %s", group_by.data);
-				foreach(lc, having)
-					appendStringInfo(&tail, "%s%s",
-									 foreach_current_index(lc) == 0 ?
-									 " HAVING " : " AND ",
-									 having_soql(fpinfo, (Expr *) lfirst(lc)));
-				appendStringInfo(&tail, " LIMIT %d", SF_MAX_AGGREGATE_ROWS);
-				raw = list_concat(list_copy(group_fields), group_infields);
-				initStringInfo(&gs);
-				(void) deparseSelectSoql(&gs, fpinfo->table.sobject, raw);
-				fpinfo->deparse.nplaceholders = 0;
-				sfDeparseWhere(&gs, &fpinfo->deparse, remote_exprs);
-				group_soql = gs.data;
-			}
-		}
-	}
+		plan_aggregate_scan(root, foreignrel, fpinfo, &plan);
 	else
 	{
-		bool		whole_row;
-		char	   *order_by;
-		int64		limit;
-
 		scan_relid = foreignrel->relid;
-
-		/*
-		 * Quals of the relation were classified by sfGetForeignRelSize;
-		 * join clauses of a parameterized path are classified here.
-		 */
-		foreach(lc, scan_clauses)
-		{
-			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
-			bool		exact;
-			bool		has_values;
-
-			if (ri->pseudoconstant)
-				continue;		/* a gating Result above checks it */
-			if (list_member_ptr(fpinfo->remote_conds, ri))
-			{
-				remote_exprs = lappend(remote_exprs, ri->clause);
-				if (list_member_ptr(fpinfo->local_conds, ri))
-					local_exprs = lappend(local_exprs, ri->clause);
-			}
-			else if (list_member_ptr(fpinfo->local_conds, ri))
-				local_exprs = lappend(local_exprs, ri->clause);
-			else if (sfClauseIsPushable(&fpinfo->deparse, ri->clause,
-										&exact, &has_values))
-			{
-				remote_exprs = lappend(remote_exprs, ri->clause);
-				if (!exact)
-				{
-					local_exprs = lappend(local_exprs, ri->clause);
-					pull_varattnos((Node *) ri->clause, scan_relid,
-								   &fpinfo->attrs_used);
-				}
-			}
-			else
-			{
-				local_exprs = lappend(local_exprs, ri->clause);
-				pull_varattnos((Node *) ri->clause, scan_relid,
-							   &fpinfo->attrs_used);
-			}
-		}
-
-		whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber,
-								  fpinfo->attrs_used);
-
-		/* the fields sfGetForeignRelSize resolved (NULL: dropped column) */
-		for (i = 1; i <= fpinfo->deparse.natts; i++)
-		{
-			if (fpinfo->deparse.fields[i] == NULL)
-				continue;
-			if (whole_row ||
-				bms_is_member(i - FirstLowInvalidHeapAttributeNumber,
-							  fpinfo->attrs_used))
-			{
-				retrieved_attrs = lappend_int(retrieved_attrs, i);
-				fields = lappend(fields,
-								 makeString(pstrdup(fpinfo->deparse.fields[i])));
-			}
-		}
-
-		(void) deparseSelectSoql(&head, fpinfo->table.sobject, fields);
-
-		if (best_path->fdw_private != NIL)
-		{
-			/*
-			 * The final path (add_final_path): ORDER BY, LIMIT and OFFSET
-			 * all done by Salesforce, no Limit node above.
-			 */
-			int64		count = intVal(linitial(best_path->fdw_private));
-			int64		offset = intVal(lsecond(best_path->fdw_private));
-
-			order_by = order_by_soql(root, foreignrel, root->sort_pathkeys);
-			if (order_by != NULL)
-				appendStringInfo(&tail, " ORDER BY %s", order_by);
-			appendStringInfo(&tail, " LIMIT " INT64_FORMAT, count);
-			if (offset > 0)
-				appendStringInfo(&tail, " OFFSET " INT64_FORMAT, offset);
-		}
-		else
-		{
-			order_by = order_by_soql(root, foreignrel,
-									 best_path->path.pathkeys);
-			if (order_by != NULL)
-				appendStringInfo(&tail, " ORDER BY %s", order_by);
-			limit = limit_soql(root, foreignrel, best_path, local_exprs);
-			if (limit > 0)
-				appendStringInfo(&tail, " LIMIT " INT64_FORMAT, limit);
-		}
+		plan_records_scan(root, foreignrel, fpinfo, best_path, scan_clauses,
+						  &plan);
 	}
 
 	/* does a remote qual need values known only at execution? */
-	foreach(lc, remote_exprs)
+	foreach(lc, plan.remote_exprs)
 	{
-		bool		exact;
-		bool		has_values;
+		SfClausePushdown pushdown;
 
-		if (sfClauseIsPushable(&fpinfo->deparse, (Expr *) lfirst(lc),
-							   &exact, &has_values) && has_values)
+		if (SfClassifyClause(&fpinfo->deparse, (Expr *) lfirst(lc),
+							 &pushdown) && pushdown.has_values)
 			remote_values = true;
 	}
-
-	initStringInfo(&soql);
-	appendStringInfoString(&soql, head.data);
-	fpinfo->deparse.nplaceholders = 0;
-	never_true = sfDeparseWhere(&soql, &fpinfo->deparse, remote_exprs);
-	appendStringInfoString(&soql, tail.data);
-
-	if (remote_values)
-	{
-		fdw_exprs = remote_exprs;
-		for (i = 1; i <= fpinfo->deparse.natts; i++)
-		{
-			column_fields = lappend(column_fields,
-									makeString(fpinfo->deparse.fields[i] ?
-											   pstrdup(fpinfo->deparse.fields[i]) :
-											   pstrdup("")));
-			column_kinds = lappend_int(column_kinds, fpinfo->deparse.kinds[i]);
-		}
-	}
-
-	/* in the order of enum SfScanPrivateIndex */
-	fdw_private = list_make4(makeString(soql.data),
-							 makeString(fpinfo->table.sobject),
-							 makeInteger(fpinfo->table.query_all ? 1 : 0),
-							 makeInteger(fpinfo->table.fetch_size));
-	fdw_private = lappend(fdw_private, retrieved_attrs);
-	fdw_private = lappend(fdw_private, fields);
-	fdw_private = lappend(fdw_private, makeInteger(mode));
-	fdw_private = lappend(fdw_private, makeString(head.data));
-	fdw_private = lappend(fdw_private, makeString(tail.data));
-	fdw_private = lappend(fdw_private, column_fields);
-	fdw_private = lappend(fdw_private, column_kinds);
-	{
-		int			chunk_clause = -1;
-
-		if (remote_values && fpinfo->deparse.chunk_target != NULL)
-		{
-			i = 0;
-			foreach(lc, remote_exprs)
-			{
-				if (lfirst(lc) == (void *) fpinfo->deparse.chunk_target)
-					chunk_clause = i;
-				i++;
-			}
-		}
-		fdw_private = lappend(fdw_private, makeInteger(chunk_clause));
-	}
-	fdw_private = lappend(fdw_private, makeString(group_soql));
-	fdw_private = lappend(fdw_private, group_ops);
-	fdw_private = lappend(fdw_private, group_infields);
-	fdw_private = lappend(fdw_private, group_types);
-	fdw_private = lappend(fdw_private, makeInteger(never_true ? 1 : 0));
+	if (scan_relid > 0)
+		choose_transport(root, foreignrel, fpinfo, remote_values, &plan);
 
 	/*
 	 * The quals Salesforce evaluated are rechecked locally only when an
 	 * EvalPlanQual recheck (a concurrent update of a joined local row)
 	 * asks: fdw_recheck_quals, as postgres_fdw does.
 	 */
-	return make_foreignscan(tlist, local_exprs, scan_relid,
-							fdw_exprs, fdw_private, fdw_scan_tlist,
-							scan_relid > 0 ? remote_exprs : NIL, outer_plan);
+	return make_foreignscan(tlist, plan.local_exprs, scan_relid,
+							remote_values ? plan.remote_exprs : NIL,
+							pack_fdw_private(fpinfo, &plan, remote_values),
+							plan.fdw_scan_tlist,
+							scan_relid > 0 ? plan.remote_exprs : NIL,
+							outer_plan);
 }
 
 /* a pushable condition and the length of its SOQL */
@@ -1284,12 +1178,12 @@ keep_long_conds_local(SfFdwRelationInfo *fpinfo)
 	i = 0;
 	foreach(lc, fpinfo->remote_conds)
 	{
-		/* a scratch copy: writing may note a chunked IN list */
+		/* a scratch copy: writing counts placeholders and chunks */
 		SfDeparseInfo scratch = fpinfo->deparse;
 		StringInfoData buf;
 
 		initStringInfo(&buf);
-		(void) sfDeparseWhere(&buf, &scratch,
+		(void) SfDeparseWhere(&buf, &scratch,
 							  list_make1(lfirst_node(RestrictInfo, lc)->clause));
 		conds[i].ri = lfirst_node(RestrictInfo, lc);
 		conds[i].len = buf.len;
@@ -1312,40 +1206,12 @@ keep_long_conds_local(SfFdwRelationInfo *fpinfo)
 }
 
 /*
- * group_key_ok
- *		May Salesforce GROUP BY 'expr'?  A groupable column of a kind whose
- *		grouping is PostgreSQL's.
- */
-static bool
-group_key_ok(SfFdwRelationInfo *fpinfo, Expr *expr)
-{
-	int			attno = sfColumnOf(&fpinfo->deparse, expr);
-	int			kind;
-
-	if (attno == 0)
-		return false;
-	kind = fpinfo->deparse.kinds[attno];
-	if (!(kind & SF_KIND_GROUPABLE))
-		return false;
-	switch (kind & SF_KIND_MASK)
-	{
-		case SF_KIND_INT:
-		case SF_KIND_DATE:
-		case SF_KIND_DATETIME:
-		case SF_KIND_ID:
-		case SF_KIND_BOOL:
-			return true;
-	}
-	return false;
-}
-
-/*
  * add_final_path
  *		LIMIT n OFFSET m of a query reading one foreign table, with the ORDER
  *		BY (if any) sent too and nothing checked locally: one path doing all
  *		of it in SOQL, so no Limit node skips the OFFSET rows here.
  *		Salesforce accepts OFFSET up to 2,000; a larger one stays local
- *		(the scan then gets LIMIT n+m, see limit_soql).
+ *		(the scan then gets LIMIT n+m, see remote_limit_count).
  */
 static void
 add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
@@ -1400,7 +1266,8 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
 		return;
 	if (parse->sortClause != NIL)
 	{
-		if (order_by_soql(root, baserel, root->sort_pathkeys) == NULL)
+		if (!SfPathkeysShippable(baserel, &fpinfo->deparse,
+								 root->sort_pathkeys))
 			return;
 		pathkeys = root->sort_pathkeys;
 	}
@@ -1425,9 +1292,9 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel,
  *		count(*) alone as SELECT COUNT() (the count comes in totalSize, no
  *		record travels); count(*), count(col), and min/max of integers,
  *		dates and datetimes, optionally grouped by columns SOQL groups as
- *		PostgreSQL does, as an aggregate query (see aggregate_soql and
- *		group_key_ok), with a HAVING when all of it is comparisons of those
- *		aggregates with constants (having_soql).  The final stage
+ *		PostgreSQL does, as an aggregate query (SfAggregateShippable,
+ *		SfGroupKeyShippable), with a HAVING when all of it is comparisons
+ *		of those aggregates with constants (SfHavingShippable).  The final stage
  *		(LIMIT/OFFSET) is add_final_path's.
  *
  * Other aggregates are computed here: SOQL's SUM and AVG are doubles
@@ -1475,13 +1342,13 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		Expr	   *expr = (Expr *) get_sortgroupclause_expr(sgc,
 															 parse->targetList);
 
-		if (!group_key_ok(fpinfo, expr))
+		if (!SfGroupKeyShippable(&fpinfo->deparse, expr))
 			return;
 	}
 
 	/*
 	 * HAVING (the conditions left after the planner moved those without
-	 * aggregates to WHERE): sent when every condition is (having_soql),
+	 * aggregates to WHERE): sent when every condition is shippable,
 	 * with GROUP BY only; otherwise the aggregation stays here.
 	 */
 	having = (List *) ((GroupPathExtraData *) extra)->havingQual;
@@ -1491,7 +1358,7 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 			return;
 		foreach(lc, having)
 		{
-			if (having_soql(fpinfo, (Expr *) lfirst(lc)) == NULL)
+			if (!SfHavingShippable(&fpinfo->deparse, (Expr *) lfirst(lc)))
 				return;
 		}
 	}
@@ -1503,10 +1370,11 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		if (IsA(expr, Var) || IsA(expr, RelabelType))
 		{
 			/* a grouping column */
-			if (parse->groupClause == NIL || !group_key_ok(fpinfo, expr))
+			if (parse->groupClause == NIL ||
+				!SfGroupKeyShippable(&fpinfo->deparse, expr))
 				return;
 		}
-		else if (aggregate_soql(fpinfo, (Aggref *) expr) == NULL)
+		else if (!SfAggregateShippable(&fpinfo->deparse, expr))
 			return;
 	}
 
@@ -1556,7 +1424,7 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 		sf_scan_check_as_user(fsplan, rte) : GetUserId();
 	table = GetForeignTable(rte->relid);
 	user = GetUserMapping(userid, table->serverid);
-	fsstate->conn = GetSalesforceConnection(user);
+	fsstate->conn = SfGetConnection(user);
 	foreach(lc1, table->options)
 	{
 		DefElem    *def = (DefElem *) lfirst(lc1);
@@ -1587,27 +1455,38 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 											 SfScanPrivateGroupTypes);
 	fsstate->planned_never =
 		intVal(list_nth(fdw_private, SfScanPrivateNeverTrue)) != 0;
+	if (fsstate->mode == SF_SCAN_BULK)
+	{
+		List	   *classes = (List *) list_nth(fdw_private,
+												SfScanPrivateCsvClasses);
+
+		fsstate->csv_classes = palloc0(sizeof(int) *
+									   Max(list_length(classes), 1));
+		i = 0;
+		foreach(lc1, classes)
+			fsstate->csv_classes[i++] = lfirst_int(lc1);
+	}
 
 	if (fsplan->fdw_exprs != NIL)
 	{
 		List	   *column_fields = (List *) list_nth(fdw_private,
 													  SfScanPrivateColumnFields);
-		List	   *column_kinds = (List *) list_nth(fdw_private,
-													 SfScanPrivateColumnKinds);
-		int			natts = list_length(column_kinds);
+		List	   *column_classes = (List *) list_nth(fdw_private,
+													 SfScanPrivateColumnClasses);
+		int			natts = list_length(column_classes);
 
 		fsstate->remote_exprs = fsplan->fdw_exprs;
 		fsstate->deparse.varno = fsplan->scan.scanrelid;
 		fsstate->deparse.natts = natts;
 		fsstate->deparse.fields = (char **) palloc0(sizeof(char *) * (natts + 1));
-		fsstate->deparse.kinds = (int *) palloc0(sizeof(int) * (natts + 1));
+		fsstate->deparse.classes = (int *) palloc0(sizeof(int) * (natts + 1));
 		i = 1;
-		forboth(lc1, column_fields, lc2, column_kinds)
+		forboth(lc1, column_fields, lc2, column_classes)
 		{
 			char	   *f = strVal(lfirst(lc1));
 
 			fsstate->deparse.fields[i] = (*f != '\0') ? f : NULL;
-			fsstate->deparse.kinds[i] = lfirst_int(lc2);
+			fsstate->deparse.classes[i] = lfirst_int(lc2);
 			i++;
 		}
 		fsstate->deparse.value_hook = eval_value;
@@ -1649,10 +1528,43 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 }
 
 /*
+ * init_column
+ *		Set up the conversion of one column: where its value is in a record
+ *		(the relationship path 'field' split at its dots) and how it becomes
+ *		a Datum of 'typid'.
+ */
+static void
+init_column(SfScanColumn *col, AttrNumber attnum, const char *field,
+			Oid typid, int32 typmod, const char *column, const char *sobject)
+{
+	char	   *copy = pstrdup(field);
+	char	   *p;
+	int			n;
+
+	col->attnum = attnum;
+	col->nsegments = 1;
+	for (p = copy; *p; p++)
+		if (*p == '.')
+			col->nsegments++;
+	col->segments = (char **) palloc(sizeof(char *) * col->nsegments);
+	col->keys = (char **) palloc0(sizeof(char *) * col->nsegments);
+	p = copy;
+	for (n = 0; n < col->nsegments; n++)
+	{
+		char	   *dot = strchr(p, '.');
+
+		if (dot)
+			*dot = '\0';
+		col->segments[n] = p;
+		if (dot)
+			p = dot + 1;
+	}
+	SfInitColumnConv(&col->conv, typid, typmod, sobject, field, column);
+}
+
+/*
  * init_columns
- *		Set up the conversion of every retrieved column: where its value is
- *		in a record (the relationship path split at its dots) and how it
- *		becomes a Datum.
+ *		Set up the conversion of every retrieved column.
  */
 static void
 init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
@@ -1660,47 +1572,19 @@ init_columns(SfScanState *fsstate, TupleDesc tupdesc, List *retrieved_attrs,
 {
 	ListCell   *lc1;
 	ListCell   *lc2;
-	int			i;
+	int			i = 0;
 
 	fsstate->ncolumns = list_length(retrieved_attrs);
 	fsstate->columns = (SfScanColumn *)
 		palloc0(sizeof(SfScanColumn) * Max(fsstate->ncolumns, 1));
-
-	i = 0;
 	forboth(lc1, retrieved_attrs, lc2, fields)
 	{
-		SfScanColumn *col = &fsstate->columns[i++];
 		AttrNumber	attnum = lfirst_int(lc1);
 		Form_pg_attribute attr = TupleDescAttr(tupdesc, attnum - 1);
-		char	   *field = strVal(lfirst(lc2));
-		char	   *copy = pstrdup(field);
-		char	   *p;
-		int			n;
 
-		col->attnum = attnum;
-
-		/* split the relationship path at its dots */
-		col->nsegments = 1;
-		for (p = copy; *p; p++)
-			if (*p == '.')
-				col->nsegments++;
-		col->segments = (char **) palloc(sizeof(char *) * col->nsegments);
-		col->keys = (char **) palloc0(sizeof(char *) * col->nsegments);
-		p = copy;
-		for (n = 0; n < col->nsegments; n++)
-		{
-			char	   *dot = strchr(p, '.');
-
-			if (dot)
-				*dot = '\0';
-			col->segments[n] = p;
-			if (dot)
-				p = dot + 1;
-		}
-
-		SfInitColumnConv(&col->conv, attr->atttypid, attr->atttypmod,
-						 fsstate->sobject, field,
-						 pstrdup(NameStr(attr->attname)));
+		init_column(&fsstate->columns[i++], attnum, strVal(lfirst(lc2)),
+					attr->atttypid, attr->atttypmod,
+					pstrdup(NameStr(attr->attname)), fsstate->sobject);
 	}
 }
 
@@ -1742,7 +1626,8 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	SfScanState fsstate;
 	List	   *retrieved_attrs = NIL;
 	List	   *fields = NIL;
-	StringInfoData soql;
+	SfDeparseInfo deparse;
+	SfSoqlStmt	soql;
 	Datum	   *values;
 	bool	   *nulls;
 	double		count;
@@ -1751,7 +1636,7 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 
 	SfGetTableOptions(relid, &topts);
 	memset(&fsstate, 0, sizeof(fsstate));
-	fsstate.conn = GetSalesforceConnection(user);
+	fsstate.conn = SfGetConnection(user);
 	fsstate.sobject = topts.sobject;
 
 	for (i = 1; i <= tupdesc->natts; i++)
@@ -1761,9 +1646,9 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 		retrieved_attrs = lappend_int(retrieved_attrs, i);
 		fields = lappend(fields, makeString(SfColumnField(relid, i)));
 	}
-	initStringInfo(&soql);
-	(void) deparseSelectSoql(&soql, topts.sobject, fields);
-	appendStringInfo(&soql, " LIMIT %d", targrows);
+	memset(&deparse, 0, sizeof(deparse));
+	SfDeparseRecordsStmt(&soql, &deparse, topts.sobject, fields, NIL, NULL,
+						 NIL, targrows, 0);
 	init_columns(&fsstate, tupdesc, retrieved_attrs, fields);
 
 	fsstate.batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -1776,7 +1661,7 @@ sf_acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows,
 	nulls = (bool *) palloc(sizeof(bool) * tupdesc->natts);
 
 	count = sobject_record_count(user, topts.sobject);
-	fsstate.cursor = SfQueryOpen(fsstate.conn, soql.data, topts.query_all,
+	fsstate.cursor = SfQueryOpen(fsstate.conn, soql.text, topts.query_all,
 								 topts.fetch_size, topts.sobject);
 	while (nrows < targrows && fetch_next_page(&fsstate))
 	{
@@ -1875,7 +1760,7 @@ current_soql(SfScanState *fsstate)
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, fsstate->soql_head);
-	fsstate->never_true = sfDeparseWhere(&buf, &fsstate->deparse,
+	fsstate->never_true = SfDeparseWhere(&buf, &fsstate->deparse,
 										 fsstate->remote_exprs);
 	appendStringInfoString(&buf, fsstate->soql_tail);
 	MemoryContextSwitchTo(oldcxt);
@@ -1965,128 +1850,46 @@ record_field(SfScanColumn *col, json_object *record)
 }
 
 /*
- * sfIterateForeignScan
- *		The next row, fetching the next page when the current one is used up.
+ * next_record
+ *		The next record of the reply, fetching the next page (or the next
+ *		chunk's query) when the current one is used up; NULL at the end.
  */
-static TupleTableSlot *
-sfIterateForeignScan(ForeignScanState *node)
+static json_object *
+next_record(SfScanState *fsstate)
 {
-	SfScanState *fsstate = (SfScanState *) node->fdw_state;
-	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
-	json_object *record;
-	MemoryContext oldcxt;
-	int			i;
-
-	ExecClearTuple(slot);
-
-	if (fsstate->cursor == NULL && !fsstate->eof && !fsstate->aggregated_here)
-	{
-		open_cursor(fsstate);
-		if (fsstate->group_soql != NULL)
-		{
-			/*
-			 * GROUP BY: at most 2,000 groups come (LIMIT 2000).  When the
-			 * query has that many there may be more: aggregate here.
-			 * totalSize says how many, whatever the first page holds.
-			 */
-			if (fsstate->cursor != NULL && fetch_next_page(fsstate) &&
-				Max(SfQueryTotalSize(fsstate->cursor),
-					(int64) fsstate->nrecords) >= SF_MAX_AGGREGATE_ROWS)
-				aggregate_locally(fsstate);
-		}
-	}
-
-	if (fsstate->aggregated_here)
-	{
-		SfLocalGroup *group;
-		int			natts = slot->tts_tupleDescriptor->natts;
-
-		if (fsstate->next_local_group >= fsstate->nlocal_groups)
-			return slot;
-		group = fsstate->local_groups[fsstate->next_local_group++];
-		memcpy(slot->tts_values, group->values, sizeof(Datum) * natts);
-		memcpy(slot->tts_isnull, group->nulls, sizeof(bool) * natts);
-		ExecStoreVirtualTuple(slot);
-		return slot;
-	}
-
-	if (fsstate->mode == SF_SCAN_COUNT)
-	{
-		/* COUNT(): the count is totalSize, the records array is empty */
-		int			natts = slot->tts_tupleDescriptor->natts;
-		int64		count;
-
-		if (fsstate->row_returned)
-			return slot;
-		count = 0;				/* a WHERE never true sent nothing */
-		if (fsstate->cursor != NULL)
-		{
-			(void) fetch_next_page(fsstate);
-			count = SfQueryTotalSize(fsstate->cursor);
-		}
-		if (count < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FDW_REPLY_HANDLE),
-					 errmsg("unexpected reply to a query on Salesforce object \"%s\"",
-							fsstate->sobject),
-					 errdetail("The reply to COUNT() has no \"totalSize\".")));
-		for (i = 0; i < natts; i++)
-		{
-			slot->tts_values[i] = Int64GetDatum(count);
-			slot->tts_isnull[i] = false;
-		}
-		fsstate->eof = true;
-		fsstate->row_returned = true;
-		ExecStoreVirtualTuple(slot);
-		return slot;
-	}
-
 	/* pages may be empty (only the last one should be): skip them */
 	while (fsstate->next_record >= fsstate->nrecords)
 	{
 		if (fsstate->eof || !fetch_next_page(fsstate))
 		{
-			if (fsstate->deparse.chunk + 1 < fsstate->deparse.nchunks)
-			{
-				/* the next chunk of a long IN list: its own query */
-				if (fsstate->cursor != NULL)
-				{
-					fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
-					fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
-					SfQueryClose(fsstate->cursor);
-					fsstate->cursor = NULL;
-				}
-				fsstate->eof = false;
-				fsstate->deparse.chunk++;
-				open_cursor(fsstate);
-				continue;
-			}
-			if (fsstate->mode == SF_SCAN_AGGREGATE && !fsstate->row_returned &&
-				fsstate->group_soql == NULL)
-			{
-				/* aggregates of no record: counts 0, the others null */
-				int			natts = slot->tts_tupleDescriptor->natts;
-
-				for (i = 0; i < natts; i++)
-				{
-					slot->tts_values[i] = Int64GetDatum(0);
-					slot->tts_isnull[i] = !fsstate->is_count[i];
-				}
-				fsstate->row_returned = true;
-				ExecStoreVirtualTuple(slot);
-			}
-			return slot;
+			if (fsstate->deparse.chunk + 1 >= fsstate->deparse.nchunks)
+				return NULL;
+			/* the next chunk of a long IN list: its own query */
+			close_query(fsstate);
+			fsstate->eof = false;
+			fsstate->deparse.chunk++;
+			open_cursor(fsstate);
 		}
 	}
 	fsstate->row_returned = true;
+	return json_object_array_get_idx(fsstate->records,
+									 fsstate->next_record++);
+}
 
-	record = json_object_array_get_idx(fsstate->records,
-									   fsstate->next_record++);
+/*
+ * store_record
+ *		Convert the retrieved columns of 'record' into 'slot'.
+ */
+static void
+store_record(SfScanState *fsstate, TupleTableSlot *slot, json_object *record)
+{
+	MemoryContext oldcxt;
+	int			i;
 
 	MemoryContextReset(fsstate->temp_cxt);
 	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
-
-	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	memset(slot->tts_isnull, true,
+		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
 	for (i = 0; i < fsstate->ncolumns; i++)
 	{
 		SfScanColumn *col = &fsstate->columns[i];
@@ -2096,104 +1899,274 @@ sfIterateForeignScan(ForeignScanState *node)
 											  record_field(col, record),
 											  &slot->tts_isnull[idx]);
 	}
-
 	MemoryContextSwitchTo(oldcxt);
 	ExecStoreVirtualTuple(slot);
-	return slot;
 }
 
-/* A min/max input (integers, dates, timestamps) as a comparable int64 */
-static int64
-datum_as_int64(Oid typid, Datum value)
+/*
+ * iterate_records
+ *		SF_SCAN_RECORDS: one row per record.
+ */
+static void
+iterate_records(SfScanState *fsstate, TupleTableSlot *slot)
 {
-	switch (typid)
+	json_object *record;
+
+	if (fsstate->cursor == NULL && !fsstate->eof)
+		open_cursor(fsstate);
+	record = next_record(fsstate);
+	if (record != NULL)
+		store_record(fsstate, slot, record);
+}
+
+/*
+ * iterate_bulk
+ *		SF_SCAN_BULK: one row per record of the query job, created on the
+ *		first row and read page by page.  Each CSV value becomes exactly
+ *		the Datum REST's JSON value would: numbers and booleans are given
+ *		as literals, datetimes get REST's "+0000" for Bulk's "Z", and an
+ *		empty value is null.
+ */
+static void
+iterate_bulk(SfScanState *fsstate, TupleTableSlot *slot)
+{
+	MemoryContext oldcxt;
+	SfBulkQuery *bulk;
+
+	if (fsstate->eof)
+		return;
+	if (fsstate->bulk == NULL)
 	{
-		case INT2OID:
-			return DatumGetInt16(value);
-		case INT4OID:
-			return DatumGetInt32(value);
-		case DATEOID:
-			return DatumGetDateADT(value);
-		default:
-			return DatumGetInt64(value);	/* int8, timestamp[tz] */
+		char	  **fields;
+		int			max_records;
+
+		/* the job and its field list live as long as the scan */
+		oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
+		fields = palloc(sizeof(char *) * Max(fsstate->ncolumns, 1));
+		for (int c = 0; c < fsstate->ncolumns; c++)
+			fields[c] = (char *) fsstate->columns[c].conv.field;
+		max_records = SF_BULK_PAGE_VALUES / Max(fsstate->ncolumns, 1);
+		max_records = Min(Max(max_records, 1000), SF_BULK_PAGE_RECORDS);
+		fsstate->last_soql = fsstate->soql;
+		fsstate->bulk = SfBulkQueryOpen(fsstate->conn, fsstate->soql,
+										fsstate->query_all, fsstate->sobject,
+										fields, fsstate->ncolumns,
+										max_records, fsstate->batch_cxt);
+		MemoryContextSwitchTo(oldcxt);
 	}
+	bulk = fsstate->bulk;
+	if (!SfBulkQueryNextRow(bulk))
+	{
+		fsstate->eof = true;
+		return;
+	}
+
+	MemoryContextReset(fsstate->temp_cxt);
+	oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
+	memset(slot->tts_isnull, true,
+		   sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	for (int c = 0; c < fsstate->ncolumns; c++)
+	{
+		SfScanColumn *col = &fsstate->columns[c];
+		int			idx = col->attnum - 1;
+		const char *text = bulk->values[c];
+		size_t		len = bulk->lengths[c];
+		int			cls = fsstate->csv_classes[c];
+
+		if (text == NULL)
+			continue;			/* an empty CSV value is null */
+		if (cls == SF_CSV_DATETIME && len > 0 && text[len - 1] == 'Z')
+		{
+			/* REST writes "...T19:00:00.000+0000" where Bulk writes "Z" */
+			text = psprintf("%.*s+0000", (int) len - 1, text);
+			len = len + 4;
+		}
+		slot->tts_values[idx] = SfTextToDatum(&col->conv, text, len,
+											  cls != SF_CSV_LITERAL,
+											  &slot->tts_isnull[idx]);
+	}
+	MemoryContextSwitchTo(oldcxt);
+	ExecStoreVirtualTuple(slot);
+	fsstate->row_returned = true;
+}
+
+/*
+ * close_bulk
+ *		End the scan's query job, if any (aborted if still running),
+ *		keeping its request count.
+ */
+static void
+close_bulk(SfScanState *fsstate)
+{
+	if (fsstate->bulk != NULL)
+	{
+		SfBulkJob  *job = fsstate->bulk->job;
+
+		SfBulkQueryClose(fsstate->bulk);
+		fsstate->closed_bulk_requests += job->create_requests +
+			job->poll_requests + job->result_requests + job->other_requests;
+		fsstate->bulk = NULL;
+	}
+}
+
+/*
+ * iterate_count
+ *		SF_SCAN_COUNT: one row, the count in every column.  COUNT()'s count
+ *		is the reply's totalSize; its records array is empty.
+ */
+static void
+iterate_count(SfScanState *fsstate, TupleTableSlot *slot)
+{
+	int			natts = slot->tts_tupleDescriptor->natts;
+	int64		count = 0;		/* a WHERE never true sent nothing */
+	int			i;
+
+	if (fsstate->row_returned)
+		return;
+	if (fsstate->cursor == NULL && !fsstate->eof)
+		open_cursor(fsstate);
+	if (fsstate->cursor != NULL)
+	{
+		(void) fetch_next_page(fsstate);
+		count = SfQueryTotalSize(fsstate->cursor);
+	}
+	if (count < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("could not count the records of Salesforce object \"%s\"",
+						fsstate->sobject),
+				 errdetail("The COUNT() query response has no \"totalSize\".")));
+	for (i = 0; i < natts; i++)
+	{
+		slot->tts_values[i] = Int64GetDatum(count);
+		slot->tts_isnull[i] = false;
+	}
+	fsstate->eof = true;
+	fsstate->row_returned = true;
+	ExecStoreVirtualTuple(slot);
+}
+
+/*
+ * iterate_aggregate
+ *		SF_SCAN_AGGREGATE: one row per AggregateResult record.  With GROUP BY
+ *		at most 2,000 groups come (LIMIT 2000); when the query has that many
+ *		there may be more, and the groups are computed here instead
+ *		(totalSize says how many, whatever the first page holds).  Without
+ *		GROUP BY, aggregates of no record are one row too.
+ */
+static void
+iterate_aggregate(SfScanState *fsstate, TupleTableSlot *slot)
+{
+	json_object *record;
+
+	if (fsstate->local_groups == NULL &&
+		fsstate->cursor == NULL && !fsstate->eof)
+	{
+		open_cursor(fsstate);
+		if (fsstate->group_soql != NULL && fsstate->cursor != NULL &&
+			fetch_next_page(fsstate) &&
+			Max(SfQueryTotalSize(fsstate->cursor),
+				(int64) fsstate->nrecords) >= SF_MAX_AGGREGATE_ROWS)
+			aggregate_locally(fsstate);
+	}
+
+	if (fsstate->local_groups != NULL)
+	{
+		if (SfLocalGroupNext(fsstate->local_groups, slot->tts_values,
+							 slot->tts_isnull))
+			ExecStoreVirtualTuple(slot);
+		return;
+	}
+
+	record = next_record(fsstate);
+	if (record != NULL)
+		store_record(fsstate, slot, record);
+	else if (!fsstate->row_returned && fsstate->group_soql == NULL)
+	{
+		/* aggregates of no record: counts 0, the others null */
+		int			natts = slot->tts_tupleDescriptor->natts;
+		int			i;
+
+		for (i = 0; i < natts; i++)
+		{
+			slot->tts_values[i] = Int64GetDatum(0);
+			slot->tts_isnull[i] = !fsstate->is_count[i];
+		}
+		fsstate->row_returned = true;
+		ExecStoreVirtualTuple(slot);
+	}
+}
+
+/*
+ * sfIterateForeignScan
+ *		The next row, from the function of the scan's mode; an empty slot at
+ *		the end.
+ */
+static TupleTableSlot *
+sfIterateForeignScan(ForeignScanState *node)
+{
+	SfScanState *fsstate = (SfScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	ExecClearTuple(slot);
+	switch (fsstate->mode)
+	{
+		case SF_SCAN_RECORDS:
+			iterate_records(fsstate, slot);
+			break;
+		case SF_SCAN_COUNT:
+			iterate_count(fsstate, slot);
+			break;
+		case SF_SCAN_AGGREGATE:
+			iterate_aggregate(fsstate, slot);
+			break;
+		case SF_SCAN_BULK:
+			iterate_bulk(fsstate, slot);
+			break;
+		default:
+			elog(ERROR, "salesforce_fdw: unrecognized scan mode %d",
+				 fsstate->mode);
+	}
+	return slot;
 }
 
 /*
  * aggregate_locally
  *		GROUP BY with more groups than Salesforce returns: read the records
- *		(group_soql) and compute the groups here, into local_groups.  Only
- *		the aggregates sfGetForeignUpperPaths pushes occur: count(*),
- *		count(col), min and max of integers, dates and timestamps.
+ *		(group_soql) and compute the groups here, into local_groups.
  */
 static void
 aggregate_locally(SfScanState *fsstate)
 {
-	int			ncols = list_length(fsstate->group_ops);
+	int			ncols = list_length(fsstate->group_types);
 	SfScanColumn *cols;
-	FmgrInfo   *outfuncs;
-	int		   *ops;
-	Oid		   *types;
-	int16	   *typlens;
-	bool	   *typbyvals;
-	HASHCTL		ctl;
-	HTAB	   *groups;
-	HASH_SEQ_STATUS seq;
-	SfLocalGroup *group;
+	Datum	   *values;
+	bool	   *nulls;
+	SfLocalGroups *groups;
 	MemoryContext oldcxt;
-	ListCell   *lc1,
-			   *lc2,
-			   *lc3;
+	ListCell   *lc1;
+	ListCell   *lc2;
 	int			i;
 
 	close_cursor(fsstate);
-	fsstate->aggregated_here = true;
 
+	/* the record fields aggregated, converted to their types */
 	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 	cols = (SfScanColumn *) palloc0(sizeof(SfScanColumn) * ncols);
-	outfuncs = (FmgrInfo *) palloc0(sizeof(FmgrInfo) * ncols);
-	ops = (int *) palloc(sizeof(int) * ncols);
-	types = (Oid *) palloc(sizeof(Oid) * ncols);
-	typlens = (int16 *) palloc0(sizeof(int16) * ncols);
-	typbyvals = (bool *) palloc0(sizeof(bool) * ncols);
-	i = 0;
-	forthree(lc1, fsstate->group_ops, lc2, fsstate->group_infields,
-			 lc3, fsstate->group_types)
+	values = (Datum *) palloc(sizeof(Datum) * ncols);
+	nulls = (bool *) palloc(sizeof(bool) * ncols);
+	forboth(lc1, fsstate->group_infields, lc2, fsstate->group_types)
 	{
-		SfScanColumn *col = &cols[i];
+		char	   *field = strVal(lfirst(lc1));
+		Oid			typid = lfirst_oid(lc2);
 
-		ops[i] = lfirst_int(lc1);
-		types[i] = lfirst_oid(lc3);
-		if (OidIsValid(types[i]))
-			get_typlenbyval(types[i], &typlens[i], &typbyvals[i]);
-		col->nsegments = 1;
-		col->segments = (char **) palloc(sizeof(char *));
-		col->segments[0] = strVal(lfirst(lc2));
-		col->keys = (char **) palloc0(sizeof(char *));
-		if (ops[i] != SF_GROUP_COUNT_STAR)
-			SfInitColumnConv(&col->conv, types[i], -1, fsstate->sobject,
-							 col->segments[0], col->segments[0]);
-		if (ops[i] == SF_GROUP_KEY)
-		{
-			Oid			outfunc;
-			bool		isvarlena;
-
-			getTypeOutputInfo(types[i], &outfunc, &isvarlena);
-			fmgr_info(outfunc, &outfuncs[i]);
-		}
-		i++;
+		if (OidIsValid(typid))
+			init_column(&cols[foreach_current_index(lc1)], 0, field, typid,
+						-1, field, fsstate->sobject);
 	}
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(((SfLocalGroup *) NULL)->key);
-	ctl.entrysize = sizeof(SfLocalGroup);
-	ctl.hcxt = CurrentMemoryContext;
-	groups = hash_create("salesforce_fdw groups", 1024, &ctl,
-						 HASH_ELEM | SF_HASH_STRINGS | HASH_CONTEXT);
-	MemoryContextSwitchTo(oldcxt);
+	groups = SfLocalGroupBegin(fsstate->group_ops, fsstate->group_types);
 
 	fsstate->last_soql = fsstate->group_soql;
-	oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
 	fsstate->cursor = SfQueryOpen(fsstate->conn, fsstate->group_soql,
 								  fsstate->query_all, fsstate->fetch_size,
 								  fsstate->sobject);
@@ -2205,129 +2178,25 @@ aggregate_locally(SfScanState *fsstate)
 		{
 			json_object *record = json_object_array_get_idx(fsstate->records,
 															fsstate->next_record++);
-			Datum	   *values;
-			bool	   *nulls;
-			StringInfoData key;
-			bool		found;
 
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(fsstate->temp_cxt);
 			oldcxt = MemoryContextSwitchTo(fsstate->temp_cxt);
-			values = (Datum *) palloc(sizeof(Datum) * ncols);
-			nulls = (bool *) palloc(sizeof(bool) * ncols);
-			initStringInfo(&key);
 			for (i = 0; i < ncols; i++)
 			{
 				nulls[i] = true;
-				if (ops[i] == SF_GROUP_COUNT_STAR)
-					continue;
-				values[i] = SfJsonToDatum(&cols[i].conv,
-										  record_field(&cols[i], record),
-										  &nulls[i]);
-				if (ops[i] == SF_GROUP_KEY)
-				{
-					appendStringInfoChar(&key, '\x1f');
-					if (nulls[i])
-						appendStringInfoChar(&key, '\x01');
-					else
-						appendStringInfoString(&key,
-											   OutputFunctionCall(&outfuncs[i],
-																  values[i]));
-				}
+				if (cols[i].segments != NULL)	/* not count(*) */
+					values[i] = SfJsonToDatum(&cols[i].conv,
+											  record_field(&cols[i], record),
+											  &nulls[i]);
 			}
-			if (key.len >= (int) sizeof(((SfLocalGroup *) NULL)->key))
-				elog(ERROR, "salesforce_fdw: group key too long");
-			MemoryContextSwitchTo(oldcxt);
-
-			group = (SfLocalGroup *) hash_search(groups, key.data, HASH_ENTER,
-												 &found);
-			if (!found)
-			{
-				oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
-				group->values = (Datum *) palloc0(sizeof(Datum) * ncols);
-				group->nulls = (bool *) palloc(sizeof(bool) * ncols);
-				for (i = 0; i < ncols; i++)
-				{
-					switch (ops[i])
-					{
-						case SF_GROUP_KEY:
-							group->nulls[i] = nulls[i];
-							if (!nulls[i])
-								group->values[i] = datumCopy(values[i],
-															 typbyvals[i],
-															 typlens[i]);
-							break;
-						case SF_GROUP_COUNT_STAR:
-						case SF_GROUP_COUNT:
-							group->values[i] = Int64GetDatum(0);
-							group->nulls[i] = false;
-							break;
-						default:
-							group->nulls[i] = true;
-							break;
-					}
-				}
-				MemoryContextSwitchTo(oldcxt);
-			}
-
-			/* the group's values live as long as the scan */
-			oldcxt = MemoryContextSwitchTo(fsstate->scan_cxt);
-			for (i = 0; i < ncols; i++)
-			{
-				switch (ops[i])
-				{
-					case SF_GROUP_COUNT_STAR:
-						group->values[i] =
-							Int64GetDatum(DatumGetInt64(group->values[i]) + 1);
-						break;
-					case SF_GROUP_COUNT:
-						if (!nulls[i])
-							group->values[i] =
-								Int64GetDatum(DatumGetInt64(group->values[i]) + 1);
-						break;
-					case SF_GROUP_MIN:
-					case SF_GROUP_MAX:
-						if (nulls[i])
-							break;
-						if (group->nulls[i] ||
-							(ops[i] == SF_GROUP_MIN ?
-							 datum_as_int64(types[i], values[i]) <
-							 datum_as_int64(types[i], group->values[i]) :
-							 datum_as_int64(types[i], values[i]) >
-							 datum_as_int64(types[i], group->values[i])))
-						{
-							/* integers, dates, timestamps; int8 and
-							 * timestamps are by reference on 32-bit */
-							if (!group->nulls[i] && !typbyvals[i])
-								pfree(DatumGetPointer(group->values[i]));
-							group->values[i] = datumCopy(values[i],
-														 typbyvals[i],
-														 typlens[i]);
-							group->nulls[i] = false;
-						}
-						break;
-					default:
-						break;
-				}
-			}
+			SfLocalGroupAdd(groups, values, nulls);
 			MemoryContextSwitchTo(oldcxt);
 		}
 	}
-	fsstate->closed_requests += SfQueryRequests(fsstate->cursor);
-	fsstate->closed_retries += SfQueryRetries(fsstate->cursor);
-	SfQueryClose(fsstate->cursor);
-	fsstate->cursor = NULL;
+	close_query(fsstate);
 	fsstate->eof = true;
-
-	fsstate->nlocal_groups = hash_get_num_entries(groups);
-	fsstate->next_local_group = 0;
-	fsstate->local_groups = (SfLocalGroup **)
-		MemoryContextAlloc(fsstate->scan_cxt,
-						   sizeof(SfLocalGroup *) * Max(fsstate->nlocal_groups, 1));
-	i = 0;
-	hash_seq_init(&seq, groups);
-	while ((group = (SfLocalGroup *) hash_seq_search(&seq)) != NULL)
-		fsstate->local_groups[i++] = group;
+	fsstate->local_groups = groups;
 }
 
 /*
@@ -2364,11 +2233,11 @@ open_cursor(SfScanState *fsstate)
 }
 
 /*
- * close_cursor
+ * close_query
  *		Close the query cursor, if any, keeping its request count.
  */
 static void
-close_cursor(SfScanState *fsstate)
+close_query(SfScanState *fsstate)
 {
 	if (fsstate->cursor != NULL)
 	{
@@ -2377,15 +2246,23 @@ close_cursor(SfScanState *fsstate)
 		SfQueryClose(fsstate->cursor);
 		fsstate->cursor = NULL;
 	}
+}
+
+/*
+ * close_cursor
+ *		Close the query cursor and forget the reply: the scan starts over.
+ */
+static void
+close_cursor(SfScanState *fsstate)
+{
+	close_query(fsstate);
+	close_bulk(fsstate);
 	fsstate->records = NULL;
 	fsstate->nrecords = 0;
 	fsstate->next_record = 0;
 	fsstate->eof = false;
 	fsstate->row_returned = false;
-	fsstate->aggregated_here = false;
 	fsstate->local_groups = NULL;
-	fsstate->nlocal_groups = 0;
-	fsstate->next_local_group = 0;
 	fsstate->deparse.chunk = 0;
 	fsstate->deparse.nchunks = 0;
 	MemoryContextReset(fsstate->batch_cxt);
@@ -2432,8 +2309,15 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		const char *soql = strVal(list_nth(fsplan->fdw_private,
 										   SfScanPrivateSoql));
 
+		const char *transport = strVal(list_nth(fsplan->fdw_private,
+												SfScanPrivateTransport));
+
 		ExplainPropertyText("Salesforce SOQL", soql, es);
-		if (SfSoqlNeedsComposite(soql))
+		if (*transport != '\0')
+			ExplainPropertyText("Salesforce transport", transport, es);
+		if (SfSoqlNeedsComposite(soql) &&
+			intVal(list_nth(fsplan->fdw_private, SfScanPrivateMode)) !=
+			SF_SCAN_BULK)
 			ExplainPropertyText("Salesforce request",
 								"Composite (the query does not fit in a URI)",
 								es);
@@ -2457,6 +2341,22 @@ sfExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			{
 				requests += SfQueryRequests(fsstate->cursor);
 				retries += SfQueryRetries(fsstate->cursor);
+			}
+			requests += fsstate->closed_bulk_requests;
+			if (fsstate->bulk != NULL)
+			{
+				SfBulkJob  *job = fsstate->bulk->job;
+
+				requests += job->create_requests + job->poll_requests +
+					job->result_requests + job->other_requests;
+				ExplainPropertyText("Salesforce Bulk API job",
+									psprintf("%s, %s, %lld records read; API requests: %llu create, %llu polls, %llu result pages",
+											 job->id, job->state,
+											 (long long) fsstate->bulk->rows,
+											 (unsigned long long) job->create_requests,
+											 (unsigned long long) job->poll_requests,
+											 (unsigned long long) job->result_requests),
+									es);
 			}
 		}
 		ExplainPropertyInteger("Salesforce API requests", NULL,

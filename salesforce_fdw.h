@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * salesforce_fdw.h
- *		  Internal declarations shared by the files of salesforce_fdw.
+ *		  Internal API between the files of salesforce_fdw.
  *
- * Each .c file owns one concern (see the comment at its top); this header
- * is the only place they meet.  Every PG_VERSION_NUM shim lives here too,
- * so the sources themselves read as plain code for one PostgreSQL version.
+ * Each .c file owns one concern (see the comment at its top).  This header
+ * holds only what crosses files, in dependency order: the option defaults,
+ * the PG_VERSION_NUM shims used in planning, scans and writes, then the
+ * structs and functions of each file, grouped under "in file.c" comments.
+ * What one file uses stays static in it.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,10 +32,12 @@
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
+#include "commands/explain.h"
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
+#include "utils/tuplestore.h"
 
-#define SALESFORCE_FDW_VERSION "1.1"
+#define SALESFORCE_FDW_VERSION "1.2"
 
 /* Defaults and ranges of the options (option.c validates against these). */
 #define SF_DEFAULT_API_VERSION		"66.0"	/* Spring '26 */
@@ -47,6 +51,14 @@
 #define SF_MAX_BATCH_SIZE			200
 #define SF_DEFAULT_MAX_RETRIES		3		/* retries of a request safe to repeat */
 #define SF_MAX_RETRIES				10
+#define SF_DEFAULT_BULK_READ_THRESHOLD	50000	/* records a scan expects */
+#define SF_DEFAULT_BULK_WRITE_THRESHOLD	5000	/* rows a statement writes */
+#define SF_MAX_BULK_THRESHOLD		1000000000
+
+/* Values of the option "bulk": when Bulk API 2.0 jobs replace REST calls */
+#define SF_BULK_AUTO	0		/* above bulk_read/write_threshold */
+#define SF_BULK_ON		1		/* whenever Bulk can serve the statement */
+#define SF_BULK_OFF		2		/* never */
 
 /* PostgreSQL version shims (13 through 18 build from the same sources) */
 #if PG_VERSION_NUM < 130000
@@ -238,6 +250,9 @@ typedef struct SfTableOptions
 								 * or NULL */
 	int			max_api_calls;	/* the table's own per-statement API request
 								 * limit, 0 if unset (the server's applies) */
+	int			bulk;			/* SF_BULK_* (table, else server) */
+	int			bulk_read_threshold;	/* records (table, else server) */
+	int			bulk_write_threshold;	/* rows (table, else server) */
 } SfTableOptions;
 
 /*
@@ -248,6 +263,7 @@ typedef struct SfHttpResponse
 	long		status;			/* HTTP status, 0 if no response */
 	StringInfoData body;		/* raw body (decoded if it was gzip'd) */
 	char	   *limit_info;		/* Sforce-Limit-Info header or NULL */
+	char	   *locator;		/* Sforce-Locator header or NULL */
 	int			retry_after;	/* Retry-After in seconds, -1 if none */
 	bool		sent;			/* did any byte of the request leave? */
 } SfHttpResponse;
@@ -289,9 +305,11 @@ typedef struct SfConnection
 	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
 } SfConnection;
 
-/* Flags for SalesforceRequest */
+/* Flags for SfPerformRequest */
 #define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
 #define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed (CSV) */
+#define SF_REQ_CLEANUP			0x04	/* counted but never refused by the
+										 * budget; no retries (job aborts) */
 
 /*
  * One REST request.  'path' is either a path on the instance
@@ -308,58 +326,14 @@ typedef struct SfRequest
 	const char *const *headers;
 	bool		retryable;		/* safe to send again (a read); a request that
 								 * is neither this nor a GET is a write */
+	char	  **locator_out;	/* if not NULL: receives the Sforce-Locator
+								 * header (palloc'd) or NULL */
+	int			timeout;		/* seconds for this request, 0: the
+								 * server's request_timeout */
 } SfRequest;
 
 /* Opaque cursor over the pages of one SOQL query (connection.c). */
 typedef struct SfQueryCursor SfQueryCursor;
-
-/*
- * Planner information about one foreign table (baserel->fdw_private),
- * filled by sfGetForeignRelSize.  Defined after the deparse.c section.
- */
-typedef struct SfFdwRelationInfo SfFdwRelationInfo;
-
-/*
- * Items of a ForeignScan's fdw_private list, resolved once at plan time.
- */
-enum SfScanPrivateIndex
-{
-	SfScanPrivateSoql,			/* SOQL text as planned (String) */
-	SfScanPrivateSObject,		/* sObject API name (String) */
-	SfScanPrivateQueryAll,		/* use queryAll (Integer 0/1) */
-	SfScanPrivateFetchSize,		/* records per page (Integer) */
-	SfScanPrivateRetrievedAttrs,	/* attnums filled from records (IntList) */
-	SfScanPrivateFields,		/* field path per retrieved attr (Strings) */
-	SfScanPrivateMode,			/* SF_SCAN_* (Integer) */
-	SfScanPrivateSoqlHead,		/* "SELECT ... FROM X" (String) */
-	SfScanPrivateSoqlTail,		/* " ORDER BY ... LIMIT n" (String) */
-	SfScanPrivateColumnFields,	/* field per attnum, "" for none (Strings) */
-	SfScanPrivateColumnKinds,	/* SF_KIND_* per attnum (IntList) */
-	SfScanPrivateChunkClause,	/* fdw_exprs index of the chunked IN, or -1
-								 * (Integer) */
-	SfScanPrivateGroupSoql,		/* GROUP BY: the SOQL of the records, for
-								 * aggregating here (String, "" if none) */
-	SfScanPrivateGroupOps,		/* GROUP BY: SF_GROUP_* per column (IntList) */
-	SfScanPrivateGroupFields,	/* GROUP BY: input field per column (Strings) */
-	SfScanPrivateGroupTypes,	/* GROUP BY: input type per column (OidList) */
-	SfScanPrivateNeverTrue		/* the planned WHERE is never true: send
-								 * nothing (Integer 0/1) */
-};
-
-/* What a ForeignScan returns */
-#define SF_SCAN_RECORDS		0	/* records of the sObject */
-#define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
-#define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
-
-/* Columns of a grouped aggregate scan, when PostgreSQL aggregates */
-#define SF_GROUP_KEY		0
-#define SF_GROUP_COUNT_STAR	1
-#define SF_GROUP_COUNT		2
-#define SF_GROUP_MIN		3
-#define SF_GROUP_MAX		4
-
-/* Salesforce returns at most this many aggregate rows, in one page */
-#define SF_MAX_AGGREGATE_ROWS	2000
 
 /*
  * How one column is filled from a JSON value of a record (convert.c).  Set
@@ -393,89 +367,7 @@ extern const char *SfUrlProblem(const char *url);
 extern bool SfIsApiName(const char *s, int len);
 extern int	SfParseIntOption(DefElem *def, int min, int max);
 extern bool SfParseBoolOption(DefElem *def);
-
-/*
- * in deparse.c
- *
- * What Salesforce may be asked about a column: the kind of its field
- * (SF_KIND_*), or SF_KIND_NONE when no condition on it is sent (field not
- * filterable, a relationship path, a type whose semantics differ).  The
- * flags say whether SOQL may ORDER BY / GROUP BY it.
- */
-#define SF_KIND_NONE		0
-#define SF_KIND_STRING		1	/* text compared case-insensitively */
-#define SF_KIND_STRING_CS	2	/* text compared case-sensitively */
-#define SF_KIND_PICKLIST	3	/* picklist: like STRING, no LIKE */
-#define SF_KIND_ID			4	/* id or reference: 18-char ids */
-#define SF_KIND_INT			5	/* int, long */
-#define SF_KIND_NUMBER		6	/* double, currency, percent */
-#define SF_KIND_BOOL		7	/* checkbox: never null */
-#define SF_KIND_DATE		8
-#define SF_KIND_DATETIME	9
-#define SF_KIND_TIME		10
-#define SF_KIND_MASK		0xff
-#define SF_KIND_SORTABLE	0x100
-#define SF_KIND_GROUPABLE	0x200
-#define SF_KIND_LOOKUP		0x400	/* Id, reference or external id: worth
-									 * a parameterized path */
-#define SF_KIND_AGGREGATABLE 0x800
-
-/*
- * Everything the SOQL emitters need to know about one foreign table: its
- * range table index, and per column (1-based attnum) the field and its kind.
- * At execution 'value_hook' evaluates the non-constant values (parameters,
- * now(), outer columns of a parameterized join); at plan time it is NULL and
- * such values are written as placeholders $1, $2, ...
- */
-typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
-							 bool *isnull);
-
-typedef struct SfDeparseInfo
-{
-	Index		varno;
-	int			natts;
-	char	  **fields;			/* [attnum]: API name, or NULL */
-	int		   *kinds;			/* [attnum]: SF_KIND_* and flags */
-	SfValueHook value_hook;
-	void	   *value_arg;
-	int			nplaceholders;	/* placeholders written so far */
-	/* a long constant IN list sent in chunks, one query per chunk */
-	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL */
-	int			chunk;			/* the chunk to write (execution) */
-	int			nchunks;		/* chunks found when writing (execution) */
-} SfDeparseInfo;
-
-struct SfFdwRelationInfo
-{
-	SfTableOptions table;		/* resolved table options */
-	List	   *remote_conds;	/* RestrictInfos Salesforce evaluates */
-	List	   *local_conds;	/* RestrictInfos PostgreSQL evaluates
-								 * (including rechecks of remote ones) */
-	bool		remote_values;	/* a remote cond needs execution-time values */
-	Bitmapset  *attrs_used;		/* columns the query needs, offset by
-								 * FirstLowInvalidHeapAttributeNumber */
-	SfDeparseInfo deparse;		/* fields and their kinds */
-	double		record_count;	/* records of the sObject (estimate) */
-	UserMapping *user;			/* for the record count, or NULL */
-};
-
-struct SfSObjectDesc;
-extern void sfResolveFieldKinds(SfDeparseInfo *info, Oid relid,
-								Relation rel,
-								const struct SfSObjectDesc *desc);
-extern bool sfClauseIsPushable(SfDeparseInfo *info, Expr *clause,
-							   bool *exact, bool *has_values);
-extern bool sfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
-						   List *clauses);
-extern bool sfPathkeyField(SfDeparseInfo *info, Expr *expr,
-						   const char **field);
-extern int	sfColumnOf(SfDeparseInfo *info, Expr *expr);
-extern List *deparseSelectSoql(StringInfo buf, const char *sobject,
-							   List *fields);
-extern void deparseStringLiteral(StringInfo buf, const char *val);
-extern bool sfFormatLiteral(StringInfo out, int kind, Datum value,
-							Oid typid);
-extern bool sfIsValidId18(const char *s, size_t len);
+extern int	SfParseBulkOption(DefElem *def);
 
 /*
  * in convert.c
@@ -485,6 +377,8 @@ extern void SfInitColumnConv(SfColumnConv *conv, Oid typid, int32 typmod,
 							 const char *column);
 extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
 						   bool *isnull);
+extern Datum SfTextToDatum(SfColumnConv *conv, const char *text, size_t len,
+						   bool is_string, bool *isnull);
 
 /*
  * in http.c: the transport.  libcurl only; no ereport, no palloc inside curl
@@ -493,7 +387,6 @@ extern Datum SfJsonToDatum(SfColumnConv *conv, json_object *value,
  * A pending cancel or termination aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
  */
 extern SfHttp *SfHttpCreate(void);
-extern void SfHttpDestroy(SfHttp *http);
 extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
 						  const char *const *headers, const char *body,
 						  long connect_timeout, long request_timeout,
@@ -503,27 +396,24 @@ extern int	SfHttpPerform(SfHttp *http, const char *method, const char *url,
  * in connection.c: authentication, the connection cache, requests with
  * re-authentication, and the one place Salesforce errors become ereports.
  */
-extern SfConnection *GetSalesforceConnection(UserMapping *user);
-extern int	SalesforceRequest(SfConnection *conn, const SfRequest *req,
+extern SfConnection *SfGetConnection(UserMapping *user);
+extern int	SfPerformRequest(SfConnection *conn, const SfRequest *req,
 							  int flags, const char *action,
 							  json_object **json_out);
-extern char *SalesforceApiPath(SfConnection *conn, const char *resource);
+extern char *SfApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
 extern void SfReportError(SfConnection *conn, int status, json_object *body,
 						  const char *action) pg_attribute_noreturn();
 extern int	SfErrorCodeSqlstate(const char *code, const char **hint);
 extern void SfAppendRemoteText(StringInfo buf, const char *s);
-extern int64 SfJsonLiveDocuments(void);
 extern bool SfRetryWait(SfConnection *conn, int attempt, int retry_after,
 						const char *reason, const char *action);
 extern const char *SfTransportError(SfConnection *conn);
 extern void SfLimitStatementApiCalls(int limit);
-extern uint64 SfStatementApiCalls(void);
 extern bool SfSoqlNeedsComposite(const char *soql);
 extern SfConnection *SfConnectionForServer(const char *server_name);
-struct Tuplestorestate;
-extern struct Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
-												  TupleDesc *tupdesc);
+extern Tuplestorestate *SfBeginMaterialize(FunctionCallInfo fcinfo,
+										   TupleDesc *tupdesc);
 
 extern SfQueryCursor *SfQueryOpen(SfConnection *conn, const char *soql,
 								  bool query_all, int fetch_size,
@@ -534,6 +424,97 @@ extern int64 SfQueryTotalSize(SfQueryCursor *cursor);
 extern uint64 SfQueryRequests(SfQueryCursor *cursor);
 extern uint64 SfQueryRetries(SfQueryCursor *cursor);
 extern void SfQueryClose(SfQueryCursor *cursor);
+
+/*
+ * in bulk.c: the life of a Bulk API 2.0 job (query or ingest) and a reader
+ * of its CSV results.  A job not yet terminal is aborted when the
+ * (sub)transaction that created it ends first, for whatever reason.
+ */
+#define SF_BULK_JOB_ID_SIZE		32
+
+typedef struct SfBulkJob
+{
+	SfConnection *conn;
+	bool		ingest;			/* jobs/ingest, else jobs/query */
+	char	   *sobject;		/* for messages */
+	char		id[SF_BULK_JOB_ID_SIZE];
+	char		state[32];		/* last state seen: "UploadComplete", ... */
+	int64		records_processed;	/* numberRecordsProcessed */
+	int64		records_failed; /* numberRecordsFailed (ingest) */
+	char	   *error_message;	/* errorMessage of a Failed job, or NULL */
+	/* API requests about this job, for EXPLAIN ANALYZE */
+	uint64		create_requests;
+	uint64		poll_requests;
+	uint64		result_requests;
+	uint64		other_requests;	/* uploads, state changes, abort */
+	bool		registered;		/* in the abort registry (not terminal) */
+} SfBulkJob;
+
+/* A CSV text read one row at a time (values valid until the next row) */
+typedef struct SfCsvReader
+{
+	const char *data;
+	size_t		len;
+	size_t		pos;
+	int64		row;			/* rows read so far, the header included */
+	StringInfoData buf;			/* the values of the current row */
+	int			capacity;
+	char	  **values;
+	int		   *lengths;
+	bool	   *quoted;
+} SfCsvReader;
+
+extern SfBulkJob *SfBulkCreateJob(SfConnection *conn, bool ingest,
+								  const char *sobject, json_object *spec);
+extern void SfBulkRefreshJob(SfBulkJob *job);
+extern bool SfBulkJobIsTerminal(SfBulkJob *job);
+extern void SfBulkWaitJob(SfBulkJob *job);
+extern void SfBulkSetJobState(SfBulkJob *job, const char *state);
+extern void SfBulkAbortJob(SfBulkJob *job);
+extern char *SfBulkJobPath(SfBulkJob *job, const char *suffix);
+extern const char *SfBulkFetchResults(SfBulkJob *job, const char *which,
+									  char **locator, int max_records,
+									  size_t *len);
+extern int	SfBulkRequest(SfBulkJob *job, const char *method,
+						  const char *suffix, const char *body,
+						  const char *content_type, bool retryable,
+						  int flags, const char *action,
+						  json_object **json_out);
+/* A query job read row by row (bulk.c) */
+typedef struct SfBulkQuery
+{
+	SfBulkJob  *job;
+	char	  **fields;			/* the SELECT list's paths */
+	int			nfields;
+	int			max_records;	/* records per result page */
+	MemoryContext page_cxt;		/* the current page; reset per page */
+	char	   *locator;		/* of the next page, NULL after the last */
+	SfCsvReader reader;			/* over the current page */
+	int			header_width;	/* values per CSV row */
+	int		   *columns;		/* [field]: its CSV column */
+	char	  **values;			/* [field]: current row's value or NULL */
+	int		   *lengths;
+	uint64		pages;			/* result pages read */
+	int64		rows;			/* rows read */
+} SfBulkQuery;
+
+extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
+									bool query_all, const char *sobject,
+									char **fields, int nfields,
+									int max_records,
+									MemoryContext page_cxt);
+extern bool SfBulkQueryNextRow(SfBulkQuery *query);
+extern void SfBulkQueryClose(SfBulkQuery *query);
+/* How a query job's CSV value maps to what REST's JSON gives */
+#define SF_CSV_STRING		0	/* a JSON string: the same text */
+#define SF_CSV_LITERAL		1	/* a JSON number or boolean literal */
+#define SF_CSV_DATETIME		2	/* a JSON string ending "+0000", not "Z" */
+
+extern const char *SfBulkFieldsProblem(SfConnection *conn,
+									   const char *sobject, List *fields,
+									   List **value_classes);
+extern void SfCsvInit(SfCsvReader *reader, const char *data, size_t len);
+extern int	SfCsvNextRow(SfCsvReader *reader);
 
 /*
  * in describe.c: sObject describes, parsed into C structs and cached per
@@ -615,52 +596,185 @@ extern const SfFieldDesc *SfDescribeField(const SfSObjectDesc *desc,
 extern void SfDescribeForget(SfConnection *conn);
 
 /*
+ * in deparse.c: what Salesforce may evaluate, and every byte of SOQL
+ */
+/* Salesforce returns at most this many aggregate rows, in one page */
+#define SF_MAX_AGGREGATE_ROWS	2000
+
+/*
+ * Everything the SOQL emitters need to know about one foreign table: its
+ * range table index, and per column (1-based attnum) the field and its
+ * class.  At execution 'value_hook' evaluates the non-constant values
+ * (parameters, now(), outer columns of a parameterized join); at plan time
+ * it is NULL and such values are written as placeholders $1, $2, ...
+ */
+typedef bool (*SfValueHook) (Expr *expr, void *arg, Datum *value,
+							 bool *isnull);
+
+typedef struct SfDeparseInfo
+{
+	Index		varno;
+	int			natts;
+	char	  **fields;			/* [attnum]: API name, or NULL */
+	int		   *classes;		/* [attnum]: field class (deparse.c) */
+	SfValueHook value_hook;
+	void	   *value_arg;
+	int			nplaceholders;	/* placeholders written so far */
+	/* a long constant IN list sent in chunks, one query per chunk */
+	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL: set by
+								 * the planner (see SfClassifyClause) */
+	int			chunk;			/* the chunk to write (execution) */
+	int			nchunks;		/* chunks found when writing (execution) */
+} SfDeparseInfo;
+
+/* What SfClassifyClause found out about a clause it can write */
+typedef struct SfClausePushdown
+{
+	bool		exact;			/* Salesforce's answer is PostgreSQL's (else
+								 * a superset, rechecked locally) */
+	bool		has_values;		/* needs values known only at execution */
+	bool		chunked;		/* a long IN list sent in chunks */
+} SfClausePushdown;
+
+/*
+ * One SOQL statement as planned: head + WHERE + tail.  The scan writes the
+ * WHERE again between head and tail when it takes values known only at
+ * execution.
+ */
+typedef struct SfSoqlStmt
+{
+	char	   *head;			/* "SELECT ... FROM X" */
+	char	   *tail;			/* " GROUP BY ... ORDER BY ... LIMIT n" */
+	char	   *text;			/* the whole statement, $n placeholders */
+	bool		never_true;		/* the WHERE is never true: send nothing */
+} SfSoqlStmt;
+
+extern void SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
+							const SfSObjectDesc *desc);
+extern bool SfClassifyClause(SfDeparseInfo *info, Expr *clause,
+							 SfClausePushdown *pushdown);
+extern int	SfColumnOf(SfDeparseInfo *info, Expr *expr);
+extern bool SfColumnIsLookup(SfDeparseInfo *info, int attno);
+extern bool SfAggregateShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfHavingShippable(SfDeparseInfo *info, Expr *clause);
+extern bool SfGroupKeyShippable(SfDeparseInfo *info, Expr *expr);
+extern bool SfPathkeysShippable(RelOptInfo *rel, SfDeparseInfo *info,
+								List *pathkeys);
+extern void SfDeparseRecordsStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+								 const char *sobject, List *fields,
+								 List *remote_exprs, RelOptInfo *rel,
+								 List *pathkeys, int64 limit, int64 offset);
+extern void SfDeparseCountStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+							   const char *sobject, List *remote_exprs);
+extern List *SfDeparseAggregateStmt(SfSoqlStmt *stmt, SfDeparseInfo *info,
+									const char *sobject, List *agg_exprs,
+									List *group_exprs, List *having,
+									List *remote_exprs);
+extern bool SfDeparseWhere(StringInfo buf, SfDeparseInfo *info,
+						   List *clauses);
+extern void SfDeparseStringLiteral(StringInfo buf, const char *val);
+
+/*
+ * in local_group.c: GROUP BY computed by the scan when Salesforce has more
+ * groups than it returns.  SfLocalGroupPlan says, per column of the scan,
+ * how it is computed and from which field of which type (InvalidOid: no
+ * value needed); the scan converts those fields of every record and adds
+ * them; then the groups come out one by one.
+ */
+#define SF_MAX_GROUP_KEYS		8	/* GROUP BY columns pushed down at most */
+
+typedef struct SfLocalGroups SfLocalGroups;
+
+extern void SfLocalGroupPlan(SfDeparseInfo *info, List *agg_exprs,
+							 List **ops, List **infields, List **intypes);
+extern SfLocalGroups *SfLocalGroupBegin(List *ops, List *intypes);
+extern void SfLocalGroupAdd(SfLocalGroups *groups, Datum *values,
+							bool *nulls);
+extern bool SfLocalGroupNext(SfLocalGroups *groups, Datum *values,
+							 bool *nulls);
+
+/*
  * in modify.c: INSERT, UPDATE, DELETE, COPY FROM and upsert through sObject
  * Collections (assigned in the handler)
  */
 #if PG_VERSION_NUM >= 140000
-extern void sfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
+extern void SfAddForeignUpdateTargets(PlannerInfo *root, Index rtindex,
 									  RangeTblEntry *target_rte,
 									  Relation target_relation);
 #else
-extern void sfAddForeignUpdateTargets(Query *parsetree,
+extern void SfAddForeignUpdateTargets(Query *parsetree,
 									  RangeTblEntry *target_rte,
 									  Relation target_relation);
 #endif
-extern List *sfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
+extern List *SfPlanForeignModify(PlannerInfo *root, ModifyTable *plan,
 								 Index resultRelation, int subplan_index);
-extern void sfBeginForeignModify(ModifyTableState *mtstate,
+extern void SfBeginForeignModify(ModifyTableState *mtstate,
 								 ResultRelInfo *rinfo, List *fdw_private,
 								 int subplan_index, int eflags);
-extern TupleTableSlot *sfExecForeignInsert(EState *estate,
+extern TupleTableSlot *SfExecForeignInsert(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern TupleTableSlot **sfExecForeignBatchInsert(EState *estate,
+extern TupleTableSlot **SfExecForeignBatchInsert(EState *estate,
 												 ResultRelInfo *rinfo,
 												 TupleTableSlot **slots,
 												 TupleTableSlot **planSlots,
 												 int *numSlots);
-extern int	sfGetForeignModifyBatchSize(ResultRelInfo *rinfo);
-extern TupleTableSlot *sfExecForeignUpdate(EState *estate,
+extern int	SfGetForeignModifyBatchSize(ResultRelInfo *rinfo);
+extern TupleTableSlot *SfExecForeignUpdate(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern TupleTableSlot *sfExecForeignDelete(EState *estate,
+extern TupleTableSlot *SfExecForeignDelete(EState *estate,
 										   ResultRelInfo *rinfo,
 										   TupleTableSlot *slot,
 										   TupleTableSlot *planSlot);
-extern void sfEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-extern void sfBeginForeignInsert(ModifyTableState *mtstate,
+extern void SfEndForeignModify(EState *estate, ResultRelInfo *rinfo);
+extern void SfBeginForeignInsert(ModifyTableState *mtstate,
 								 ResultRelInfo *rinfo);
-extern void sfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-extern int	sfIsForeignRelUpdatable(Relation rel);
+extern void SfEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
+extern int	SfIsForeignRelUpdatable(Relation rel);
 extern bool SfScanNeedsWholeRow(PlannerInfo *root, RelOptInfo *baserel);
-struct ExplainState;
-extern void sfExplainForeignModify(ModifyTableState *mtstate,
+extern void SfExplainForeignModify(ModifyTableState *mtstate,
 								   ResultRelInfo *rinfo, List *fdw_private,
 								   int subplan_index,
-								   struct ExplainState *es);
+								   ExplainState *es);
+
+/*
+ * in ingest.c: writes through Bulk API 2.0 ingest jobs
+ */
+typedef struct SfIngest SfIngest;
+
+/* What the ingest jobs of a statement did */
+typedef struct SfIngestOutcome
+{
+	int64		written;		/* records Salesforce wrote */
+	int64		failed;			/* records it refused */
+	int64		first_position; /* row number of the first refused, or -1 */
+	char	   *first_id;		/* its Id, or NULL */
+	char	   *first_code;
+	char	   *first_message;
+	char	   *first_fields;	/* comma-separated */
+} SfIngestOutcome;
+
+extern SfIngest *SfIngestBegin(SfConnection *conn, Oid relid,
+							   const char *sobject, const char *operation,
+							   const char *external_id, const char *header);
+extern void SfIngestAddRow(SfIngest *ing, int64 position, const char *line,
+						   size_t len);
+extern void SfIngestFinish(SfIngest *ing, SfIngestOutcome *out);
+extern char *SfIngestJobs(SfIngest *ing, uint64 *requests);
+extern void SfCsvAppendValue(StringInfo buf, const char *value);
+
+/*
+ * in failures.c: the records Salesforce refused in the last write statement
+ */
+extern void SfFailuresBeginStatement(EState *estate);
+extern void SfFailuresAdd(Oid relid, int64 position, const char *id,
+						  const char *code, const char *message,
+						  const char *fields);
+extern int64 SfFailuresCount(void);
+extern Datum salesforce_last_failures(PG_FUNCTION_ARGS);
 
 /*
  * in sync.c: the replication resources (Get Updated, Get Deleted) and
@@ -673,7 +787,7 @@ extern Datum salesforce_sync(PG_FUNCTION_ARGS);
 /*
  * in import.c
  */
-extern List *sfImportForeignSchema(ImportForeignSchemaStmt *stmt,
+extern List *SfImportForeignSchema(ImportForeignSchemaStmt *stmt,
 								   Oid serverOid);
 
 #endif							/* SALESFORCE_FDW_H */

@@ -224,8 +224,8 @@ replication_request(SfConnection *conn, const char *sobject, bool deleted,
 
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
-	req.path = SalesforceApiPath(conn, resource);
-	status = SalesforceRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &json);
+	req.path = SfApiPath(conn, resource);
+	status = SfPerformRequest(conn, &req, SF_REQ_RETURN_ERRORS, action, &json);
 
 	if (status == 400 && json != NULL &&
 		json_object_is_type(json, json_type_array) &&
@@ -1028,7 +1028,7 @@ salesforce_sync(PG_FUNCTION_ARGS)
 
 	ft = GetForeignTable(ftoid);
 	user = GetUserMapping(GetUserId(), ft->serverid);
-	conn = GetSalesforceConnection(user);
+	conn = SfGetConnection(user);
 	requests_before = conn->request_count;
 
 	tupstore = SfBeginMaterialize(fcinfo, &tupdesc);

@@ -111,6 +111,16 @@ ALTER FOREIGN TABLE opt_account OPTIONS (ADD url 'https://acme.my.salesforce.com
 ALTER FOREIGN TABLE opt_account OPTIONS (ADD client_secret 'x');
 ALTER FOREIGN TABLE opt_account OPTIONS (ADD field 'Name');
 ALTER FOREIGN TABLE opt_account OPTIONS (ADD table_name 'Account');
+-- bulk: auto, on or off; its thresholds 1 to 1000000000 (server, table)
+ALTER SERVER opt_srv OPTIONS (ADD bulk 'off', ADD bulk_read_threshold '100000', ADD bulk_write_threshold '1');
+ALTER SERVER opt_srv OPTIONS (SET bulk 'sometimes');
+ALTER SERVER opt_srv OPTIONS (SET bulk_read_threshold '0');
+ALTER SERVER opt_srv OPTIONS (SET bulk_write_threshold '1000000001');
+ALTER FOREIGN TABLE opt_account OPTIONS (ADD bulk 'ON', ADD bulk_read_threshold '10', ADD bulk_write_threshold '1000000000');
+ALTER FOREIGN TABLE opt_account OPTIONS (SET bulk '');
+ALTER FOREIGN TABLE opt_account OPTIONS (SET bulk_write_threshold 'many');
+ALTER USER MAPPING FOR PUBLIC SERVER opt_srv OPTIONS (ADD bulk 'on');
+ALTER FOREIGN TABLE opt_account ALTER COLUMN name OPTIONS (ADD bulk 'on');
 SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'opt_account'::regclass;
 
 -- column: field, a name or a relationship path

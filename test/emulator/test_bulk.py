@@ -11,7 +11,8 @@ import json
 import time
 import unittest
 
-from sfemu_lib import bulk, server
+from sfemu_lib import bulk
+from sfemu_lib.org import Emulator
 
 from .emu_fixture import Emu, API
 
@@ -27,7 +28,7 @@ class BulkTestBase(unittest.TestCase):
     def setUp(self):
         self.saved = dict(bulk.DURATIONS)
         bulk.DURATIONS.update(FAST)
-        self.emu = server.Emulator(dataset="demo")
+        self.emu = Emulator(dataset="demo")
         self.api = self.emu.bulk
 
     def tearDown(self):
@@ -450,6 +451,46 @@ class IngestJobTest(BulkTestBase):
         self.assertEqual(len(ok), 2)
 
 
+    def test_results_not_in_input_order(self):
+        # 450 rows in three chunks of 200; rows 5 and 420 fail.  Salesforce
+        # reports results in no particular order: the emulator gives the last
+        # chunk's first, each result echoing its row as uploaded.
+        lines = ["Name,Industry"]
+        for i in range(1, 451):
+            lines.append(",Bad%d" % i if i in (5, 420) else '"Row %d, ok",Banking' % i)
+        job = self.ingest("insert", "Account", "\n".join(lines) + "\n")
+        info = self.wait_complete("ingest", job)
+        self.assertEqual((info["numberRecordsProcessed"], info["numberRecordsFailed"]), (450, 2))
+        bad = self.results(job, "failedResults")
+        self.assertEqual([r[2:] for r in bad[1:]], [["", "Bad420"], ["", "Bad5"]])
+        self.assertTrue(bad[1][1].startswith("REQUIRED_FIELD_MISSING:"))
+        ok = self.results(job, "successfulResults")
+        self.assertEqual(len(ok), 449)
+        self.assertEqual(ok[1][2], "Row 401, ok")
+        self.assertEqual(ok[-1][2], "Row 200, ok")
+
+    def test_upload_limit(self):
+        # 150 MB of base64 per job: lowered here to 40 bytes (30 raw bytes)
+        status, body = bulk.set_durations({"upload_max_bytes": 40})
+        self.assertEqual((status, body["upload_max_bytes"]), (200, 40))
+        try:
+            _, _, info = self.call("POST", "/jobs/ingest", {"object": "Account",
+                                                           "operation": "insert"})
+            path = "/jobs/ingest/%s/batches" % info["id"]
+            status, _, _ = self.call("PUT", path, "Name\nAlpha\nBeta\n")
+            self.assertEqual(status, 201)
+            # the second upload would take the job's data past the limit
+            status, _, err = self.call("PUT", path, "Name\nGamma\nDelta\n")
+            self.assertEqual(status, 400)
+            self.assertEqual(err[0]["errorCode"], "INVALIDREQUEST")
+            self.assertIn("40 bytes", err[0]["message"])
+            self.assertEqual(bulk.set_durations({"upload_max_bytes": 0})[0], 400)
+            self.assertEqual(bulk.set_durations({"upload_max_bytes": "9"})[0], 400)
+        finally:
+            bulk.set_durations({"reset": True})
+        self.assertEqual(bulk.UPLOAD_LIMIT["upload_max_bytes"], 150 * 1000 * 1000)
+
+
 class MultipartIngestTest(BulkTestBase):
 
     def test_create_with_data(self):
@@ -510,6 +551,39 @@ class BulkOverHttpTest(unittest.TestCase):
         self.assertEqual(headers["sforce-locator"], "null")
         self.assertEqual(info["numberRecordsProcessed"],
                          500 + int(headers["sforce-numberofrecords"]))
+
+    def test_timing_control_and_abort(self):
+        self.addCleanup(self.emu.control, "POST", "bulk", {"reset": True})
+        out = self.emu.control("POST", "bulk", {"in_progress": 0.1, "complete": 30})
+        self.assertEqual({k: float(v) for k, v in out.items()},
+                         {"in_progress": 0.1, "complete": 30.0})
+        with self.assertRaises(RuntimeError):
+            self.emu.control("POST", "bulk", {"in_progress": 5, "complete": 1})
+        status, _, info = self.emu.post(API + "/jobs/query",
+                                        {"operation": "query", "query": "SELECT Id FROM Account"})
+        self.assertEqual(status, 200, info)
+        time.sleep(0.3)
+        status, _, now = self.emu.get("%s/jobs/query/%s" % (API, info["id"]))
+        self.assertEqual(now["state"], "InProgress")
+        status, _, out = self.emu.patch("%s/jobs/query/%s" % (API, info["id"]), {"state": "Aborted"})
+        self.assertEqual((status, out["state"]), (200, "Aborted"))
+        status, _, out = self.emu.get("%s/jobs/query/%s/results" % (API, info["id"]))
+        self.assertEqual(status, 412)
+        # reset restores the documented timing
+        self.emu.control("POST", "reset")
+        out = self.emu.control("POST", "bulk", {})
+        self.assertEqual({k: float(v) for k, v in out.items()}, bulk.DEFAULT_DURATIONS)
+
+    def test_results_gzip(self):
+        status, _, info = self.emu.post(API + "/jobs/query",
+                                        {"operation": "query", "query": "SELECT Id, Name FROM Account"})
+        self.assertEqual(status, 200, info)
+        self.poll("query", info["id"])
+        status, headers, raw = self.emu.request("GET", "%s/jobs/query/%s/results" % (API, info["id"]),
+                                                headers={"Accept-Encoding": "gzip"}, raw=True)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("content-encoding"), "gzip")
+        self.assertTrue(raw.decode("utf-8").startswith('"Id","Name"'))
 
     def test_ingest_job(self):
         status, _, info = self.emu.post(API + "/jobs/ingest", {"object": "Contact", "operation": "insert"})

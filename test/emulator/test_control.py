@@ -7,7 +7,7 @@ import unittest
 
 from emulator.emu_fixture import API, Emu
 from emulator.test_rest import WIDGET, make_org
-from sfemu_lib import control
+from sfemu_lib import bulk, control
 from sfemu_lib.org import Emulator
 
 
@@ -107,6 +107,37 @@ class EndpointTest(unittest.TestCase):
         self.assertEqual(self.call("GET", "nothing"),
                          (404, {"error": "unknown control endpoint GET /__emu/nothing"}))
         self.assertEqual(self.call("POST", "reset", {"dataset": "bogus"})[0], 400)
+
+    def test_bulk_timing_and_upload_limit(self):
+        self.addCleanup(bulk.set_durations, {"reset": True})
+        status, body = self.call("POST", "bulk", {"in_progress": 0.5, "complete": 2})
+        self.assertEqual((status, body), (200, {"in_progress": 0.5, "complete": 2.0}))
+        self.assertEqual(bulk.DURATIONS, {"in_progress": 0.5, "complete": 2.0})
+        self.assertEqual(self.call("POST", "bulk")[1], {"in_progress": 0.5, "complete": 2.0})
+        status, body = self.call("POST", "bulk", {"upload_max_bytes": 4096})
+        self.assertEqual((status, body["upload_max_bytes"]), (200, 4096))
+        self.assertEqual(bulk.UPLOAD_LIMIT["upload_max_bytes"], 4096)
+        # a refused setting changes nothing
+        for bad, message in (({"in_progress": 3}, "in_progress must not come after complete"),
+                             ({"complete": -1}, "complete must not be negative"),
+                             ({"in_progress": "soon"}, "in_progress must be a number"),
+                             ({"upload_max_bytes": 0}, "upload_max_bytes must be a positive"),
+                             ({"upload_max_bytes": True}, "upload_max_bytes must be a positive"),
+                             ([1], "expected a JSON object")):
+            status, body = self.call("POST", "bulk", bad)
+            self.assertEqual(status, 400, bad)
+            self.assertIn(message, body["error"])
+        self.assertEqual(bulk.DURATIONS, {"in_progress": 0.5, "complete": 2.0})
+        self.assertEqual(bulk.UPLOAD_LIMIT["upload_max_bytes"], 4096)
+        self.assertEqual(self.call("GET", "bulk")[0], 404)
+        # /__emu/reset restores the defaults, as {"reset": true} does
+        self.assertEqual(self.call("POST", "reset"), (200, {"ok": True}))
+        self.assertEqual(bulk.DURATIONS, bulk.DEFAULT_DURATIONS)
+        self.assertEqual(bulk.UPLOAD_LIMIT["upload_max_bytes"], bulk.DEFAULT_UPLOAD_MAX_BYTES)
+        self.call("POST", "bulk", {"complete": 9, "upload_max_bytes": 1})
+        status, body = self.call("POST", "bulk", {"reset": True})
+        self.assertEqual((status, body), (200, bulk.DEFAULT_DURATIONS))
+        self.assertEqual(bulk.UPLOAD_LIMIT["upload_max_bytes"], bulk.DEFAULT_UPLOAD_MAX_BYTES)
 
 
 class OverHttpTest(unittest.TestCase):

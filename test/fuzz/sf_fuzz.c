@@ -6,7 +6,7 @@
  *
  * The functions are looked up in the installed salesforce_fdw library (the
  * sanitizer build included), so the test exercises exactly the code the
- * extension runs: deparseStringLiteral() and SfJsonParse() +
+ * extension runs: SfDeparseStringLiteral() and SfJsonParse() +
  * SfInitColumnConv() + SfJsonToDatum().  Nothing here is part of the
  * extension; test/scenarios/test_fuzz.py creates the SQL functions.
  *
@@ -51,7 +51,7 @@ fuzz_quote(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	if (quote == NULL)
-		quote = (quote_fn) fdw_function("deparseStringLiteral");
+		quote = (quote_fn) fdw_function("SfDeparseStringLiteral");
 	initStringInfo(&buf);
 	quote(&buf, text_to_cstring(PG_GETARG_TEXT_PP(0)));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));

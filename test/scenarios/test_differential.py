@@ -9,7 +9,8 @@ change; without any pushdown everything is evaluated locally and must
 already match.
 
 The suite runs once per emulator setting (default, --quirk ne-null-exclude,
---quirk desc-nulls-first, and both), each its own emulator, server object
+--quirk desc-nulls-first, both, and bulk: every table with bulk 'on', so
+scans run as Bulk API 2.0 query jobs), each its own emulator, server object
 and schema, so the extension is right whichever way Salesforce's
 unconfirmed behaviours turn out (the last one also reads in pages of 200
 records, so results span pages).  For each setting it also asserts that the
@@ -58,6 +59,9 @@ SETTINGS = [
     ("ne_null_exclude", ["ne-null-exclude"]),
     ("desc_nulls_first", ["desc-nulls-first"]),
     ("both", ["ne-null-exclude", "desc-nulls-first"]),
+    # every table with bulk 'on': scans Bulk API 2.0 can serve run as query
+    # jobs (shortened to a few milliseconds), the others stay on REST
+    ("bulk", []),
 ]
 NQUERIES = int(os.environ.get("DIFF_QUERIES", "1000"))
 DB = "scenario_differential"
@@ -234,6 +238,9 @@ class DifferentialTest(unittest.TestCase):
             options = ", fetch_size '200'" if name == "both" else ""
             emu = Emulator(quirks)
             cls.emulators[name] = emu
+            if name == "bulk":
+                options = ", bulk 'on'"
+                emu.call("POST", "/__emu/bulk", {"in_progress": 0.005, "complete": 0.01})
             emu.call("POST", "/__emu/sobjects", diffdata.DESCRIBE)
             emu.call("POST", "/__emu/records/" + diffdata.SOBJECT,
                      diffdata.emulator_records(rows))
@@ -328,6 +335,12 @@ class DifferentialTest(unittest.TestCase):
         if len(counted) < len(queries):
             records += " (+ %d pages the log gives no count for)" % (len(queries) - len(counted))
         rejected = [e for e in log if (e.get("status") or 0) >= 400]
+        jobs = [e for e in log if e.get("method") == "POST" and
+                re.search(r"/jobs/query$", e.get("path") or "")]
+        if name == "bulk":
+            sys.stderr.write("\n[differential bulk] %d query jobs" % len(jobs))
+            self.assertGreater(len(jobs), len(self.blocks) // 4,
+                               "bulk 'on' ran few scans as query jobs")
         clauses = collections.Counter()
         for e in queries:
             soql = (e.get("query") or "").upper()
@@ -425,6 +438,9 @@ class DifferentialTest(unittest.TestCase):
 
     def test_both_quirks(self):
         self.run_setting("both")
+
+    def test_bulk(self):
+        self.run_setting("bulk")
 
 
 if __name__ == "__main__":

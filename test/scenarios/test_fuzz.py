@@ -1,7 +1,7 @@
 """Hostile input: the SOQL string quoting and the JSON-to-Datum converter.
 
 The test-only module test/fuzz (sf_fuzz.so, installed by test/run-tests)
-calls the installed salesforce_fdw library's own deparseStringLiteral() and
+calls the installed salesforce_fdw library's own SfDeparseStringLiteral() and
 SfJsonParse() + SfInitColumnConv() + SfJsonToDatum().
 
 - Quoting: FUZZ_COUNT generated strings (quotes, backslashes, every control

@@ -300,6 +300,8 @@ class ResilienceTest(ClusterTestCase):
         """Three pages need three requests: a budget of two stops the
         statement before the third, the table's smaller limit wins, and the
         next statement has a budget of its own."""
+        # pages only: with bulk 'off' planning asks no /limits/recordCount
+        self.set_server_option("bulk", "off")
         self.set_server_option("max_api_calls", "2")
         rc, out, err = run_script(self.db, "SELECT id FROM account;\n"
                                            "SELECT count(*) FROM account;\n")
@@ -321,6 +323,8 @@ class ResilienceTest(ClusterTestCase):
             self.assertIn('invalid value for option "max_api_calls"', proc.stderr)
 
     def test_api_reserve_percent(self):
+        # pages only: with bulk 'off' planning asks no /limits/recordCount
+        self.set_server_option("bulk", "off")
         self.set_server_option("api_reserve_percent", "10")
         emu("POST", "/__emu/limits", {"max": 1000, "used": 950})
         self.addCleanup(emu, "POST", "/__emu/limits", {"max": 100000, "used": 0})

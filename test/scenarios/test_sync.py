@@ -119,7 +119,7 @@ class SyncTest(ClusterTestCase):
                        "SELECT count(*) FROM pg_proc WHERE proname IN "
                        "('salesforce_sync', 'salesforce_updated', 'salesforce_deleted'); "
                        "SELECT count(*) FROM salesforce_sync_state", db=db).stdout.split()
-            self.assertEqual(out, ["1.1", "3", "0"])
+            self.assertEqual(out, ["1.2", "3", "0"])
             # pg_dump dumps the state rows (pg_extension_config_dump)
             dump = subprocess.run(["pg_dump", "--data-only", "-d", self.db],
                                   capture_output=True, text=True, timeout=120)

@@ -46,6 +46,7 @@ from .store import format_time, make_id, _decimal_text, UTC
 
 # Seconds from the start of processing to InProgress / JobComplete.
 DURATIONS = {"in_progress": 0.3, "complete": 1.0}
+DEFAULT_DURATIONS = dict(DURATIONS)
 # Rows per results chunk when the client gives no maxRecords (Salesforce
 # picks its own size; any value works for clients that follow the locator).
 DEFAULT_MAX_RECORDS = 10000
@@ -54,6 +55,10 @@ DEFAULT_MAX_RECORDS = 10000
 DML_CHUNK = 200
 # Largest CSV accepted inside a multipart job-creation request.
 MULTIPART_MAX_CHARS = 100000
+# An ingest job's uploads may total at most 150 MB once base64-encoded (as
+# Salesforce stores them); /__emu/bulk {"upload_max_bytes": N} lowers it.
+DEFAULT_UPLOAD_MAX_BYTES = 150 * 1000 * 1000
+UPLOAD_LIMIT = {"upload_max_bytes": DEFAULT_UPLOAD_MAX_BYTES}
 
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";",
               "CARET": "^", "BACKQUOTE": "`"}
@@ -64,6 +69,43 @@ TERMINAL = ("JobComplete", "Failed", "Aborted")
 NUMBER_TYPES = ("double", "currency", "percent")
 
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+
+
+def set_durations(spec):
+    """The /__emu/bulk control: set the seconds until InProgress and
+    JobComplete ({"in_progress": S, "complete": S}) and perhaps an ingest
+    job's upload limit ({"upload_max_bytes": N}); {"reset": true} restores
+    the defaults.  Returns (status, body)."""
+    if not isinstance(spec, dict):
+        return 400, {"error": "expected a JSON object"}
+    if spec.get("reset"):
+        DURATIONS.update(DEFAULT_DURATIONS)
+        UPLOAD_LIMIT["upload_max_bytes"] = DEFAULT_UPLOAD_MAX_BYTES
+    if "upload_max_bytes" in spec:
+        value = spec["upload_max_bytes"]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            return 400, {"error": "upload_max_bytes must be a positive integer"}
+    new = dict(DURATIONS)
+    for key in ("in_progress", "complete"):
+        if key in spec:
+            try:
+                new[key] = float(spec[key])
+            except (TypeError, ValueError):
+                return 400, {"error": "%s must be a number of seconds" % key}
+            if new[key] < 0:
+                return 400, {"error": "%s must not be negative" % key}
+    if new["in_progress"] > new["complete"]:
+        return 400, {"error": "in_progress must not come after complete"}
+    DURATIONS.update(new)
+    if "upload_max_bytes" in spec:
+        UPLOAD_LIMIT["upload_max_bytes"] = spec["upload_max_bytes"]
+        return 200, dict(DURATIONS, **UPLOAD_LIMIT)
+    return 200, dict(DURATIONS)
+
+
+def _base64_size(nbytes):
+    """Bytes of the base64 form of nbytes bytes."""
+    return (nbytes + 2) // 3 * 4
 
 
 def _error(code, message):
@@ -679,6 +721,13 @@ class BulkApi:
             text = body.decode("utf-8") if isinstance(body, bytes) else body
         except UnicodeDecodeError:
             return _json(400, _error("INVALIDREQUEST", "Job data must be UTF-8"))
+        total = sum(len(t.encode("utf-8")) for t in job.uploads) + len(text.encode("utf-8"))
+        if _base64_size(total) > UPLOAD_LIMIT["upload_max_bytes"]:
+            # Salesforce documents the limit, not the error: code, status and
+            # wording are UNCONFIRMED.
+            return _json(400, _error("INVALIDREQUEST",
+                                     "Job data exceeds the limit of %d bytes of base64 "
+                                     "encoded content" % UPLOAD_LIMIT["upload_max_bytes"]))
         job.uploads.append(text)
         return 201, {}, b""
 
@@ -764,7 +813,13 @@ class BulkApi:
         op = job.info["operation"]
         ext = job.info.get("externalIdFieldName")
         header = job.header or []
+        # Salesforce processes the chunks in parallel and reports results in
+        # no particular order: here the last chunk's come first (each chunk's
+        # in row order), so clients cannot rely on the input order.
+        chunk_results = []
         for start in range(0, len(job.data_rows), DML_CHUNK):
+            job.successes, job.failures = [], []
+            chunk_results.append((job.successes, job.failures))
             chunk = job.data_rows[start:start + DML_CHUNK]
             prepared = []
             for raw in chunk:
@@ -787,6 +842,8 @@ class BulkApi:
                 else:
                     job.failures.append((res.get("id") or given_id or "",
                                          self._error_text(res.get("errors") or []), raw))
+        job.successes = [r for ok, _ in reversed(chunk_results) for r in ok]
+        job.failures = [r for _, bad in reversed(chunk_results) for r in bad]
 
     def _row_to_json(self, so, header, raw):
         """A JSON-shaped row for emu.dml from uploaded values: empty = leave

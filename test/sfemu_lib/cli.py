@@ -78,6 +78,11 @@ Control endpoints (loopback only, no token, never counted or logged):
   GET    /__emu/limits             the allowance: {"max":N,"used":N}
   POST   /__emu/oauth              {"run_as_user":false} breaks the token flow
   POST   /__emu/locators/expire    every query locator becomes invalid
+  POST   /__emu/bulk               {"in_progress":S,"complete":S} Bulk job timing
+                                   (seconds until InProgress and JobComplete);
+                                   {"upload_max_bytes":N} an ingest job's upload
+                                   limit (150,000,000 bytes of base64);
+                                   {"reset":true} and /__emu/reset restore both
   GET    /__emu/clock              the emulator's clock: {"now","offset_seconds"}
   POST   /__emu/clock              move it: {"advance_seconds":N}, {"now":iso}
                                    or {"offset_seconds":N}; stamps of writes and

@@ -4,8 +4,9 @@ Rules:
 - Loopback clients only (checked by http_server.py); no token; a control
   request is neither counted against the API allowance nor logged.
 - Reset, sObject definitions and record loads, the request log, fault rules,
-  tokens, the allowance, the OAuth switch, locators, the clock and the
-  replication settings; --help of test/sfemu documents each endpoint.
+  tokens, the allowance, the OAuth switch, locators, Bulk job timing and
+  upload limit (bulk.py), the clock and the replication settings; --help of
+  test/sfemu documents each endpoint.
 - A fault rule is checked whole when armed (check_fault), so a typo fails the
   test that armed it instead of silently never matching; take_fault() is the
   one place rules are matched against requests.
@@ -16,7 +17,7 @@ import re
 import traceback
 import urllib.parse
 
-from . import replication, schema, values
+from . import bulk, replication, schema, values
 from .messages import Reply, parse_json
 from .values import FieldError
 
@@ -46,6 +47,7 @@ class Control:
         key = (method, seg[0] if seg else "")
         if key == ("POST", "reset"):
             emu.reset((data or {}).get("dataset"))
+            bulk.set_durations({"reset": True})
             return Reply(200, {"ok": True})
         if key == ("POST", "sobjects"):
             describes = data if isinstance(data, list) else [data]
@@ -115,6 +117,8 @@ class Control:
             return Reply(200, {"run_as_user": emu.run_as_user})
         if seg and seg[0] in ("clock", "undelete", "replication"):
             return self.replication(method, seg, data or {})
+        if key == ("POST", "bulk"):
+            return Reply(*bulk.set_durations(data or {}))
         if key == ("POST", "locators") and seg[1:] == ["expire"]:
             with emu.lock:
                 emu.locators.clear()
