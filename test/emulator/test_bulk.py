@@ -11,7 +11,8 @@ import json
 import time
 import unittest
 
-from sfemu_lib import bulk, server
+from sfemu_lib import bulk
+from sfemu_lib.org import Emulator
 
 from .emu_fixture import Emu, API
 
@@ -27,7 +28,7 @@ class BulkTestBase(unittest.TestCase):
     def setUp(self):
         self.saved = dict(bulk.DURATIONS)
         bulk.DURATIONS.update(FAST)
-        self.emu = server.Emulator(dataset="demo")
+        self.emu = Emulator(dataset="demo")
         self.api = self.emu.bulk
 
     def tearDown(self):

@@ -269,11 +269,11 @@ class LoopbackOnlyTest(unittest.TestCase):
     address test itself: tests never send traffic to a non-loopback address."""
 
     def test_loopback_addresses(self):
-        from sfemu_lib.server import _loopback
+        from sfemu_lib.http_server import is_loopback
         for addr in ("127.0.0.1", "127.5.6.7", "::1", "::ffff:127.0.0.1"):
-            self.assertTrue(_loopback(addr), addr)
+            self.assertTrue(is_loopback(addr), addr)
         for addr in ("192.0.2.2", "10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "128.0.0.1"):
-            self.assertFalse(_loopback(addr), addr)
+            self.assertFalse(is_loopback(addr), addr)
 
 
 if __name__ == "__main__":

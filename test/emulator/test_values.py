@@ -124,7 +124,7 @@ class RecordTest(unittest.TestCase):
 
 class UniqueTest(unittest.TestCase):
     def test_index_follows_writes(self):
-        from sfemu_lib.server import Emulator
+        from sfemu_lib.org import Emulator
         emu = Emulator(dataset="none")
         emu.store.define(schema.normalize_describe({"name": "U__c", "fields": [
             {"name": "Key__c", "type": "string", "unique": True}]}))
