@@ -273,6 +273,9 @@ SfBulkAbortJob(SfBulkJob *job)
 	}
 }
 
+/* Results come as CSV. */
+static const char *const csv_accept[] = {"Accept: text/csv", NULL};
+
 /*
  * SfBulkFetchResults
  *		GET one page of a job's CSV results: 'which' is "results" for a
@@ -320,7 +323,7 @@ SfBulkFetchResults(SfBulkJob *job, const char *which, char **locator,
 	req.path = path.data;
 	req.retryable = true;
 	req.locator_out = &next;
-	req.headers = (const char *const[]) {"Accept: text/csv", NULL};
+	req.headers = csv_accept;
 	failure = psprintf("could not read the results of Bulk API job %s",
 					   job->id);
 	job->result_requests++;

@@ -90,7 +90,8 @@ struct SfConnection
 	MemoryContext cxt;			/* holds the strings above; reset on re-read */
 	uint32		server_hashvalue;	/* syscache hash of the server's OID */
 	uint32		mapping_hashvalue;	/* syscache hash of the mapping's OID */
-	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last failure */
+	char		errbuf[SF_CURL_ERROR_SIZE]; /* curl's message of the last
+											 * failure */
 	char		limit_info[64]; /* last Sforce-Limit-Info, "api-usage=N/M" */
 };
 
@@ -1514,7 +1515,10 @@ SfReportError(SfConnection *conn, const char *failure, int status,
 			 (SfJsonGetString(body, "error") != NULL ||
 			  SfJsonGetString(body, "errorCode") != NULL))
 	{
-		/* OAuth-style {"error", "error_description"} or a lone {"errorCode", "message"} */
+		/*
+		 * OAuth-style {"error", "error_description"} or a lone {"errorCode",
+		 * "message"}
+		 */
 		bool		oauth = SfJsonGetString(body, "error") != NULL;
 
 		first_code = SfJsonGetString(body, oauth ? "error" : "errorCode");
@@ -1625,8 +1629,8 @@ SfQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 
 		/*
 		 * Too long for a URI: the query goes as a GET subrequest in the body
-		 * of a Composite request (one API call); its nextRecordsUrl pages
-		 * are short again.
+		 * of a Composite request (one API call); its nextRecordsUrl pages are
+		 * short again.
 		 */
 		initStringInfo(&body);
 		appendStringInfoString(&body, "{\"allOrNone\":false,\"compositeRequest\":[{\"method\":\"GET\",\"url\":");
@@ -1721,8 +1725,8 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 				 errdetail("The query response has no \"records\" array.")));
 
 	/*
-	 * A page of the wrong shape must not pass for a short answer: "done" is
-	 * a boolean, a page that is not the last names the next one, and every
+	 * A page of the wrong shape must not pass for a short answer: "done" is a
+	 * boolean, a page that is not the last names the next one, and every
 	 * record is an object.
 	 */
 	if (!json_object_object_get_ex(json, "done", &val) ||
@@ -1764,9 +1768,9 @@ SfQueryNextPage(SfQueryCursor *cursor, MemoryContext page_cxt)
 
 		/*
 		 * A server that makes no progress would be asked again until the
-		 * statement is cancelled, each time an API call: a page naming
-		 * itself as the next one, or pages without records that are not the
-		 * last, end the query.
+		 * statement is cancelled, each time an API call: a page naming itself
+		 * as the next one, or pages without records that are not the last,
+		 * end the query.
 		 */
 		if (json_object_array_length(records) > 0)
 			cursor->empty_pages = 0;
@@ -2090,10 +2094,10 @@ limit_values(json_object *entry, Datum *values, bool *nulls)
 	json_object *max;
 	json_object *remaining;
 	bool		has_max = json_object_object_get_ex(entry, "Max", &max) &&
-		!json_object_is_type(max, json_type_null);
+	!json_object_is_type(max, json_type_null);
 	bool		has_remaining = json_object_object_get_ex(entry, "Remaining",
 														  &remaining) &&
-		!json_object_is_type(remaining, json_type_null);
+	!json_object_is_type(remaining, json_type_null);
 
 	nulls[0] = !has_max;
 	nulls[1] = !has_remaining;
@@ -2234,7 +2238,10 @@ salesforce_api_usage(PG_FUNCTION_ARGS)
 						server_name),
 				 errdetail("The limits response has no \"DailyApiRequests\" entry.")));
 
-	/* limit_values gives max, remaining, used; the function returns used first */
+	/*
+	 * limit_values gives max, remaining, used; the function returns used
+	 * first
+	 */
 	limit_values(entry, limit, limit_nulls);
 	values[0] = limit[2];
 	nulls[0] = limit_nulls[2];

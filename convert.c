@@ -466,9 +466,9 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 				 errmsg("Salesforce value contains a null character")));
 
 	/*
-	 * Salesforce sends UTF-8; this also rejects invalid byte sequences.  In
-	 * a UTF-8 database a terminated value is only verified and used where
-	 * it lies (the input functions do not write to their input).
+	 * Salesforce sends UTF-8; this also rejects invalid byte sequences.  In a
+	 * UTF-8 database a terminated value is only verified and used where it
+	 * lies (the input functions do not write to their input).
 	 */
 	if (!terminated)
 		s = pnstrdup(s, len);
@@ -742,8 +742,8 @@ struct SfRecordWalk
 	MemoryContext cxt;			/* holds this and the learned keys */
 	int			ncolumns;
 	char	  **fields;			/* [column]: top-level key, NULL: not walked */
-	int		   *same_as;		/* [column]: earlier column of the same
-								 * field, or -1 */
+	int		   *same_as;		/* [column]: earlier column of the same field,
+								 * or -1 */
 	int			npositions;
 	char	  **keys;			/* [position]: key learned there, or NULL */
 	int		   *column_at;		/* [position]: column it fills, -1: none */

@@ -63,8 +63,8 @@
 #define SF_FIELD_CLASS_MASK	0xff
 #define SF_FIELD_SORTABLE	0x100
 #define SF_FIELD_GROUPABLE	0x200
-#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth
-									 * a parameterized path */
+#define SF_FIELD_LOOKUP		0x400	/* Id, reference or external id: worth a
+									 * parameterized path */
 #define SF_FIELD_AGGREGATABLE 0x800
 
 /* Longest string literal SOQL accepts in a WHERE clause */
@@ -183,7 +183,7 @@ static bool is_valid_id18(const char *s, size_t len);
  */
 void
 SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
-					const SfSObjectDesc *desc)
+				const SfSObjectDesc *desc)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	int			i;
@@ -258,6 +258,7 @@ SfResolveFields(SfDeparseInfo *info, Oid relid, Relation rel,
 		if (OidIsValid(attr->attcollation) &&
 			!get_collation_isdeterministic(attr->attcollation))
 			continue;
+
 		/*
 		 * An object of a multi-currency org has the field CurrencyIsoCode;
 		 * there Salesforce sorts currency by the value converted to the
@@ -870,8 +871,8 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 		else
 		{
 			/*
-			 * A fraction against an integer field: x < 2.5 is x <= 2, x >
-			 * 2.5 is x >= 3.
+			 * A fraction against an integer field: x < 2.5 is x <= 2, x > 2.5
+			 * is x >= 3.
 			 */
 			int64		fl = extra.floor;
 
@@ -886,9 +887,9 @@ emit_leaf(WalkCxt *cxt, const char *field, int fclass, SfCmp cmp,
 	if (extra.fraction)
 	{
 		/*
-		 * The value lies strictly between two values Salesforce can hold
-		 * and write: lit is the lower one, extra.rounded_up the upper one.
-		 * Widen to a superset; the clause is rechecked.
+		 * The value lies strictly between two values Salesforce can hold and
+		 * write: lit is the lower one, extra.rounded_up the upper one. Widen
+		 * to a superset; the clause is rechecked.
 		 */
 		const char *upper = extra.rounded_up;
 
@@ -1046,9 +1047,10 @@ format_value(StringInfo out, int fclass, Datum value, Oid typid,
 														NumericGetDatum(num)));
 				if (numeric_is_nan(num))
 				{
-					extra->plus = true;	/* NaN sorts above every number */
+					extra->plus = true; /* NaN sorts above every number */
 					return FMT_EXTREME;
 				}
+
 				/*
 				 * Infinities, and numbers with more integer digits than
 				 * Salesforce numbers have: beyond every field value.
@@ -1474,7 +1476,7 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		{
 			if (IsA(arrexpr, Const))
 				return false;	/* decided locally */
-			appendStringInfoString(cxt->buf, SF_TRUE_LEAF);	/* rechecked */
+			appendStringInfoString(cxt->buf, SF_TRUE_LEAF); /* rechecked */
 			return true;
 		}
 		/* values no field value can equal leave both lists alike */
@@ -1496,15 +1498,15 @@ walk_in(ScalarArrayOpExpr *saop, bool negate, WalkCxt *cxt)
 		/*
 		 * Too long for one query.  A constant IN list that is the whole
 		 * clause, on a field compared exactly, is sent in chunks, one query
-		 * each: the values are made distinct first, so no record matches
-		 * two chunks.  Otherwise a constant is decided locally, and a
-		 * parameter (rechecked) is sent as no condition.
+		 * each: the values are made distinct first, so no record matches two
+		 * chunks.  Otherwise a constant is decided locally, and a parameter
+		 * (rechecked) is sent as no condition.
 		 */
 		bool		chunkable = in && cxt->top && IsA(arrexpr, Const) &&
-			(fclass == SF_FIELD_ID || fclass == SF_FIELD_INT ||
-			 fclass == SF_FIELD_DATE || fclass == SF_FIELD_STRING_CS) &&
-			(cxt->info->chunk_target == NULL ||
-			 cxt->info->chunk_target == (Expr *) saop);
+		(fclass == SF_FIELD_ID || fclass == SF_FIELD_INT ||
+		 fclass == SF_FIELD_DATE || fclass == SF_FIELD_STRING_CS) &&
+		(cxt->info->chunk_target == NULL ||
+		 cxt->info->chunk_target == (Expr *) saop);
 
 		if (!chunkable)
 		{

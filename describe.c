@@ -51,7 +51,7 @@ typedef struct GlobalEntry
 } GlobalEntry;
 
 static MemoryContext DescribeCacheContext = NULL;	/* live entries */
-static MemoryContext DescribeRetiredContext = NULL;	/* freed at xact end */
+static MemoryContext DescribeRetiredContext = NULL; /* freed at xact end */
 static HTAB *DescribeHash = NULL;
 static HTAB *GlobalHash = NULL;
 static bool describe_flush_pending = false;
@@ -73,7 +73,7 @@ static void report_missing_sobject(SfConnection *conn, const char *name);
 static void fetch_one(SfConnection *conn, const char *name,
 					  MemoryContext work_cxt);
 static void fetch_composite(SfConnection *conn, const char *const *names, int n,
-						MemoryContext work_cxt);
+							MemoryContext work_cxt);
 
 /*
  * describe_cache_init
@@ -97,9 +97,9 @@ describe_cache_init(void)
 													   ALLOCSET_SMALL_SIZES);
 
 		/*
-		 * What a describe says depends on the org the server points at and
-		 * on the credentials of the user mapping: drop everything when
-		 * either catalog changes, as connection.c drops its connections.
+		 * What a describe says depends on the org the server points at and on
+		 * the credentials of the user mapping: drop everything when either
+		 * catalog changes, as connection.c drops its connections.
 		 */
 		CacheRegisterSyscacheCallback(FOREIGNSERVEROID,
 									  describe_inval_callback, (Datum) 0);
@@ -508,7 +508,7 @@ fetch_one(SfConnection *conn, const char *name, MemoryContext work_cxt)
  */
 static void
 fetch_composite(SfConnection *conn, const char *const *names, int n,
-			MemoryContext work_cxt)
+				MemoryContext work_cxt)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(work_cxt);
 	json_object *request;

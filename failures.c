@@ -74,9 +74,9 @@ SfFailuresBeginStatement(EState *estate)
 	maxfailures = 0;
 
 	/*
-	 * The executor state's memory goes away when the statement ends,
-	 * normally or by an error; from then on the next write is a new
-	 * statement, even one whose EState lands at the same address.
+	 * The executor state's memory goes away when the statement ends, normally
+	 * or by an error; from then on the next write is a new statement, even
+	 * one whose EState lands at the same address.
 	 */
 	failures_estate = estate;
 	callback = (MemoryContextCallback *)

@@ -507,12 +507,12 @@ SfImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	}
 
 	/*
-	 * The statements are already filtered, by sObject name.  PostgreSQL
-	 * would filter them again comparing LIMIT TO/EXCEPT names with the local
-	 * table names, which differ from the sObject names under every naming
-	 * but an exact match; tell it the list is complete.  (PostgreSQL 14 and
-	 * later copy the statement before executing it, so this does not leak
-	 * into a cached plan; 13 does not.)
+	 * The statements are already filtered, by sObject name.  PostgreSQL would
+	 * filter them again comparing LIMIT TO/EXCEPT names with the local table
+	 * names, which differ from the sObject names under every naming but an
+	 * exact match; tell it the list is complete.  (PostgreSQL 14 and later
+	 * copy the statement before executing it, so this does not leak into a
+	 * cached plan; 13 does not.)
 	 */
 	stmt->list_type = FDW_IMPORT_SCHEMA_ALL;
 

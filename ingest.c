@@ -300,8 +300,8 @@ read_failures(SfIngest *ing, SfIngestJob *ij, SfIngestOutcome *out)
 	oldcxt = MemoryContextSwitchTo(cxt);
 
 	/*
-	 * Rows by line hash: each entry heads a chain of the rows with that
-	 * hash in row order; a failed record takes the first one left.
+	 * Rows by line hash: each entry heads a chain of the rows with that hash
+	 * in row order; a failed record takes the first one left.
 	 */
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(uint64);

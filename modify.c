@@ -68,8 +68,8 @@ typedef struct SfSeenId
 enum SfModifyPrivateIndex
 {
 	SfModifyPrivateTargetAttrs, /* columns written (IntList) */
-	SfModifyPrivateGivenAttrs	/* INSERT: columns given a non-null
-								 * expression (IntList) */
+	SfModifyPrivateGivenAttrs	/* INSERT: columns given a non-null expression
+								 * (IntList) */
 };
 
 /* How one column's value becomes JSON */
@@ -857,8 +857,8 @@ create_modify_state(EState *estate, ResultRelInfo *rinfo, CmdType operation,
 	SfFailuresBeginStatement(estate);
 	SfLimitStatementApiCalls(opts.max_api_calls);
 	fm->conn = SfGetConnection(
-									   GetUserMapping(modify_user_id(estate, rinfo),
-													  GetForeignTable(RelationGetRelid(rel))->serverid));
+							   GetUserMapping(modify_user_id(estate, rinfo),
+											  GetForeignTable(RelationGetRelid(rel))->serverid));
 
 	check_columns_writable(fm, given_attrs);
 
@@ -1024,7 +1024,7 @@ check_columns_writable(SfModifyState *fm, List *given_attrs)
 		SfWriteColumn *col = &fm->columns[i];
 		const SfFieldDesc *field;
 		bool		given;
-		const char *why = NULL;	/* the detail, as a format */
+		const char *why = NULL; /* the detail, as a format */
 
 		given = list_member_int(given_attrs, col->attnum);
 
@@ -1236,7 +1236,7 @@ column_left_out(SfModifyState *fm, SfWriteColumn *col, int i, bool isnull)
 	if (fm->operation == CMD_INSERT && isnull)
 		return true;
 	if (!col->writable && fm->operation == CMD_UPDATE)
-		return true;		/* not in the SET list (see above) */
+		return true;			/* not in the SET list (see above) */
 	if (!col->writable)
 	{
 		/* only an INSERT without a plan (COPY) gets here */
@@ -1803,8 +1803,8 @@ flush_batch(SfModifyState *fm)
 
 	/*
 	 * An upsert by external id may be sent again: a second run finds the
-	 * records the first one created.  Inserts, updates and deletes are
-	 * writes that are never sent twice (connection.c).
+	 * records the first one created.  Inserts, updates and deletes are writes
+	 * that are never sent twice (connection.c).
 	 */
 	req.retryable = fm->upsert_field != NULL;
 	for (int attempt = 0;; attempt++)

@@ -60,6 +60,7 @@ static const SfOption sf_options[] = {
 	{"bulk", ForeignServerRelationId},
 	{"bulk_read_threshold", ForeignServerRelationId},
 	{"bulk_write_threshold", ForeignServerRelationId},
+
 	/*
 	 * user mapping: client_id overrides the server's; client_secret only
 	 * here, since every role can read a server's options

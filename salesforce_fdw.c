@@ -131,8 +131,8 @@ enum SfScanPrivateIndex
 								 * nothing (Integer 0/1) */
 	SfScanPrivateTransport,		/* EXPLAIN's transport line, "" for none
 								 * (String) */
-	SfScanPrivateCsvClasses		/* SF_SCAN_BULK: SF_CSV_* per retrieved
-								 * attr (IntList) */
+	SfScanPrivateCsvClasses		/* SF_SCAN_BULK: SF_CSV_* per retrieved attr
+								 * (IntList) */
 };
 
 /*
@@ -142,8 +142,8 @@ enum SfScanPrivateIndex
 #define SF_SCAN_RECORDS		0	/* records of the sObject */
 #define SF_SCAN_COUNT		1	/* one row: count(*) from COUNT()'s totalSize */
 #define SF_SCAN_AGGREGATE	2	/* AggregateResult rows, aliases a0, a1.. */
-#define SF_SCAN_BULK		3	/* records of the sObject, from a Bulk API
-								 * 2.0 query job */
+#define SF_SCAN_BULK		3	/* records of the sObject, from a Bulk API 2.0
+								 * query job */
 
 /*
  * Records per result page of a query job: a page is held in memory whole,
@@ -452,7 +452,7 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	{
 		ForeignTable *table = GetForeignTable(foreigntableid);
 		Oid			userid = OidIsValid(baserel->userid) ?
-			baserel->userid : GetUserId();
+		baserel->userid : GetUserId();
 
 		fpinfo->user = GetUserMapping(userid, table->serverid);
 		desc = SfDescribeSObject(SfGetConnection(fpinfo->user),
@@ -506,8 +506,8 @@ sfGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel,
 	}
 
 	/*
-	 * The number of records: ANALYZE's, else, where a join makes it matter
-	 * (a parameterized path against a full scan), Salesforce's record count.
+	 * The number of records: ANALYZE's, else, where a join makes it matter (a
+	 * parameterized path against a full scan), Salesforce's record count.
 	 */
 	fpinfo->record_count = SF_DEFAULT_ROWS;
 	if (baserel->tuples > 0)
@@ -832,10 +832,10 @@ plan_aggregate_scan(PlannerInfo *root, RelOptInfo *upperrel,
 
 	/*
 	 * The aggregates of HAVING (sent by sfGetForeignUpperPaths only when it
-	 * all is) are columns of the scan too, and HAVING is also checked here
-	 * as the scan's qual: when more than 2,000 groups make the scan
-	 * aggregate the records itself, that check is the HAVING; otherwise it
-	 * keeps every group Salesforce returned.
+	 * all is) are columns of the scan too, and HAVING is also checked here as
+	 * the scan's qual: when more than 2,000 groups make the scan aggregate
+	 * the records itself, that check is the HAVING; otherwise it keeps every
+	 * group Salesforce returned.
 	 */
 	agg_exprs = list_copy(upperrel->reltarget->exprs);
 	foreach(lc, pull_var_clause((Node *) having, PVC_INCLUDE_AGGREGATES))
@@ -877,7 +877,7 @@ plan_aggregate_scan(PlannerInfo *root, RelOptInfo *upperrel,
 		group_exprs = lappend(group_exprs, expr);
 		group_fields = lappend(group_fields,
 							   makeString(fpinfo->deparse.fields[SfColumnOf(&fpinfo->deparse,
-																			 expr)]));
+																			expr)]));
 	}
 	plan->fields = SfDeparseAggregateStmt(&plan->soql, &fpinfo->deparse,
 										  fpinfo->table.sobject, agg_exprs,
@@ -890,9 +890,9 @@ plan_aggregate_scan(PlannerInfo *root, RelOptInfo *upperrel,
 		return;
 
 	/*
-	 * Salesforce returns at most 2,000 groups and won't page them: when
-	 * they all come there may be more, and the scan reads these records
-	 * and aggregates them itself instead.
+	 * Salesforce returns at most 2,000 groups and won't page them: when they
+	 * all come there may be more, and the scan reads these records and
+	 * aggregates them itself instead.
 	 */
 	SfLocalGroupPlan(&fpinfo->deparse, agg_exprs, &plan->group_ops,
 					 &plan->group_infields, &plan->group_types);
@@ -1125,8 +1125,8 @@ sfGetForeignPlan(PlannerInfo *root, RelOptInfo *foreignrel,
 
 	/*
 	 * The quals Salesforce evaluated are rechecked locally only when an
-	 * EvalPlanQual recheck (a concurrent update of a joined local row)
-	 * asks: fdw_recheck_quals, as postgres_fdw does.
+	 * EvalPlanQual recheck (a concurrent update of a joined local row) asks:
+	 * fdw_recheck_quals, as postgres_fdw does.
 	 */
 	return make_foreignscan(tlist, plan.local_exprs, scan_relid,
 							remote_values ? plan.remote_exprs : NIL,
@@ -1337,8 +1337,8 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 		return;
 
 	/*
-	 * GROUP BY columns Salesforce groups as PostgreSQL does: integers,
-	 * dates, datetimes, ids and checkboxes (text groups case-insensitively).
+	 * GROUP BY columns Salesforce groups as PostgreSQL does: integers, dates,
+	 * datetimes, ids and checkboxes (text groups case-insensitively).
 	 */
 	foreach(lc, parse->groupClause)
 	{
@@ -1352,8 +1352,8 @@ sfGetForeignUpperPaths(PlannerInfo *root, UpperRelationKind stage,
 
 	/*
 	 * HAVING (the conditions left after the planner moved those without
-	 * aggregates to WHERE): sent when every condition is shippable,
-	 * with GROUP BY only; otherwise the aggregation stays here.
+	 * aggregates to WHERE): sent when every condition is shippable, with
+	 * GROUP BY only; otherwise the aggregation stays here.
 	 */
 	having = (List *) ((GroupPathExtraData *) extra)->havingQual;
 	if (having != NIL)
@@ -1476,7 +1476,7 @@ sfBeginForeignScan(ForeignScanState *node, int eflags)
 		List	   *column_fields = (List *) list_nth(fdw_private,
 													  SfScanPrivateColumnFields);
 		List	   *column_classes = (List *) list_nth(fdw_private,
-													 SfScanPrivateColumnClasses);
+													   SfScanPrivateColumnClasses);
 		int			natts = list_length(column_classes);
 
 		fsstate->remote_exprs = fsplan->fdw_exprs;

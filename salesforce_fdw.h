@@ -44,12 +44,13 @@
 #define SF_DEFAULT_FETCH_SIZE		2000
 #define SF_MIN_FETCH_SIZE			200
 #define SF_MAX_FETCH_SIZE			2000
-#define SF_DEFAULT_CONNECT_TIMEOUT	30		/* seconds */
-#define SF_DEFAULT_REQUEST_TIMEOUT	300		/* seconds */
-#define SF_DEFAULT_BATCH_SIZE		200		/* records per sObject Collections call */
+#define SF_DEFAULT_CONNECT_TIMEOUT	30	/* seconds */
+#define SF_DEFAULT_REQUEST_TIMEOUT	300 /* seconds */
+#define SF_DEFAULT_BATCH_SIZE		200 /* records per sObject Collections
+										 * call */
 #define SF_MIN_BATCH_SIZE			1
 #define SF_MAX_BATCH_SIZE			200
-#define SF_DEFAULT_MAX_RETRIES		3		/* retries of a request safe to repeat */
+#define SF_DEFAULT_MAX_RETRIES		3	/* retries of a request safe to repeat */
 #define SF_MAX_RETRIES				10
 #define SF_DEFAULT_BULK_READ_THRESHOLD	50000	/* records a scan expects */
 #define SF_DEFAULT_BULK_WRITE_THRESHOLD	5000	/* rows a statement writes */
@@ -284,8 +285,10 @@ typedef struct SfHttp SfHttp;
 typedef struct SfConnection SfConnection;
 
 /* Flags for SfPerformRequest */
-#define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the caller */
-#define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed (CSV) */
+#define SF_REQ_RETURN_ERRORS	0x01	/* return non-2xx statuses to the
+										 * caller */
+#define SF_REQ_RAW_BODY			0x02	/* body as a json string, unparsed
+										 * (CSV) */
 #define SF_REQ_CLEANUP			0x04	/* counted but never refused by the
 										 * budget; no retries (job aborts) */
 
@@ -306,8 +309,8 @@ typedef struct SfRequest
 								 * is neither this nor a GET is a write */
 	char	  **locator_out;	/* if not NULL: receives the Sforce-Locator
 								 * header (palloc'd) or NULL */
-	int			timeout;		/* seconds for this request, 0: the
-								 * server's request_timeout */
+	int			timeout;		/* seconds for this request, 0: the server's
+								 * request_timeout */
 } SfRequest;
 
 /* Opaque cursor over the pages of one SOQL query (connection.c). */
@@ -442,7 +445,7 @@ typedef struct SfBulkJob
 	uint64		create_requests;
 	uint64		poll_requests;
 	uint64		result_requests;
-	uint64		other_requests;	/* uploads, state changes, abort */
+	uint64		other_requests; /* uploads, state changes, abort */
 	bool		registered;		/* in the abort registry (not terminal) */
 } SfBulkJob;
 
@@ -476,6 +479,7 @@ extern int	SfBulkRequest(SfBulkJob *job, const char *method,
 						  const char *content_type, bool retryable,
 						  int flags, json_object **json_out,
 						  const char *failure);
+
 /* A query job read row by row (bulk.c) */
 typedef struct SfBulkQuery
 {
@@ -501,6 +505,7 @@ extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
 									MemoryContext page_cxt);
 extern bool SfBulkQueryNextRow(SfBulkQuery *query);
 extern void SfBulkQueryClose(SfBulkQuery *query);
+
 /* How a query job's CSV value maps to what REST's JSON gives */
 #define SF_CSV_STRING		0	/* a JSON string: the same text */
 #define SF_CSV_LITERAL		1	/* a JSON number or boolean literal */
@@ -617,8 +622,8 @@ typedef struct SfDeparseInfo
 	void	   *value_arg;
 	int			nplaceholders;	/* placeholders written so far */
 	/* a long constant IN list sent in chunks, one query per chunk */
-	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL: set by
-								 * the planner (see SfClassifyClause) */
+	Expr	   *chunk_target;	/* the ScalarArrayOpExpr, or NULL: set by the
+								 * planner (see SfClassifyClause) */
 	int			chunk;			/* the chunk to write (execution) */
 	int			nchunks;		/* chunks found when writing (execution) */
 } SfDeparseInfo;
@@ -626,8 +631,8 @@ typedef struct SfDeparseInfo
 /* What SfClassifyClause found out about a clause it can write */
 typedef struct SfClausePushdown
 {
-	bool		exact;			/* Salesforce's answer is PostgreSQL's (else
-								 * a superset, rechecked locally) */
+	bool		exact;			/* Salesforce's answer is PostgreSQL's (else a
+								 * superset, rechecked locally) */
 	bool		has_values;		/* needs values known only at execution */
 	bool		chunked;		/* a long IN list sent in chunks */
 } SfClausePushdown;

@@ -472,7 +472,7 @@ sync_table(Oid ftoid, SfSyncTable *t)
 		ForeignServer *server = GetForeignServer(ft->serverid);
 		ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
 		char	   *handler = OidIsValid(fdw->fdwhandler) ?
-			get_func_name(fdw->fdwhandler) : NULL;
+		get_func_name(fdw->fdwhandler) : NULL;
 
 		if (handler == NULL || strcmp(handler, "salesforce_fdw_handler") != 0)
 			ereport(ERROR,
@@ -1201,8 +1201,8 @@ salesforce_sync(PG_FUNCTION_ARGS)
 
 		/*
 		 * 4. the changed records, through the foreign table: by their stamp
-		 * when the table maps it, else by Id, or all of them when that
-		 * takes fewer requests
+		 * when the table maps it, else by Id, or all of them when that takes
+		 * fewer requests
 		 */
 		ids = ids_of(live, &n);
 		if (n > 0 && stamp_col >= 0)

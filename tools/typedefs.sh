@@ -29,6 +29,7 @@ PG_CONFIG=${PG_CONFIG:-pg_config}
 	# a macro that must read as a type, as pgindent adds it
 	echo bool
 } | grep -E '^[A-Za-z_][A-Za-z_0-9]*$' |
-	# names pgindent leaves out: common words some headers make typedefs
-	grep -vxE 'ANY|FD_SET|U|abs|allocfunc|boolean|date|digit|ilist|interval|iterator|other|pointer|printfunc|reference|string|timestamp|type|wrap' |
+	# names pgindent leaves out: common words some headers make typedefs;
+	# and text, which this code names variables and never declares
+	grep -vxE 'ANY|FD_SET|U|abs|allocfunc|boolean|date|digit|ilist|interval|iterator|other|pointer|printfunc|reference|string|text|timestamp|type|wrap' |
 	LC_ALL=C sort -u
