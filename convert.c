@@ -11,7 +11,8 @@
  *	- numbers are converted from the JSON number's original text, never
  *	  through a C double, so currency and decimal values keep every digit
  *	  (json-c keeps the text it parsed for non-integral numbers; Salesforce
- *	  writes doubles such as 1.5E7 and 15000.0);
+ *	  writes doubles such as 1.5E7 and 15000.0); only a float8 column takes
+ *	  json-c's double, which strtod made from that text as float8in would;
  *	- an integer column accepts a non-integral JSON number only when its
  *	  value is integral (15000.0, 1.5E7);
  *	- numeric, float and JSON columns get a number's text as sent; other
@@ -710,6 +711,20 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 			return value_to_datum(conv, buf, strlen(buf), true,
 								  SF_VALUE_INT);
 		case json_type_double:
+
+			/*
+			 * json-c read the number with strtod, as float8in does: a
+			 * normal result is float8in's.  Zero, subnormals, infinities
+			 * and NaN (float8in's underflow and overflow errors, its own
+			 * spellings) take the text path.
+			 */
+			if (conv->kind == SF_CONV_INPUT && conv->typid == FLOAT8OID)
+			{
+				double		d = json_object_get_double(value);
+
+				if (isnormal(d))
+					return Float8GetDatum(d);
+			}
 			cls = SF_VALUE_DOUBLE;
 			break;
 		case json_type_array:
@@ -722,7 +737,14 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 			break;
 	}
 
-	/* a number's original text, or the JSON text of an object or array */
+	/*
+	 * A number's original text, or the JSON text of an object or array.  A
+	 * parsed double keeps its text as userdata (json_object_new_double_s),
+	 * which is what serializing it writes: read it there, without the
+	 * serializer's buffer.
+	 */
+	if (cls == SF_VALUE_DOUBLE && (s = json_object_get_userdata(value)) != NULL)
+		return value_to_datum(conv, s, strlen(s), true, cls);
 	s = json_object_to_json_string_ext(value,
 									   JSON_C_TO_STRING_PLAIN |
 									   JSON_C_TO_STRING_NOSLASHESCAPE);
