@@ -449,6 +449,7 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	SfConvErrorInfo info;
 	Datum		result;
 	char	   *text;
+	bool		verified = false;
 
 	/* fast paths that need no text */
 	if (conv->kind == SF_CONV_BOOL && cls == SF_VALUE_BOOL)
@@ -461,7 +462,15 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	if (cls == SF_VALUE_STRING && memchr(s, '\0', len) != NULL)
+	/*
+	 * In a UTF-8 database one pass verifies a string: valid UTF-8 has no
+	 * NUL.  Only a string that fails is searched for the NUL.
+	 */
+	if (cls == SF_VALUE_STRING &&
+		GetDatabaseEncoding() == PG_UTF8 &&
+		pg_verify_mbstr(PG_UTF8, s, (int) len, true))
+		verified = true;
+	else if (cls == SF_VALUE_STRING && memchr(s, '\0', len) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
 				 errmsg("Salesforce value contains a null character")));
@@ -473,7 +482,7 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	 */
 	if (!terminated)
 		s = pnstrdup(s, len);
-	text = pg_any_to_server(s, (int) len, PG_UTF8);
+	text = verified ? (char *) s : pg_any_to_server(s, (int) len, PG_UTF8);
 	if (text != s)
 		len = strlen(text);
 	info.value = text;
