@@ -11,7 +11,8 @@
  *	- numbers are converted from the JSON number's original text, never
  *	  through a C double, so currency and decimal values keep every digit
  *	  (json-c keeps the text it parsed for non-integral numbers; Salesforce
- *	  writes doubles such as 1.5E7 and 15000.0);
+ *	  writes doubles such as 1.5E7 and 15000.0); only a float8 column takes
+ *	  json-c's double, which strtod made from that text as float8in would;
  *	- an integer column accepts a non-integral JSON number only when its
  *	  value is integral (15000.0, 1.5E7);
  *	- numeric, float and JSON columns get a number's text as sent; other
@@ -448,6 +449,7 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	SfConvErrorInfo info;
 	Datum		result;
 	char	   *text;
+	bool		verified = false;
 
 	/* fast paths that need no text */
 	if (conv->kind == SF_CONV_BOOL && cls == SF_VALUE_BOOL)
@@ -460,7 +462,15 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	if (cls == SF_VALUE_STRING && memchr(s, '\0', len) != NULL)
+	/*
+	 * In a UTF-8 database one pass verifies a string: valid UTF-8 has no
+	 * NUL.  Only a string that fails is searched for the NUL.
+	 */
+	if (cls == SF_VALUE_STRING &&
+		GetDatabaseEncoding() == PG_UTF8 &&
+		pg_verify_mbstr(PG_UTF8, s, (int) len, true))
+		verified = true;
+	else if (cls == SF_VALUE_STRING && memchr(s, '\0', len) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
 				 errmsg("Salesforce value contains a null character")));
@@ -472,7 +482,7 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	 */
 	if (!terminated)
 		s = pnstrdup(s, len);
-	text = pg_any_to_server(s, (int) len, PG_UTF8);
+	text = verified ? (char *) s : pg_any_to_server(s, (int) len, PG_UTF8);
 	if (text != s)
 		len = strlen(text);
 	info.value = text;
@@ -710,6 +720,20 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 			return value_to_datum(conv, buf, strlen(buf), true,
 								  SF_VALUE_INT);
 		case json_type_double:
+
+			/*
+			 * json-c read the number with strtod, as float8in does: a
+			 * normal result is float8in's.  Zero, subnormals, infinities
+			 * and NaN (float8in's underflow and overflow errors, its own
+			 * spellings) take the text path.
+			 */
+			if (conv->kind == SF_CONV_INPUT && conv->typid == FLOAT8OID)
+			{
+				double		d = json_object_get_double(value);
+
+				if (isnormal(d))
+					return Float8GetDatum(d);
+			}
 			cls = SF_VALUE_DOUBLE;
 			break;
 		case json_type_array:
@@ -722,7 +746,14 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 			break;
 	}
 
-	/* a number's original text, or the JSON text of an object or array */
+	/*
+	 * A number's original text, or the JSON text of an object or array.  A
+	 * parsed double keeps its text as userdata (json_object_new_double_s),
+	 * which is what serializing it writes: read it there, without the
+	 * serializer's buffer.
+	 */
+	if (cls == SF_VALUE_DOUBLE && (s = json_object_get_userdata(value)) != NULL)
+		return value_to_datum(conv, s, strlen(s), true, cls);
 	s = json_object_to_json_string_ext(value,
 									   JSON_C_TO_STRING_PLAIN |
 									   JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -189,6 +189,10 @@ def body_bytes(rng):
     return bytes(data)
 
 
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 class FuzzTest(ClusterTestCase):
 
     @classmethod
@@ -323,6 +327,59 @@ class FuzzTest(ClusterTestCase):
                                      'FuzzField', 'timestamp', -1);
         """).stdout.strip()
         self.assertEqual(forms, "23\n|t|2024-04-16 19:00:00")
+
+    def test_number_fast_paths_match_input_functions(self):
+        """A JSON double read from json-c's own value (float8) or its kept
+        text (other types) gives what the type's input function gives for
+        the number's text: the same output, or the same error."""
+        numbers = ["1.5", "-1.5", "1.5E7", "-2.5e-3", "0.1", "0.0", "-0.0", "007.5",
+                   "1e-310", "4.9E-324", "2.2250738585072014E-308", "1.7976931348623157E308",
+                   "1e400", "-1e400", "1e-400", "NaN", "Infinity", "-Infinity",
+                   "9007199254740993.0", "123456789012345678901234567890.123",
+                   "3.141592653589793238462643383279", "15000.0", "1.0E-5"]
+        types = ["float8", "numeric", "int4", "text"]
+        rows = []
+        for n in numbers:
+            for t in types:
+                body = '{"FuzzField":%s}' % n
+                rows.append("SELECT %s n, %s t, "
+                            "rtrim(fuzz_result(convert_to(%s, 'UTF8'), %s, -1, false), E'\\n') j, "
+                            "rtrim(fuzz_result(convert_to(%s, 'UTF8'), %s, -1, true), E'\\n') x, "
+                            "fuzz_input(%s, %s) i"
+                            % (sql_literal(n), sql_literal(t), sql_literal(body), sql_literal(t),
+                               sql_literal(body), sql_literal(t), sql_literal(n), sql_literal(t)))
+        out = self.sql("""
+            CREATE FUNCTION fuzz_input(v text, t regtype) RETURNS text LANGUAGE plpgsql AS $$
+            DECLARE r text;
+            BEGIN
+                EXECUTE format('SELECT %%L::%%s::text', v, t) INTO r;
+                RETURN r;
+            EXCEPTION WHEN OTHERS THEN
+                RETURN SQLSTATE;
+            END $$;
+            SELECT n || ' ' || t || ': ' || j || ' / ' || x || ' / ' || i FROM (%s) s
+            WHERE (j IS DISTINCT FROM x AND n !~ '^-?(NaN|Infinity)$')
+               OR (t IN ('float8', 'numeric') AND j IS DISTINCT FROM i);
+            SELECT j FROM (%s) s WHERE t = 'float8' AND n IN ('1.5E7', '-2.5e-3', '1e-310', '1e400');
+        """ % (" UNION ALL ".join(rows), " UNION ALL ".join(rows))).stdout.strip().splitlines()
+        # NaN and Infinity are not JSON (json-c reads them): only float8 and
+        # numeric, against their input functions, are asked to agree there;
+        # the Bulk CSV text "NaN" reads as an integer's text (22P02 for int4)
+        self.assertEqual(out[:-4], [])
+        self.assertEqual(out[-4:], ["15000000", "-0.0025", "1e-310", "22003"])
+
+    def test_string_checks_keep_their_errors(self):
+        """A string is verified as UTF-8 in one pass; a NUL still gives its
+        own error (22P05), before an invalid byte (22021) in the same value."""
+        bodies = [b'{"FuzzField":"caf\xc3\xa9"}', b'{"FuzzField":"a\\u0000b"}',
+                  b'{"FuzzField":"a\xffb"}', b'{"FuzzField":"\xff\\u0000"}',
+                  b'{"FuzzField":"\\u0000\xc3"}']
+        query = " UNION ALL ".join(
+            "SELECT %d k, fuzz_result('\\x%s'::bytea, 'text', -1, %s) r" % (i * 2 + v, b.hex(), via)
+            for i, b in enumerate(bodies) for v, via in enumerate(("false", "true")))
+        out = self.sql("SELECT rtrim(r, E'\\n') FROM (%s) s ORDER BY k;" % query).stdout.split()
+        self.assertEqual(out, ["café", "café", "22P05", "22P05", "22021", "22021",
+                               "22P05", "22P05", "22P05", "22P05"])
 
     def test_converter_survives_hostile_responses(self):
         rng = random.Random(SEED + 2)
