@@ -463,8 +463,8 @@ value_to_datum(SfColumnConv *conv, const char *s, size_t len,
 	error_context_stack = &errcallback;
 
 	/*
-	 * In a UTF-8 database one pass verifies a string: valid UTF-8 has no
-	 * NUL.  Only a string that fails is searched for the NUL.
+	 * In a UTF-8 database one pass verifies a string: valid UTF-8 has no NUL.
+	 * Only a string that fails is searched for the NUL.
 	 */
 	if (cls == SF_VALUE_STRING &&
 		GetDatabaseEncoding() == PG_UTF8 &&
@@ -722,10 +722,10 @@ SfJsonToDatum(SfColumnConv *conv, json_object *value, bool *isnull)
 		case json_type_double:
 
 			/*
-			 * json-c read the number with strtod, as float8in does: a
-			 * normal result is float8in's.  Zero, subnormals, infinities
-			 * and NaN (float8in's underflow and overflow errors, its own
-			 * spellings) take the text path.
+			 * json-c read the number with strtod, as float8in does: a normal
+			 * result is float8in's.  Zero, subnormals, infinities and NaN
+			 * (float8in's underflow and overflow errors, its own spellings)
+			 * take the text path.
 			 */
 			if (conv->kind == SF_CONV_INPUT && conv->typid == FLOAT8OID)
 			{
