@@ -73,6 +73,10 @@ static void bulk_subxact_callback(SubXactEvent event,
 static void apply_job_info(SfBulkJob *job, json_object *info);
 static void wait_ms(long ms);
 static bool job_id_is_valid(const char *id);
+static void results_request(SfRequest *req, SfBulkJob *job,
+							const char *which, const char *locator,
+							int max_records);
+static void drop_page_ahead(void *arg);
 
 /*
  * SfBulkJobPath
@@ -277,36 +281,25 @@ SfBulkAbortJob(SfBulkJob *job)
 static const char *const csv_accept[] = {"Accept: text/csv", NULL};
 
 /*
- * SfBulkFetchResults
- *		GET one page of a job's CSV results: 'which' is "results" for a
- *		query job, "successfulResults", "failedResults" or
- *		"unprocessedrecords" for an ingest job.  '*locator' is the page's
- *		locator (NULL for the first) and receives the next one, or NULL
- *		after the last page; 'max_records' (0: Salesforce's choice) bounds
- *		the page.  Returns the CSV text and its length; it belongs to
- *		CurrentMemoryContext (reset it to free the page).
+ * results_request
+ *		Fill 'req' with the GET of one page of a job's results (see
+ *		SfBulkFetchResults); its path is palloc'd.
  */
-const char *
-SfBulkFetchResults(SfBulkJob *job, const char *which, char **locator,
-				   int max_records, size_t *len)
+static void
+results_request(SfRequest *req, SfBulkJob *job, const char *which,
+				const char *locator, int max_records)
 {
-	SfRequest	req;
 	StringInfoData path;
-	json_object *body = NULL;
-	char	   *next = NULL;
-	char	   *failure;
 	char		sep = '?';
 
 	initStringInfo(&path);
 	appendStringInfoString(&path, SfBulkJobPath(job, which));
-	if (*locator != NULL)
+	if (locator != NULL)
 	{
 		/* locators are opaque but URL-safe base64-ish text; encode anyway */
-		const char *p;
-
 		appendStringInfo(&path, "%clocator=", sep);
 		sep = '&';
-		for (p = *locator; *p; p++)
+		for (const char *p = locator; *p; p++)
 		{
 			if (isalnum((unsigned char) *p) || *p == '-' || *p == '_' ||
 				*p == '.' || *p == '~')
@@ -318,18 +311,53 @@ SfBulkFetchResults(SfBulkJob *job, const char *which, char **locator,
 	if (max_records > 0)
 		appendStringInfo(&path, "%cmaxRecords=%d", sep, max_records);
 
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.path = path.data;
-	req.retryable = true;
+	memset(req, 0, sizeof(*req));
+	req->method = "GET";
+	req->path = path.data;
+	req->retryable = true;
+	req->headers = csv_accept;
+}
+
+/*
+ * SfBulkFetchResults
+ *		GET one page of a job's CSV results: 'which' is "results" for a
+ *		query job, "successfulResults", "failedResults" or
+ *		"unprocessedrecords" for an ingest job.  '*locator' is the page's
+ *		locator (NULL for the first) and receives the next one, or NULL
+ *		after the last page; 'max_records' (0: Salesforce's choice) bounds
+ *		the page.  A page SfBulkFetchAhead asked for is taken from its
+ *		request in flight.  Returns the CSV text and its length; it belongs
+ *		to CurrentMemoryContext (reset it to free the page).
+ */
+const char *
+SfBulkFetchResults(SfBulkJob *job, const char *which, char **locator,
+				   int max_records, size_t *len)
+{
+	SfRequest	req;
+	json_object *body = NULL;
+	char	   *next = NULL;
+	char	   *failure;
+	const void *ahead = NULL;
+
+	results_request(&req, job, which, *locator, max_records);
 	req.locator_out = &next;
-	req.headers = csv_accept;
+	if (job->ahead_path != NULL)
+	{
+		if (strcmp(job->ahead_path, req.path) == 0)
+			ahead = job;
+		else
+			SfAbandonAhead(job->conn, job);
+		pfree(job->ahead_path);
+		job->ahead_path = NULL;
+	}
 	failure = psprintf("could not read the results of Bulk API job %s",
 					   job->id);
-	job->result_requests++;
-	(void) SfPerformRequest(job->conn, &req, SF_REQ_RAW_BODY, &body, failure);
+	if (ahead == NULL)
+		job->result_requests++;
+	(void) SfPerformRequestAhead(job->conn, &req, SF_REQ_RAW_BODY, &body,
+								 failure, ahead);
 	pfree(failure);
-	pfree(path.data);
+	pfree((char *) req.path);
 
 	if (next != NULL && (next[0] == '\0' || strcmp(next, "null") == 0))
 		next = NULL;
@@ -341,6 +369,35 @@ SfBulkFetchResults(SfBulkJob *job, const char *which, char **locator,
 	}
 	*len = (size_t) json_object_get_string_len(body);
 	return json_object_get_string(body);
+}
+
+/*
+ * SfBulkFetchAhead
+ *		Ask for the results page at 'locator' in the background, so that it
+ *		arrives while the current page is read; SfBulkFetchResults takes it.
+ *		Nothing happens when it cannot go out (the page is fetched when
+ *		needed).  At most one page is asked for ahead.
+ */
+void
+SfBulkFetchAhead(SfBulkJob *job, const char *which, const char *locator,
+				 int max_records)
+{
+	SfRequest	req;
+	char	   *failure;
+
+	if (job->ahead_path != NULL)
+		return;
+	results_request(&req, job, which, locator, max_records);
+	failure = psprintf("could not read the results of Bulk API job %s",
+					   job->id);
+	if (SfRequestAhead(job->conn, &req, job, failure))
+	{
+		job->result_requests++;
+		job->ahead_path = MemoryContextStrdup(GetMemoryChunkContext(job),
+											  req.path);
+	}
+	pfree(failure);
+	pfree((char *) req.path);
 }
 
 /*
@@ -752,7 +809,28 @@ SfBulkQueryOpen(SfConnection *conn, const char *soql, bool query_all,
 	query->columns = palloc(Max(nfields, 1) * sizeof(int));
 	query->values = palloc0(Max(nfields, 1) * sizeof(char *));
 	query->lengths = palloc0(Max(nfields, 1) * sizeof(int));
+	/* a scan ended early (LIMIT, rescan, error) drops its page in flight */
+	query->cleanup.func = drop_page_ahead;
+	query->cleanup.arg = query;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &query->cleanup);
 	return query;
+}
+
+/*
+ * drop_page_ahead
+ *		Drop the results page a query asked for ahead, if any; also its
+ *		memory context callback, so it never fails.
+ */
+static void
+drop_page_ahead(void *arg)
+{
+	SfBulkQuery *query = (SfBulkQuery *) arg;
+
+	if (query->job != NULL && query->job->ahead_path != NULL)
+	{
+		SfAbandonAhead(query->job->conn, query->job);
+		query->job->ahead_path = NULL;	/* freed with the job's context */
+	}
 }
 
 /*
@@ -790,6 +868,10 @@ next_page(SfBulkQuery *query)
 	csv = SfBulkFetchResults(query->job, "results", &query->locator,
 							 query->max_records, &len);
 	query->pages++;
+	/* the next page comes in while this one is read */
+	if (query->locator != NULL)
+		SfBulkFetchAhead(query->job, "results", query->locator,
+						 query->max_records);
 	SfCsvInit(&query->reader, csv, len);
 	n = SfCsvNextRow(&query->reader);
 	MemoryContextSwitchTo(oldcxt);
@@ -869,6 +951,8 @@ SfBulkQueryNextRow(SfBulkQuery *query)
 			query->reader.values[c] : NULL;
 	}
 	query->rows++;
+	if (query->job->ahead_path != NULL && query->rows % 32 == 0)
+		SfPollAhead(query->job->conn);
 	return true;
 }
 
@@ -879,6 +963,7 @@ SfBulkQueryNextRow(SfBulkQuery *query)
 void
 SfBulkQueryClose(SfBulkQuery *query)
 {
+	drop_page_ahead(query);
 	SfBulkAbortJob(query->job);
 }
 

@@ -242,6 +242,9 @@ static int	perform_request(SfConnection *conn, const SfRequest *req,
 							json_object **json_out, const void *started,
 							SfQueryCursor *ahead);
 static void query_prefetch(SfQueryCursor *cursor, const char *path);
+static bool start_ahead(SfConnection *conn, const void *owner,
+						const char *path, const char *const *headers,
+						const char *failure);
 static void query_prefetch_early(SfQueryCursor *cursor, const char *body,
 								 size_t len);
 static void query_abandon_prefetch(void *arg);
@@ -1865,52 +1868,133 @@ query_prefetch_early(SfQueryCursor *cursor, const char *body, size_t len)
 
 /*
  * query_prefetch
- *		Send the request for the page at 'path' in the background, as
- *		perform_request would send it, if nothing stands in the way: a
- *		token, a free background slot, room in the statement's API budget,
- *		a next page on the instance.  Otherwise the page is fetched when
- *		asked for, and any error is raised then.
+ *		Ask for the query page at 'path' in the background (start_ahead).
  */
 static void
 query_prefetch(SfQueryCursor *cursor, const char *path)
 {
-	SfConnection *conn = cursor->conn;
-	size_t		len;
-	const char *headers[4];
-	char	   *url;
-	char	   *auth;
+	const char *headers[2];
 
-	if (conn->access_token == NULL || conn->instance_url == NULL ||
-		SfHttpBackgroundOwner(conn->http) != NULL || !api_call_allowed(conn))
-		return;
-	/* a full URL must be on the instance (request_url raises otherwise) */
-	len = strlen(conn->instance_url);
-	if ((pg_strncasecmp(path, "http://", 7) == 0 ||
-		 pg_strncasecmp(path, "https://", 8) == 0) &&
-		(pg_strncasecmp(path, conn->instance_url, len) != 0 ||
-		 path[len] != '/'))
-		return;
-
-	url = request_url(conn, path, cursor->failure);
-	auth = psprintf("Authorization: Bearer %s", conn->access_token);
-	headers[0] = auth;
-	headers[1] = "Accept: application/json";
-	headers[2] = cursor->options_header;
-	headers[3] = NULL;
-	charge_api_call(conn, cursor->failure, true);
-	conn->request_count++;
-	if (SfHttpStart(conn->http, cursor, url, headers,
-					conn->opts.connect_timeout,
-					conn->opts.request_timeout) == 0)
+	headers[0] = cursor->options_header;
+	headers[1] = NULL;
+	if (start_ahead(cursor->conn, cursor, path, headers, cursor->failure))
 	{
 		cursor->prefetched = true;
 		if (cursor->prefetch_path != NULL)
 			pfree(cursor->prefetch_path);
 		cursor->prefetch_path = MemoryContextStrdup(cursor->cxt, path);
 	}
+}
+
+/*
+ * start_ahead
+ *		Send a GET of 'path' (with 'headers', which may replace the default
+ *		Accept) in the background for 'owner', as perform_request would send
+ *		it, if nothing stands in the way: a token, a free background slot,
+ *		room in the statement's API budget, a path on the instance.  Returns
+ *		whether it went out; if not, the request is made when it is needed,
+ *		and any error is raised then.
+ */
+static bool
+start_ahead(SfConnection *conn, const void *owner, const char *path,
+			const char *const *headers, const char *failure)
+{
+	size_t		len;
+	const char *all[8];
+	int			n = 0;
+	bool		own_accept = false;
+	char	   *url;
+	char	   *auth;
+	bool		started;
+
+	if (conn->access_token == NULL || conn->instance_url == NULL ||
+		SfHttpBackgroundOwner(conn->http) != NULL || !api_call_allowed(conn))
+		return false;
+	/* a full URL must be on the instance (request_url raises otherwise) */
+	len = strlen(conn->instance_url);
+	if ((pg_strncasecmp(path, "http://", 7) == 0 ||
+		 pg_strncasecmp(path, "https://", 8) == 0) &&
+		(pg_strncasecmp(path, conn->instance_url, len) != 0 ||
+		 path[len] != '/'))
+		return false;
+
+	url = request_url(conn, path, failure);
+	auth = psprintf("Authorization: Bearer %s", conn->access_token);
+	all[n++] = auth;
+	for (int i = 0; headers != NULL && headers[i] != NULL && n < 6; i++)
+	{
+		if (pg_strncasecmp(headers[i], "Accept:", 7) == 0)
+			own_accept = true;
+		all[n++] = headers[i];
+	}
+	if (!own_accept)
+		all[n++] = "Accept: application/json";
+	all[n] = NULL;
+	charge_api_call(conn, failure, true);
+	conn->request_count++;
+	started = SfHttpStart(conn->http, owner, url, all,
+						  conn->opts.connect_timeout,
+						  conn->opts.request_timeout) == 0;
 	explicit_bzero(auth, strlen(auth));
 	pfree(auth);
 	pfree(url);
+	return started;
+}
+
+/*
+ * SfRequestAhead
+ *		Start the GET 'req' in the background on behalf of 'owner' (any
+ *		pointer naming the caller), to be taken with SfPerformRequestAhead or
+ *		dropped with SfAbandonAhead.  One request ahead per connection: false
+ *		when it could not go out (then nothing is pending for 'owner').
+ */
+bool
+SfRequestAhead(SfConnection *conn, const SfRequest *req, const void *owner,
+			   const char *failure)
+{
+	Assert(strcmp(req->method, "GET") == 0 && req->retryable);
+	return start_ahead(conn, owner, req->path, req->headers, failure);
+}
+
+/*
+ * SfPerformRequestAhead
+ *		SfPerformRequest for a request that SfRequestAhead may have started
+ *		for 'owner': its answer, when still pending, is taken as the first
+ *		attempt's (with the same retries and errors).  'req' must be the
+ *		request that was started.
+ */
+int
+SfPerformRequestAhead(SfConnection *conn, const SfRequest *req, int flags,
+					  json_object **json_out, const char *failure,
+					  const void *owner)
+{
+	const void *started = NULL;
+
+	if (owner != NULL && SfHttpBackgroundOwner(conn->http) == owner)
+		started = owner;
+	return perform_request(conn, req, flags, failure, json_out, started,
+						   NULL);
+}
+
+/*
+ * SfPollAhead
+ *		Let a request sent ahead make progress (call it between rows).
+ */
+void
+SfPollAhead(SfConnection *conn)
+{
+	SfHttpPoll(conn->http);
+}
+
+/*
+ * SfAbandonAhead
+ *		Drop 'owner's request sent ahead, if any (never fails: it may run
+ *		in a memory context callback).
+ */
+void
+SfAbandonAhead(SfConnection *conn, const void *owner)
+{
+	SfHttpAbandon(conn->http, owner);
 }
 
 /*

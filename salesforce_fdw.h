@@ -394,6 +394,13 @@ extern SfConnection *SfGetConnection(UserMapping *user);
 extern int	SfPerformRequest(SfConnection *conn, const SfRequest *req,
 							 int flags, json_object **json_out,
 							 const char *failure);
+extern bool SfRequestAhead(SfConnection *conn, const SfRequest *req,
+						   const void *owner, const char *failure);
+extern int	SfPerformRequestAhead(SfConnection *conn, const SfRequest *req,
+								  int flags, json_object **json_out,
+								  const char *failure, const void *owner);
+extern void SfPollAhead(SfConnection *conn);
+extern void SfAbandonAhead(SfConnection *conn, const void *owner);
 extern char *SfApiPath(SfConnection *conn, const char *resource);
 extern json_object *SfJsonParse(const char *text, size_t len);
 extern const char *SfJsonGetString(json_object *obj, const char *key);
@@ -447,6 +454,7 @@ typedef struct SfBulkJob
 	uint64		result_requests;
 	uint64		other_requests; /* uploads, state changes, abort */
 	bool		registered;		/* in the abort registry (not terminal) */
+	char	   *ahead_path;		/* results page asked for ahead, or NULL */
 } SfBulkJob;
 
 /* A CSV text read one row at a time (values valid until the next row) */
@@ -496,6 +504,7 @@ typedef struct SfBulkQuery
 	int		   *lengths;
 	uint64		pages;			/* result pages read */
 	int64		rows;			/* rows read */
+	MemoryContextCallback cleanup;	/* drops the page asked for ahead */
 } SfBulkQuery;
 
 extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
@@ -505,6 +514,8 @@ extern SfBulkQuery *SfBulkQueryOpen(SfConnection *conn, const char *soql,
 									MemoryContext page_cxt);
 extern bool SfBulkQueryNextRow(SfBulkQuery *query);
 extern void SfBulkQueryClose(SfBulkQuery *query);
+extern void SfBulkFetchAhead(SfBulkJob *job, const char *which,
+							 const char *locator, int max_records);
 
 /* How a query job's CSV value maps to what REST's JSON gives */
 #define SF_CSV_STRING		0	/* a JSON string: the same text */

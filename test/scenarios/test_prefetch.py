@@ -168,3 +168,72 @@ class PrefetchTest(ClusterTestCase):
             SELECT 'live', live_json_documents FROM salesforce_connection_stats();
         """).stdout.split()
         self.assertEqual(out, ["after|%d|%d" % (RECORDS, sum(range(RECORDS))), "live|0"])
+
+
+BULK_SOBJECT = "BulkPrefetch__c"
+BULK_RECORDS = 50500     # two result pages: 50,000 records, then 500
+
+
+def results_requests():
+    """The Bulk API query job result pages the emulator logged, in order."""
+    return [e for e in emu("GET", "/__emu/requests")
+            if e["path"].split("?")[0].endswith("/results")]
+
+
+class BulkPrefetchTest(ClusterTestCase):
+    """The same for the result pages of a Bulk API 2.0 query job: page 2 is
+    asked for as soon as page 1 arrived, and dropped cleanly by CLOSE."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        emu("POST", "/__emu/sobjects", {
+            "name": BULK_SOBJECT, "keyPrefix": "a0Q",
+            "fields": [{"name": "Seq__c", "type": "int"}]})
+        emu("POST", "/__emu/records/" + BULK_SOBJECT,
+            [{"Name": "b", "Seq__c": i} for i in range(BULK_RECORDS)])
+        psql("""
+            CREATE FOREIGN TABLE bulk_prefetch_t (
+                seq integer OPTIONS (field 'Seq__c')
+            ) SERVER sf OPTIONS (sobject '%s', bulk 'on');
+        """ % BULK_SOBJECT, db=cls.db)
+
+    def setUp(self):
+        emu("POST", "/__emu/bulk", {"in_progress": 0.01, "complete": 0.05})
+        emu("DELETE", "/__emu/faults")
+        emu("DELETE", "/__emu/requests")
+
+    def tearDown(self):
+        emu("DELETE", "/__emu/faults")
+        emu("POST", "/__emu/bulk", {"reset": True})
+
+    def test_next_result_page_requested_before_the_page_is_consumed(self):
+        self.sql("""
+            BEGIN;
+            DECLARE c CURSOR FOR SELECT seq FROM bulk_prefetch_t;
+            FETCH 1 FROM c;
+            SELECT pg_sleep(0.5);
+            COMMIT;
+        """)
+        reqs = results_requests()
+        self.assertEqual(len(reqs), 2, reqs)
+        self.assertIn("locator=", reqs[1]["path"])
+
+    def test_close_with_result_page_in_flight(self):
+        # result page 2 answers after 5 s
+        emu("POST", "/__emu/faults", {"method": "GET", "path": "/results", "skip": 1,
+                                      "delay_ms": 5000})
+        started = time.monotonic()
+        out = self.sql("""
+            BEGIN;
+            DECLARE c CURSOR FOR SELECT seq FROM bulk_prefetch_t;
+            FETCH 1 FROM c;
+            CLOSE c;
+            COMMIT;
+            SELECT live_json_documents FROM salesforce_connection_stats();
+        """).stdout.split()
+        self.assertLess(time.monotonic() - started, 4.5)
+        self.assertEqual(out[-1], "0")
+        emu("DELETE", "/__emu/faults")
+        out = self.sql("SELECT count(*), sum(seq) FROM bulk_prefetch_t").stdout.strip()
+        self.assertEqual(out, "%d|%d" % (BULK_RECORDS, sum(range(BULK_RECORDS))))
