@@ -170,7 +170,7 @@ class ResilienceTest(ClusterTestCase):
                                                "SELECT count(*) FROM account;\n")
             self.assertIn(text, err)
             self.assertEqual(out, "478\n", err)
-            self.assertEqual(len(requests("/query")), 2, err)
+            self.assertEqual(len(requests("/query")), 2, (err, requests()))
         self.assertIn("filter on an indexed field", err)
         self.assertIn("Bulk API", err)
 
@@ -191,7 +191,7 @@ class ResilienceTest(ClusterTestCase):
         emu("POST", "/__emu/faults", {"method": "GET", "path": "/query", "status": 503, "times": 2})
         rc, out, err = run_script(self.db, "SELECT count(*) FROM account;\n")
         self.assertIn("HTTP status 503", err)
-        self.assertEqual(len(requests("/query")), 2)
+        self.assertEqual(len(requests("/query")), 2, requests())
 
     def test_retry_after_is_honoured_and_interruptible(self):
         emu("POST", "/__emu/faults", {"method": "GET", "path": "/query", "status": 503,
