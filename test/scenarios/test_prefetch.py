@@ -168,6 +168,13 @@ class PrefetchTest(ClusterTestCase):
             SELECT 'live', live_json_documents FROM salesforce_connection_stats();
         """).stdout.split()
         self.assertEqual(out, ["after|%d|%d" % (RECORDS, sum(range(RECORDS))), "live|0"])
+        # the delayed page 3 was in flight when the timeout came: wait until
+        # the emulator logs it, so it does not land in the next test's log
+        deadline = time.monotonic() + 15
+        while (not any(e.get("fault") == "delay" for e in query_requests())
+               and time.monotonic() < deadline):
+            time.sleep(0.2)
+        self.assertTrue(any(e.get("fault") == "delay" for e in query_requests()))
 
 
 BULK_SOBJECT = "BulkPrefetch__c"
